@@ -1,0 +1,193 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """What a user may do. Logic compares these codes, never labels or groups."""
+
+    MINISTRY = "ministry", _("文部科学省 担当者")
+    REVIEWER = "reviewer", _("審査委員")
+    HEADQUARTERS = "headquarters", _("本部職員")
+    ADMINISTRATOR = "administrator", _("システム管理者")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("役割"), max_length=20, choices=Role.choices, blank=True, db_index=True)
+    headquarters = models.ForeignKey(
+        "regions.Headquarters",
+        verbose_name=_("所属する本部"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        help_text=_("本部職員のみ。所属するクラスター本部の地域のデータだけを編集できます。"),
+    )
+    display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("ユーザー")
+        verbose_name_plural = _("ユーザー")
+        ordering = ["username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="headquarters", headquarters__isnull=False)
+                | (~models.Q(role="headquarters") & models.Q(headquarters__isnull=True)),
+                name="user_headquarters_iff_hq_role",
+                violation_error_message=_("本部職員には所属する本部が必要で、それ以外の役割には設定できません。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name or self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        if self.role == Role.HEADQUARTERS and not self.headquarters_id:
+            raise ValidationError({"headquarters": _("本部職員には所属する本部を指定してください。")})
+        if self.role != Role.HEADQUARTERS and self.headquarters_id:
+            raise ValidationError({"headquarters": _("所属する本部は本部職員にのみ指定できます。")})
+
+    # Role helpers. Anonymous users have none of these attributes, so callers use
+    # the module-level functions below, which accept either kind of user.
+    @property
+    def is_ministry(self) -> bool:
+        return self.is_active and self.role == Role.MINISTRY
+
+    @property
+    def is_reviewer(self) -> bool:
+        return self.is_active and self.role == Role.REVIEWER
+
+    @property
+    def is_headquarters(self) -> bool:
+        return self.is_active and self.role == Role.HEADQUARTERS and self.headquarters_id is not None
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_active and (self.role == Role.ADMINISTRATOR or self.is_superuser)
+
+    @property
+    def sees_everything(self) -> bool:
+        """Ministry staff and administrators see unpublished data of every region."""
+        return self.is_ministry or self.is_administrator
+
+    @property
+    def region_id(self):
+        """The region a headquarters user works for (None for other roles)."""
+        if not self.is_headquarters:
+            return None
+        return self.headquarters.region_id
+
+
+def sees_everything(user) -> bool:
+    return bool(user and user.is_authenticated and user.sees_everything)
+
+
+def own_region_id(user):
+    """Region id of a headquarters user, else None (anonymous users included)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return user.region_id
+
+
+class TimeStampedModel(models.Model):
+    """Creation/update stamps and an edit version for optimistic locking."""
+
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    version = models.PositiveIntegerField(
+        _("版"), default=1, editable=False, help_text=_("編集の競合を検出するための版番号。")
+    )
+
+    class Meta:
+        abstract = True
+
+
+class RegionScopedQuerySet(models.QuerySet):
+    """Visibility rules shared by every model that belongs to one region.
+
+    Subclasses set ``region_lookup`` (the path from the model to its Region) and
+    implement ``public_q()`` (what the public may see). Ministry staff and
+    administrators see everything; headquarters staff see what is public plus
+    everything of their own region, and may edit only their own region's rows.
+    """
+
+    region_lookup = "region"
+
+    def public_q(self) -> models.Q:
+        raise NotImplementedError
+
+    def published(self):
+        return self.filter(self.public_q())
+
+    def of_region(self, region_id):
+        return self.filter(**{f"{self.region_lookup}_id": region_id})
+
+    def visible_to(self, user):
+        if sees_everything(user):
+            return self.all()
+        region_id = own_region_id(user)
+        if region_id is not None:
+            return self.filter(self.public_q() | models.Q(**{f"{self.region_lookup}_id": region_id}))
+        return self.published()
+
+    def editable_by(self, user):
+        if user is not None and user.is_authenticated and user.is_administrator:
+            return self.all()
+        region_id = own_region_id(user)
+        if region_id is not None:
+            return self.of_region(region_id)
+        return self.none()
+
+
+class TransitionLog(models.Model):
+    """Who moved which object from which state to which, when and why."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, verbose_name=_("対象の種類"))
+    object_id = models.CharField(_("対象ID"), max_length=64)
+    target = GenericForeignKey("content_type", "object_id")
+    source_state = models.CharField(_("変更前の状態"), max_length=32)
+    target_state = models.CharField(_("変更後の状態"), max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("実行者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField(_("理由・コメント"), blank=True)
+    created_at = models.DateTimeField(_("日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("状態遷移の記録")
+        verbose_name_plural = _("状態遷移の記録")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+
+    def __str__(self):
+        return f"{self.content_type} #{self.object_id}: {self.source_state} → {self.target_state}"
+
+    @classmethod
+    def record(cls, obj, *, source: str, target: str, user=None, reason: str = ""):
+        actor = user if user is not None and user.is_authenticated else None
+        return cls.objects.create(
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            source_state=source,
+            target_state=target,
+            actor=actor,
+            reason=reason,
+        )
+
+    @classmethod
+    def for_object(cls, obj):
+        return cls.objects.filter(
+            content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+        ).select_related("actor")

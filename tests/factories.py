@@ -1,0 +1,419 @@
+"""factory_boy factories, one per model, with traits for the common states."""
+
+import datetime
+
+import factory
+from factory.django import DjangoModelFactory
+
+from cluster_portal.models import Role, User
+from coordinators.models import ActivityResult, CoordinationActivity, Coordinator, CoordinatorKind
+from projects.models import (
+    Expenditure,
+    ExpenseCategory,
+    Half,
+    JointResearchProject,
+    Milestone,
+    Outcome,
+    OutcomeKind,
+    Participation,
+    ParticipationRole,
+    ProgressReport,
+    ProjectBudget,
+    ProjectStatus,
+    ReportStatus,
+)
+from regions.models import (
+    Call,
+    CallBudget,
+    CallStatus,
+    ClusterType,
+    Decision,
+    Evaluation,
+    EvaluationKind,
+    Event,
+    EventKind,
+    Grade,
+    Grant,
+    GrantAmendment,
+    Headquarters,
+    HeadquartersMember,
+    MeasureKind,
+    Organization,
+    OrganizationKind,
+    Position,
+    Prefecture,
+    Program,
+    Proposal,
+    ProposalBudgetLine,
+    ProposalStatus,
+    Recommendation,
+    Region,
+    RegionStatus,
+    RelatedMeasure,
+    Review,
+    ReviewAssignment,
+    ReviewCriterion,
+    SelectionDecision,
+)
+
+TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test-only)
+
+
+class PrefectureFactory(DjangoModelFactory):
+    class Meta:
+        model = Prefecture
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"{(n % 47) + 1:02d}")
+    name = factory.LazyAttribute(lambda o: f"県{o.code}")
+    name_en = factory.LazyAttribute(lambda o: f"Prefecture {o.code}")
+    area = "関東"
+
+
+class OrganizationFactory(DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"機関{n}")
+    name_en = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = OrganizationKind.UNIVERSITY
+    slug = factory.Sequence(lambda n: f"org-{n}")
+
+    class Params:
+        company = factory.Trait(kind=OrganizationKind.COMPANY, name=factory.Sequence(lambda n: f"株式会社テスト{n}"))
+        government = factory.Trait(kind=OrganizationKind.LOCAL_GOVERNMENT)
+        core = factory.Trait(kind=OrganizationKind.CORE_INSTITUTION)
+
+
+class ProgramFactory(DjangoModelFactory):
+    class Meta:
+        model = Program
+        django_get_or_create = ("code",)
+
+    code = "phase-2"
+    name = "知的クラスター創成事業（第II期）"
+    name_en = "Knowledge Cluster Initiative (Phase II)"
+    start_fiscal_year = 2007
+    end_fiscal_year = 2011
+
+
+class CallFactory(DjangoModelFactory):
+    class Meta:
+        model = Call
+
+    program = factory.SubFactory(ProgramFactory)
+    code = factory.Sequence(lambda n: f"call-{n}")
+    title = factory.Sequence(lambda n: f"公募{n}")
+    fiscal_year = 2008
+    opens_on = datetime.date(2008, 4, 1)
+    closes_on = datetime.date(2008, 5, 31)
+    status = CallStatus.OPEN
+
+
+class CallBudgetFactory(DjangoModelFactory):
+    class Meta:
+        model = CallBudget
+
+    call = factory.SubFactory(CallFactory)
+    fiscal_year = 2008
+    envelope = 3_000_000_000
+
+
+class ReviewCriterionFactory(DjangoModelFactory):
+    class Meta:
+        model = ReviewCriterion
+
+    call = factory.SubFactory(CallFactory)
+    name = factory.Sequence(lambda n: f"評価項目{n}")
+    weight = 1
+    order = factory.Sequence(int)
+
+
+class RegionFactory(DjangoModelFactory):
+    class Meta:
+        model = Region
+        skip_postgeneration_save = True
+
+    slug = factory.Sequence(lambda n: f"region-{n}")
+    name = factory.Sequence(lambda n: f"地域{n}")
+    name_en = factory.Sequence(lambda n: f"Region {n}")
+    program = factory.SubFactory(ProgramFactory)
+    cluster_name = factory.Sequence(lambda n: f"テストクラスター{n}")
+    theme = "ライフサイエンス"
+    concept = "地域の大学の研究シーズと企業のニーズを結ぶ。"
+    cluster_type = ClusterType.REGIONAL
+    status = RegionStatus.ACTIVE
+    core_institution = factory.SubFactory(OrganizationFactory, core=True)
+    designated_by = factory.SubFactory(OrganizationFactory, government=True)
+    selected_fiscal_year = 2007
+    start_fiscal_year = 2007
+    end_fiscal_year = 2011
+    is_published = True
+
+    class Params:
+        unpublished = factory.Trait(is_published=False)
+        planning = factory.Trait(status=RegionStatus.PLANNING, is_published=False)
+
+    @factory.post_generation
+    def prefectures(self, create, extracted, **kwargs):
+        if create:
+            self.prefectures.set(extracted if extracted is not None else [PrefectureFactory()])
+
+
+class HeadquartersFactory(DjangoModelFactory):
+    class Meta:
+        model = Headquarters
+        django_get_or_create = ("region",)
+
+    region = factory.SubFactory(RegionFactory)
+    name = factory.LazyAttribute(lambda o: f"{o.region.name}知的クラスター本部")
+
+
+class HeadquartersMemberFactory(DjangoModelFactory):
+    class Meta:
+        model = HeadquartersMember
+
+    headquarters = factory.SubFactory(HeadquartersFactory)
+    position = Position.DIRECTOR
+    name = factory.Sequence(lambda n: f"本部 太郎{n}")
+    term_start = datetime.date(2007, 4, 1)
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.jp")
+    password = factory.django.Password(TEST_PASSWORD)
+    role = ""
+
+    class Params:
+        ministry = factory.Trait(role=Role.MINISTRY)
+        reviewer = factory.Trait(role=Role.REVIEWER)
+        administrator = factory.Trait(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+        hq = factory.Trait(role=Role.HEADQUARTERS, headquarters=factory.SubFactory(HeadquartersFactory))
+
+
+class ProposalFactory(DjangoModelFactory):
+    class Meta:
+        model = Proposal
+
+    call = factory.SubFactory(CallFactory)
+    region = factory.SubFactory(RegionFactory, planning=True)
+    title = factory.Sequence(lambda n: f"クラスター構想{n}")
+    summary = "構想の概要"
+    theme = "ナノテクノロジー"
+    cluster_type = ClusterType.REGIONAL
+    status = ProposalStatus.DRAFT
+
+    class Params:
+        submitted = factory.Trait(status=ProposalStatus.SUBMITTED)
+        under_review = factory.Trait(status=ProposalStatus.UNDER_REVIEW)
+
+
+class ProposalBudgetLineFactory(DjangoModelFactory):
+    class Meta:
+        model = ProposalBudgetLine
+
+    proposal = factory.SubFactory(ProposalFactory)
+    fiscal_year = factory.Sequence(lambda n: 2008 + n % 5)
+    requested_amount = 500_000_000
+
+
+class ReviewAssignmentFactory(DjangoModelFactory):
+    class Meta:
+        model = ReviewAssignment
+
+    proposal = factory.SubFactory(ProposalFactory, under_review=True)
+    reviewer = factory.SubFactory(UserFactory, reviewer=True)
+
+    class Params:
+        conflicted = factory.Trait(has_conflict=True, conflict_note="共同研究の経験あり")
+
+
+class ReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = Review
+
+    assignment = factory.SubFactory(ReviewAssignmentFactory)
+    criterion = factory.SubFactory(ReviewCriterionFactory, call=factory.SelfAttribute("..assignment.proposal.call"))
+    score = 4
+
+
+class SelectionDecisionFactory(DjangoModelFactory):
+    class Meta:
+        model = SelectionDecision
+
+    proposal = factory.SubFactory(ProposalFactory, status=ProposalStatus.SELECTED)
+    decision = Decision.SELECTED
+    reason = "外部有識者委員会の審査結果による"
+    decided_by = factory.SubFactory(UserFactory, ministry=True)
+
+
+class GrantFactory(DjangoModelFactory):
+    class Meta:
+        model = Grant
+
+    region = factory.SubFactory(RegionFactory)
+    fiscal_year = 2008
+    amount = 500_000_000
+
+
+class GrantAmendmentFactory(DjangoModelFactory):
+    class Meta:
+        model = GrantAmendment
+
+    grant = factory.SubFactory(GrantFactory)
+    previous_amount = 500_000_000
+    new_amount = 450_000_000
+    reason = "中間評価の結果による減額"
+    amended_by = factory.SubFactory(UserFactory, ministry=True)
+
+
+class EvaluationFactory(DjangoModelFactory):
+    class Meta:
+        model = Evaluation
+
+    region = factory.SubFactory(RegionFactory)
+    kind = EvaluationKind.INTERIM
+    fiscal_year = 2009
+    grade = Grade.A
+    summary = "順調に進捗している。"
+    recommendation = Recommendation.CONTINUE
+    is_published = True
+
+
+class RelatedMeasureFactory(DjangoModelFactory):
+    class Meta:
+        model = RelatedMeasure
+
+    region = factory.SubFactory(RegionFactory)
+    kind = MeasureKind.METI_CLUSTER
+    name = factory.Sequence(lambda n: f"産業クラスター計画プロジェクト{n}")
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = JointResearchProject
+
+    region = factory.SubFactory(RegionFactory)
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    title = factory.Sequence(lambda n: f"共同研究テーマ{n}")
+    title_en = factory.Sequence(lambda n: f"Joint research {n}")
+    theme = "ナノテク"
+    summary = "大学のシーズを企業と共同で実用化する。"
+    status = ProjectStatus.ACTIVE
+    start_date = datetime.date(2008, 4, 1)
+    end_date = datetime.date(2012, 3, 31)
+    is_published = True
+
+    class Params:
+        unpublished = factory.Trait(is_published=False)
+
+
+class ParticipationFactory(DjangoModelFactory):
+    class Meta:
+        model = Participation
+
+    project = factory.SubFactory(ProjectFactory)
+    organization = factory.SubFactory(OrganizationFactory)
+    role = ParticipationRole.UNIVERSITY
+
+
+class ProjectBudgetFactory(DjangoModelFactory):
+    class Meta:
+        model = ProjectBudget
+
+    project = factory.SubFactory(ProjectFactory)
+    grant = factory.SubFactory(GrantFactory, region=factory.SelfAttribute("..project.region"))
+    allocated = 100_000_000
+    executed = 0
+
+
+class ExpenditureFactory(DjangoModelFactory):
+    class Meta:
+        model = Expenditure
+
+    budget = factory.SubFactory(ProjectBudgetFactory)
+    category = ExpenseCategory.EQUIPMENT
+    amount = 1_000_000
+    spent_on = datetime.date(2008, 6, 1)
+
+
+class ProgressReportFactory(DjangoModelFactory):
+    class Meta:
+        model = ProgressReport
+
+    project = factory.SubFactory(ProjectFactory)
+    fiscal_year = 2008
+    half = Half.FIRST
+    status = ReportStatus.DRAFT
+    narrative = "計画どおり進捗した。"
+
+    class Params:
+        submitted = factory.Trait(status=ReportStatus.SUBMITTED)
+        accepted = factory.Trait(status=ReportStatus.ACCEPTED, public_summary="試作品を完成した。")
+
+
+class MilestoneFactory(DjangoModelFactory):
+    class Meta:
+        model = Milestone
+
+    report = factory.SubFactory(ProgressReportFactory)
+    title = factory.Sequence(lambda n: f"マイルストーン{n}")
+
+
+class OutcomeFactory(DjangoModelFactory):
+    class Meta:
+        model = Outcome
+
+    project = factory.SubFactory(ProjectFactory)
+    kind = OutcomeKind.PAPER
+    title = factory.Sequence(lambda n: f"成果{n}")
+    occurred_on = datetime.date(2009, 7, 1)
+    is_published = True
+
+    class Params:
+        patent = factory.Trait(
+            kind=OutcomeKind.PATENT_APPLICATION,
+            application_number=factory.Sequence(lambda n: f"特願2009-{n:06d}"),
+            country="JP",
+        )
+        unpublished = factory.Trait(is_published=False)
+
+
+class CoordinatorFactory(DjangoModelFactory):
+    class Meta:
+        model = Coordinator
+
+    region = factory.SubFactory(RegionFactory)
+    code = factory.Sequence(lambda n: f"coord-{n}")
+    kind = CoordinatorKind.COORDINATOR
+    name = factory.Sequence(lambda n: f"目利き 花子{n}")
+    expertise = "光技術"
+    is_published = True
+
+
+class CoordinationActivityFactory(DjangoModelFactory):
+    class Meta:
+        model = CoordinationActivity
+
+    coordinator = factory.SubFactory(CoordinatorFactory)
+    held_on = datetime.date(2008, 9, 1)
+    title = factory.Sequence(lambda n: f"シーズ・ニーズ面談{n}")
+    result = ActivityResult.CONTINUED
+
+
+class EventFactory(DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    region = factory.SubFactory(RegionFactory)
+    kind = EventKind.FORUM
+    title = factory.Sequence(lambda n: f"クラスターフォーラム{n}")
+    starts_on = datetime.date(2009, 2, 10)
+    venue = "市民会館"
+    is_published = True
