@@ -1,7 +1,15 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class ClusterPortalConfig(AppConfig):
     name = "cluster_portal"
     verbose_name = _("ポータル基盤")
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with the portal's administrators-only site as the default site."""
+
+    default = False  # ClusterPortalConfig stays the default config of this module
+    default_site = "cluster_portal.sites.PortalAdminSite"

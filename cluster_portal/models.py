@@ -72,6 +72,14 @@ class User(AbstractUser):
     def is_administrator(self) -> bool:
         return self.is_active and (self.role == Role.ADMINISTRATOR or self.is_superuser)
 
+    def has_perm(self, perm, obj=None) -> bool:
+        # The administrator role carries every model permission (Django admin,
+        # import/export), whether or not the account is also a superuser.
+        return (self.is_active and self.role == Role.ADMINISTRATOR) or super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        return (self.is_active and self.role == Role.ADMINISTRATOR) or super().has_module_perms(app_label)
+
     @property
     def sees_everything(self) -> bool:
         """Ministry staff and administrators see unpublished data of every region."""

@@ -45,6 +45,9 @@ class ProjectQuerySet(RegionScopedQuerySet):
     def for_list(self):
         return self.select_related("region", "host_organization")
 
+    def for_detail(self):
+        return self.select_related("region", "region__program", "host_organization")
+
 
 class JointResearchProject(TimeStampedModel):
     """産学官共同研究: one joint research project of a region."""
@@ -115,6 +118,17 @@ class ParticipationQuerySet(RegionScopedQuerySet):
     def public_q(self):
         return Q(project__is_published=True, project__region__is_published=True)
 
+    def roster(self):
+        """Lead university first, then the other roles in their declared order, by organisation name."""
+        rank = models.Case(
+            *(models.When(role=code, then=models.Value(i)) for i, code in enumerate(ParticipationRole.values)),
+            default=models.Value(len(ParticipationRole.values)),
+            output_field=models.IntegerField(),
+        )
+        return (
+            self.select_related("organization").alias(role_rank=rank).order_by("role_rank", "organization__name", "pk")
+        )
+
 
 class Participation(models.Model):
     project = models.ForeignKey(
@@ -148,6 +162,18 @@ class ProjectBudgetQuerySet(RegionScopedQuerySet):
 
     def public_q(self):
         return Q(project__is_published=True, project__region__is_published=True)
+
+    def totals_by_fiscal_year(self):
+        """``{fiscal_year: {"allocated": yen, "executed": yen}}`` in one aggregate query."""
+        rows = (
+            self.order_by()
+            .values("grant__fiscal_year")
+            .annotate(allocated=models.Sum("allocated"), executed=models.Sum("executed"))
+        )
+        return {
+            row["grant__fiscal_year"]: {"allocated": row["allocated"] or 0, "executed": row["executed"] or 0}
+            for row in rows
+        }
 
 
 class ProjectBudget(TimeStampedModel):
@@ -281,6 +307,10 @@ class ProgressReportQuerySet(RegionScopedQuerySet):
             project__region__is_published=True,
         ) & ~Q(public_summary="")
 
+    def accepted_with_summary(self):
+        """Accepted reports that carry a public summary (the part of a report the public may read)."""
+        return self.filter(status=ReportStatus.ACCEPTED).exclude(public_summary="")
+
 
 class ProgressReport(TimeStampedModel):
     """進捗報告: a half-year progress report of a project."""
@@ -365,6 +395,20 @@ class OutcomeQuerySet(RegionScopedQuerySet):
 
     def patents(self):
         return self.filter(kind__in=[OutcomeKind.PATENT_APPLICATION, OutcomeKind.PATENT_GRANTED])
+
+    def counts_by_kind(self) -> dict[str, int]:
+        """``{kind code: number}`` in one aggregate query."""
+        rows = self.order_by().values("kind").annotate(n=models.Count("pk"))
+        return {row["kind"]: row["n"] for row in rows}
+
+    def result_figures(self) -> dict[str, int]:
+        """Patents filed (applications and granted patents), patents granted and commercialisations."""
+        patent_kinds = [OutcomeKind.PATENT_APPLICATION, OutcomeKind.PATENT_GRANTED]
+        return self.order_by().aggregate(
+            patents_filed=models.Count("pk", filter=Q(kind__in=patent_kinds)),
+            patents_granted=models.Count("pk", filter=Q(kind=OutcomeKind.PATENT_GRANTED)),
+            commercializations=models.Count("pk", filter=Q(kind=OutcomeKind.COMMERCIALIZATION)),
+        )
 
 
 class Outcome(TimeStampedModel):

@@ -34,9 +34,8 @@ def budget_allocate(
             {"grant": _("この地域のこの年度の交付決定がないため、配分できません。")},
             code="no_grant",
         ) from None
-    budget = (
-        ProjectBudget.objects.select_for_update().filter(project=project, grant=grant).first()
-        or ProjectBudget(project=project, grant=grant)
+    budget = ProjectBudget.objects.select_for_update().filter(project=project, grant=grant).first() or ProjectBudget(
+        project=project, grant=grant
     )
     if budget.pk is not None:
         budget.version += 1

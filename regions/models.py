@@ -268,6 +268,41 @@ class RegionQuerySet(RegionScopedQuerySet):
     def for_list(self):
         return self.select_related("program", "core_institution").prefetch_related("prefectures")
 
+    def for_detail(self):
+        """Everything the cluster detail page shows about the region itself, in two queries."""
+        return self.select_related("program", "core_institution", "designated_by", "headquarters").prefetch_related(
+            "prefectures"
+        )
+
+    def search(self, text: str):
+        """Regions whose names, cluster name, theme or prefecture contain ``text`` (either language)."""
+        text = text.strip()
+        if not text:
+            return self
+        in_prefecture = Region.prefectures.through.objects.filter(
+            Q(prefecture__name__icontains=text) | Q(prefecture__name_en__icontains=text)
+        ).values("region_id")
+        return self.filter(
+            Q(name__icontains=text)
+            | Q(name_en__icontains=text)
+            | Q(cluster_name__icontains=text)
+            | Q(cluster_name_en__icontains=text)
+            | Q(theme__icontains=text)
+            | Q(theme_en__icontains=text)
+            | Q(pk__in=in_prefecture)
+        )
+
+    def filter_list(self, *, program_code: str = "", cluster_type: str = "", status: str = "", text: str = ""):
+        """The simple filters of the public cluster list; empty values do not filter."""
+        queryset = self
+        if program_code:
+            queryset = queryset.filter(program__code=program_code)
+        if cluster_type:
+            queryset = queryset.filter(cluster_type=cluster_type)
+        if status:
+            queryset = queryset.filter(status=status)
+        return queryset.search(text)
+
 
 class Region(TimeStampedModel):
     """A cluster region (知的クラスター): the unit that is selected and funded."""
@@ -367,6 +402,15 @@ class HeadquartersMemberQuerySet(RegionScopedQuerySet):
 
     def public_q(self):
         return Q(headquarters__region__is_published=True)
+
+    def roster(self):
+        """本部長, 事業総括, 研究統括, then others; each by term."""
+        rank = models.Case(
+            *(models.When(position=code, then=models.Value(i)) for i, code in enumerate(Position.values)),
+            default=models.Value(len(Position.values)),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(position_rank=rank).order_by("position_rank", "term_start", "pk")
 
 
 class HeadquartersMember(models.Model):
@@ -614,6 +658,11 @@ class SelectionDecision(models.Model):
 class GrantQuerySet(RegionScopedQuerySet):
     def public_q(self):
         return Q(region__is_published=True)
+
+    def totals_by_fiscal_year(self):
+        """``{fiscal_year: granted yen}`` in one aggregate query."""
+        rows = self.order_by().values("fiscal_year").annotate(granted=models.Sum("amount"))
+        return {row["fiscal_year"]: row["granted"] or 0 for row in rows}
 
 
 class Grant(TimeStampedModel):

@@ -31,9 +31,7 @@ def admin_user(db):
 
 @pytest.fixture
 def hq_user(region):
-    return factories.UserFactory(
-        hq=True, username="hq-a", headquarters=factories.HeadquartersFactory(region=region)
-    )
+    return factories.UserFactory(hq=True, username="hq-a", headquarters=factories.HeadquartersFactory(region=region))
 
 
 @pytest.fixture

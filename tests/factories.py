@@ -56,7 +56,7 @@ from regions.models import (
     SelectionDecision,
 )
 
-TEST_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 (test-only)
+TEST_PASSWORD = "correct-horse-battery-staple"
 
 
 class PrefectureFactory(DjangoModelFactory):

@@ -9,7 +9,7 @@ import secrets
 
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 
-from cluster_portal.settings import *  # noqa: E402,F403
+from cluster_portal.settings import *  # noqa: F403
 
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
@@ -22,3 +22,4 @@ STORAGES = {
 }
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 MEDIA_ROOT = BASE_DIR / "media-test"  # noqa: F405
+STATIC_ROOT = None  # tests never collectstatic; whitenoise then serves nothing from disk

@@ -1,0 +1,70 @@
+"""Admin of this app's models (users, the state-transition log) and the mixins
+the other apps' admin modules share. The admin site itself is in ``sites.py``."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from cluster_portal.models import TransitionLog, User
+
+
+class SelectRelatedAdminMixin:
+    """Join ``list_select_related`` in every queryset of the admin, not only the changelist.
+
+    For models whose ``__str__`` reads related rows: change page titles, autocomplete
+    results and delete confirmations print it too. (``ChangeList`` applies
+    ``list_select_related`` only when ``get_queryset()`` has not called
+    ``select_related()``, so this keeps one list of relations for both.)
+    """
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+
+class ReadOnlyAdminMixin:
+    """For records that are history (logs, amendments): viewable, never added, changed or deleted here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class WorkflowStatusReadOnlyMixin:
+    """The workflow ``status`` may be set when adding; afterwards only the workflow
+    (services and portal pages, which log each transition) changes it."""
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if obj is None else (*readonly, "status")
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("ポータルでの役割"), {"fields": ("role", "headquarters", "display_name")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        (_("ポータルでの役割"), {"classes": ("wide",), "fields": ("role", "headquarters", "display_name")}),
+    )
+    list_display = ("username", "display_name", "email", "role", "headquarters", "is_active", "is_superuser")
+    list_filter = ("role", *UserAdmin.list_filter)
+    list_select_related = ("headquarters",)
+    search_fields = (*UserAdmin.search_fields, "display_name")
+    autocomplete_fields = ("headquarters",)
+
+
+@admin.register(TransitionLog)
+class TransitionLogAdmin(SelectRelatedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "content_type", "object_id", "source_state", "target_state", "actor")
+    list_filter = (("content_type", admin.RelatedOnlyFieldListFilter), "target_state")
+    list_select_related = ("content_type", "actor")
+    search_fields = ("object_id", "source_state", "target_state", "reason", "actor__username", "actor__display_name")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-pk")

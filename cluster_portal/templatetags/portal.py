@@ -1,0 +1,95 @@
+"""Display helpers for the portal's templates: fiscal years, money and bilingual fields."""
+
+from django import template
+from django.utils.formats import date_format
+from django.utils.translation import get_language, pgettext
+
+from cluster_portal import fiscal
+
+register = template.Library()
+
+
+@register.filter
+def fiscal_year(value):
+    """2008 → 「2008年度（平成20年度）」 (Japanese) or "FY2008" (English); empty → "—"."""
+    if value in (None, ""):
+        return "—"
+    try:
+        return fiscal.fiscal_year_label(int(value))
+    except (TypeError, ValueError):
+        return "—"
+
+
+@register.filter
+def yen(amount):
+    """Integer yen with the unit: 「1,234円」."""
+    return fiscal.format_yen(amount)
+
+
+@register.filter
+def yen_thousand(amount):
+    """Integer yen in thousands with the unit: 「1,234千円」."""
+    return fiscal.format_thousand_yen(amount)
+
+
+@register.filter
+def yen_million(amount):
+    """Integer yen in millions with the unit: 「1,234百万円」."""
+    return fiscal.format_million_yen(amount)
+
+
+@register.filter
+def thousands(amount):
+    """Integer yen in thousands without the unit, for table cells whose header states 千円."""
+    if amount is None:
+        return "—"
+    return f"{fiscal._round_half_up(int(amount), 1000):,}"
+
+
+def is_english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+@register.filter
+def localized(obj, field: str):
+    """``obj.<field>_en`` when English is active and it is not empty, else ``obj.<field>``.
+
+    Usage: ``{{ region|localized:"name" }}``.
+    """
+    if obj is None:
+        return ""
+    if is_english():
+        english = getattr(obj, f"{field}_en", "")
+        if english:
+            return english
+    return getattr(obj, field, "")
+
+
+@register.filter
+def is_web_url(value) -> bool:
+    """True for http(s) addresses, which may be shown as links (never ``javascript:`` and the like)."""
+    return isinstance(value, str) and value.lower().startswith(("https://", "http://"))
+
+
+@register.filter
+def join_localized(objects, field: str = "name"):
+    """Localised ``field`` of each object, joined with the language's list separator (「、」 or ", ")."""
+    separator = ", " if is_english() else "、"
+    return separator.join(str(localized(obj, field)) for obj in objects)
+
+
+@register.simple_tag
+def period(start, end, unit: str = "date"):
+    """A period such as 「2008年4月1日〜2012年3月31日」 or "FY2007 – FY2011"; an open end shows as ongoing.
+
+    ``unit`` is ``"date"`` for dates or ``"fiscal_year"`` for fiscal years (年度).
+    """
+
+    def show(value):
+        if not value:
+            return ""
+        return fiscal_year(value) if unit == "fiscal_year" else date_format(value)
+
+    if not start and not end:
+        return "—"
+    return pgettext("period", "%(start)s〜%(end)s") % {"start": show(start) or "—", "end": show(end)}

@@ -1,0 +1,175 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from cluster_portal.admin import SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
+from cluster_portal.fiscal import fiscal_year_label, format_yen
+from projects.models import (
+    Expenditure,
+    JointResearchProject,
+    Milestone,
+    Outcome,
+    Participation,
+    ProgressReport,
+    ProjectBudget,
+)
+from regions.models import Grant
+
+# ---------------------------------------------------------------- inlines
+
+
+class ParticipationInline(admin.TabularInline):
+    model = Participation
+    extra = 0
+    autocomplete_fields = ("organization",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization")  # __str__
+
+
+class ProjectBudgetInline(admin.TabularInline):
+    model = ProjectBudget
+    extra = 0
+    autocomplete_fields = ("grant",)
+    fields = ("grant", "allocated", "executed", "overrun_reason")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("project", "grant")  # __str__
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "grant":
+            kwargs["queryset"] = Grant.objects.select_related("region")  # the option label names the region
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ExpenditureInline(admin.TabularInline):
+    model = Expenditure
+    extra = 0
+    fields = ("spent_on", "category", "amount", "description")
+
+
+class MilestoneInline(admin.StackedInline):
+    model = Milestone
+    extra = 0
+
+
+# ---------------------------------------------------------------- projects
+
+
+@admin.register(JointResearchProject)
+class JointResearchProjectAdmin(WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("code", "title", "region", "status", "host_organization", "start_date", "end_date", "is_published")
+    list_filter = ("status", "is_published", "region", "theme")
+    list_select_related = ("region", "host_organization")
+    search_fields = ("code", "title", "title_en", "theme", "summary", "region__name")
+    date_hierarchy = "start_date"
+    autocomplete_fields = ("region", "host_organization")
+    ordering = ("code",)
+    inlines = (ParticipationInline, ProjectBudgetInline)
+
+
+@admin.register(Participation)
+class ParticipationAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
+    list_display = ("organization", "role", "project")
+    list_filter = ("role", "project__region")
+    list_select_related = ("organization", "project")
+    search_fields = ("organization__name", "organization__name_en", "project__code", "project__title")
+    autocomplete_fields = ("project", "organization")
+
+
+# ---------------------------------------------------------------- money
+
+
+@admin.register(ProjectBudget)
+class ProjectBudgetAdmin(SelectRelatedAdminMixin, SimpleHistoryAdmin):
+    list_display = ("project", "fiscal_year_display", "allocated_display", "executed_display")
+    list_filter = ("grant__fiscal_year", "project__region")
+    list_select_related = ("project", "grant")
+    search_fields = ("project__code", "project__title", "project__region__name")
+    autocomplete_fields = ("project", "grant")
+    ordering = ("project__code", "grant__fiscal_year")
+    inlines = (ExpenditureInline,)
+
+    @admin.display(description=_("年度"), ordering="grant__fiscal_year")
+    def fiscal_year_display(self, obj):
+        return fiscal_year_label(obj.grant.fiscal_year)
+
+    @admin.display(description=_("配分額"), ordering="allocated")
+    def allocated_display(self, obj):
+        return format_yen(obj.allocated)
+
+    @admin.display(description=_("執行額"), ordering="executed")
+    def executed_display(self, obj):
+        return format_yen(obj.executed)
+
+
+@admin.register(Expenditure)
+class ExpenditureAdmin(SimpleHistoryAdmin):
+    list_display = ("spent_on", "category", "amount_display", "budget", "description")
+    list_filter = ("category", "budget__grant__fiscal_year")
+    list_select_related = ("budget__project", "budget__grant")
+    search_fields = ("description", "budget__project__code", "budget__project__title")
+    date_hierarchy = "spent_on"
+    autocomplete_fields = ("budget",)
+    ordering = ("-spent_on", "-pk")
+
+    @admin.display(description=_("金額"), ordering="amount")
+    def amount_display(self, obj):
+        return format_yen(obj.amount)
+
+
+# ---------------------------------------------------------------- progress and results
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin, SimpleHistoryAdmin):
+    list_display = ("project", "fiscal_year", "half", "status", "due_on", "submitted_at")
+    list_filter = ("status", "fiscal_year", "half")
+    list_select_related = ("project",)
+    search_fields = ("project__code", "project__title", "narrative", "public_summary")
+    date_hierarchy = "due_on"
+    autocomplete_fields = ("project",)
+    inlines = (MilestoneInline,)
+
+    # Reverting to an old version would also restore its status, bypassing the
+    # report workflow and its transition log, so history is view-only here.
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ("title", "report", "is_achieved")
+    list_filter = ("is_achieved", "report__fiscal_year")
+    list_select_related = ("report__project",)
+    search_fields = ("title", "planned", "achieved", "report__project__code", "report__project__title")
+    autocomplete_fields = ("report",)
+
+
+@admin.register(Outcome)
+class OutcomeAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "kind", "project", "occurred_on", "application_number", "company", "is_published")
+    list_filter = ("kind", "is_published", "country")
+    list_select_related = ("project", "company")
+    search_fields = (
+        "title",
+        "title_en",
+        "description",
+        "application_number",
+        "registration_number",
+        "doi",
+        "product",
+        "applicants",
+        "inventors",
+        "project__code",
+        "project__title",
+    )
+    date_hierarchy = "occurred_on"
+    autocomplete_fields = ("project", "company")
+    ordering = ("-occurred_on", "-pk")

@@ -1,0 +1,211 @@
+"""Japanese first, English through the language switcher (cookie) or the browser's Accept-Language."""
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from cluster_portal.templatetags.portal import fiscal_year, join_localized, localized, period, thousands, yen_million
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+PO_FILE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES" / "django.po"
+MO_FILE = PO_FILE.with_suffix(".mo")
+# Modules whose strings appear on the public pages: all of them must be translated.
+PUBLIC_SOURCES = (
+    "templates/",
+    "cluster_portal/templatetags/",
+    "regions/views.py",
+    "projects/views.py",
+    "cluster_portal/views.py",
+    "cluster_portal/fiscal.py",
+    "cluster_portal/settings.py",
+)
+
+
+def english(client, url):
+    return client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
+def published_project(region):
+    factories.HeadquartersMemberFactory(headquarters=factories.HeadquartersFactory(region=region))
+    grant = factories.GrantFactory(region=region, fiscal_year=2008)
+    project = factories.ProjectFactory(region=region)
+    factories.ProjectBudgetFactory(project=project, grant=grant)
+    factories.OutcomeFactory(project=project, patent=True)
+    return project
+
+
+@pytest.mark.parametrize(
+    ("url_name", "japanese", "english_heading"),
+    [
+        ("home", "<h1>知的クラスター創成事業</h1>", "<h1>Knowledge Cluster Initiative</h1>"),
+        ("regions:list", "<h1>クラスター一覧</h1>", "<h1>Clusters</h1>"),
+    ],
+)
+def test_listing_pages_are_japanese_by_default_and_english_on_request(
+    client, region, url_name, japanese, english_heading
+):
+    ja = client.get(reverse(url_name))
+    assert ja.status_code == 200
+    assert '<html lang="ja">' in ja.content.decode()
+    assert japanese in ja.content.decode()
+    en = english(client, reverse(url_name))
+    assert en.status_code == 200
+    page = en.content.decode()
+    assert '<html lang="en">' in page
+    assert english_heading in page
+    assert "Skip to main content" in page
+    assert "本文へ移動" not in page
+
+
+def test_home_key_figures_and_structure_in_english(client, published_project):
+    page = english(client, reverse("home")).content.decode()
+    assert "How the program works" in page
+    assert "Cluster headquarters" in page
+    assert "Key figures" in page
+    assert "500 million yen" in page
+    assert "Patents granted" in page
+
+
+def test_cluster_list_in_english_uses_english_names_and_fiscal_years(client, region):
+    page = english(client, reverse("regions:list")).content.decode()
+    assert f">{region.name_en}</a>" in page
+    assert "FY2007" in page
+    assert "Regional type" in page
+    assert "Knowledge Cluster Initiative (Phase II)" in page
+    assert 'aria-label="Filter clusters"' in page
+
+
+def test_cluster_detail_in_japanese_and_english(client, published_project):
+    region = published_project.region
+    ja = client.get(region.get_absolute_url()).content.decode()
+    assert '<h2 id="funding-heading">年度別の資金の流れ</h2>' in ja
+    assert "交付決定額（千円）" in ja
+    en = english(client, region.get_absolute_url()).content.decode()
+    assert '<h2 id="funding-heading">Flow of funds by fiscal year</h2>' in en
+    assert "Granted (thousand yen)" in en
+    assert "Headquarters director" in en
+    assert f"<h1>{region.name_en}" in en
+    assert "FY2008" in en
+    assert "Patent application" in en
+
+
+def test_project_detail_in_japanese_and_english(client, published_project):
+    ja = client.get(published_project.get_absolute_url()).content.decode()
+    assert '<h2 id="budget-heading">年度別の配分額と執行額</h2>' in ja
+    assert f"<h1>{published_project.title}" in ja
+    en = english(client, published_project.get_absolute_url()).content.decode()
+    assert '<h2 id="budget-heading">Allocation and spending by fiscal year</h2>' in en
+    assert f"<h1>{published_project.title_en}" in en
+    assert "Active" in en
+
+
+def test_language_switcher_sets_cookie_and_later_pages_are_english(client, region):
+    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("regions:list")})
+    assert response.status_code == 302
+    assert response.url == reverse("regions:list")
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    page = client.get(reverse("regions:list")).content.decode()
+    assert '<html lang="en">' in page
+    assert "<h1>Clusters</h1>" in page
+    assert '<option value="en" lang="en" selected>' in page
+    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    assert "<h1>クラスター一覧</h1>" in client.get(reverse("regions:list")).content.decode()
+
+
+def test_language_switcher_ignores_external_next(client):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "https://evil.example/"})
+    assert response.status_code == 302
+    assert not response.url.startswith("https://evil.example")
+
+
+def test_login_and_404_pages_in_english(client):
+    assert "<h1>Log in</h1>" in english(client, reverse("login")).content.decode()
+    missing = english(client, "/no-such-page/")
+    assert missing.status_code == 404
+    assert "<h1>Page not found</h1>" in missing.content.decode()
+
+
+def test_localized_filter_falls_back_to_japanese_when_english_is_empty():
+    region = factories.RegionFactory(name="札幌地域", name_en="Sapporo area", cluster_name="札幌IT", cluster_name_en="")
+    with translation.override("ja"):
+        assert localized(region, "name") == "札幌地域"
+    with translation.override("en"):
+        assert localized(region, "name") == "Sapporo area"
+        assert localized(region, "cluster_name") == "札幌IT"
+        assert localized(None, "name") == ""
+
+
+def test_display_filters_follow_the_active_language():
+    prefectures = [
+        factories.PrefectureFactory(code="01", name="北海道", name_en="Hokkaido"),
+        factories.PrefectureFactory(code="26", name="京都府", name_en="Kyoto"),
+    ]
+    with translation.override("ja"):
+        assert fiscal_year(2008) == "2008年度（平成20年度）"
+        assert yen_million(1_234_500_000) == "1,235百万円"
+        assert join_localized(prefectures, "name") == "北海道、京都府"
+        assert period(2007, 2011, "fiscal_year") == "2007年度（平成19年度）〜2011年度（平成23年度）"
+    with translation.override("en"):
+        assert fiscal_year(2008) == "FY2008"
+        assert yen_million(1_234_500_000) == "1,235 million yen"
+        assert join_localized(prefectures, "name") == "Hokkaido, Kyoto"
+        assert period(2007, None, "fiscal_year") == "FY2007 – "
+    assert fiscal_year(None) == "—"
+    assert thousands(1_500) == "2"
+    assert thousands(None) == "—"
+    assert period(None, None) == "—"
+
+
+def _po_entries():
+    text = PO_FILE.read_text(encoding="utf-8")
+    for block in text.split("\n\n")[1:]:
+        references = " ".join(line[3:] for line in block.splitlines() if line.startswith("#: "))
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
+        msgstrs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"', block, re.MULTILINE)
+        continued = re.search(r'^msgstr(?:\[\d\])? ""\n"', block, re.MULTILINE)
+        msgid = re.search(r'^msgid "(.*)"', block, re.MULTILINE)
+        context = re.search(r'^msgctxt "(.*)"', block, re.MULTILINE)
+        key = msgid.group(1) if msgid else ""
+        if context and key:
+            key = f"{context.group(1)}\x04{key}"  # how gettext keys a msgctxt entry
+        yield references, fuzzy, key, msgstrs, bool(continued)
+
+
+def test_every_string_on_public_pages_has_an_english_translation():
+    untranslated = [
+        msgid
+        for references, fuzzy, msgid, msgstrs, continued in _po_entries()
+        if any(source in references for source in PUBLIC_SOURCES) and (fuzzy or not (continued or all(msgstrs)))
+    ]
+    assert untranslated == []
+
+
+def _unescape(text: str) -> str:
+    return text.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\")
+
+
+def test_compiled_catalogue_matches_the_po_file():
+    """The .mo is committed (CI has no gettext): it must contain every translation of the .po."""
+    with MO_FILE.open("rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)._catalog
+    stale = [
+        msgid
+        for _references, fuzzy, msgid, msgstrs, continued in _po_entries()
+        if msgid
+        and len(msgstrs) == 1
+        and msgstrs[0]
+        and not fuzzy
+        and not continued
+        and catalogue.get(_unescape(msgid)) != _unescape(msgstrs[0])
+    ]
+    assert stale == []
+    with translation.override("en"):
+        assert translation.gettext("本文へ移動") == "Skip to main content"
