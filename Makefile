@@ -10,8 +10,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+SCALE ?= 1
 
-.PHONY: install run demo test check lint format pytest clean
+.PHONY: install run demo test check lint format pytest clean generate-data
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +28,12 @@ demo: install
 
 run: demo
 	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Large synthetic dataset for load tests (docs/operations.md): make generate-data SCALE=10
+# Replaces earlier synthetic rows; the demo data and other rows are left alone.
+generate-data: install
+	DEBUG=true $(PY) manage.py migrate --noinput
+	DEBUG=true $(PY) manage.py generate_data --replace --scale $(SCALE)
 
 check: install
 	DEBUG=true $(PY) manage.py check
@@ -47,3 +54,24 @@ test: check lint pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache staticfiles
+
+# Security audit (docs/security-findings.md): bandit on the project code (findings not
+# in docs/bandit-baseline.json fail), then pip-audit on the pinned requirements.txt
+# (a vulnerability fails; an unreachable vulnerability service is reported loudly and
+# fails only with AUDIT_STRICT=1).
+.PHONY: audit
+audit: install
+	$(VENV)/bin/bandit -q -c pyproject.toml -r cluster_portal regions projects coordinators -b docs/bandit-baseline.json
+	$(PY) scripts/audit_dependencies.py
+
+# Benchmark of bulk import/export (reports seconds and rows/second; see README "Import and export").
+.PHONY: bench-import
+bench-import: install
+	$(PY) bench/bench_import.py --sizes 1000 10000
+
+# HTTP benchmark: gunicorn (DEBUG off) on PostgreSQL + Redis at scale 1 and 10, loaded with wrk
+# (installed with apt-get if missing); table on the terminal and in bench/results/ (docs/operations.md).
+BENCH_ARGS ?= --scales 1 10
+.PHONY: bench
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)

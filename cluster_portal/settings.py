@@ -6,6 +6,7 @@ one ``environ.Env()`` (optionally from a ``.env`` file next to manage.py); see
 it depends on the variables it is given.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_filters",
+    "axes",
     "cluster_portal",
     "regions",
     "projects",
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cluster_portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -63,8 +66,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "cluster_portal.middleware.RequestSanityMiddleware",
+    "cluster_portal.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "cluster_portal.urls"
@@ -104,6 +110,10 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cluster-portal@localhost")
 
 AUTH_USER_MODEL = "cluster_portal.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out logins first (see "Login throttling" below)
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -152,6 +162,43 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+# Every login ends when the browser closes, and after SESSION_COOKIE_AGE at the latest.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Roles that see every region's unpublished data log in for less time (seconds since
+# login; cluster_portal.middleware.StaffSessionMiddleware). Superusers count as administrators.
+_STAFF_SESSION_SECONDS = env.int("STAFF_SESSION_MAX_AGE", default=60 * 60 * 2)
+STAFF_SESSION_MAX_AGE = {"ministry": _STAFF_SESSION_SECONDS, "administrator": _STAFF_SESSION_SECONDS}
+CSRF_COOKIE_HTTPONLY = True  # no script reads the token; forms carry it in a hidden field
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy of every response (cluster_portal.middleware): nothing inline, no other host.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+# Longer query strings, or ones with control characters or invalid UTF-8, get a 400 page.
+MAX_QUERY_STRING_LENGTH = 2048
+
+# Login throttling (django-axes): 5 failures for one user name from one address lock
+# that pair out for 30 minutes, on the portal login and the admin login alike.
+# Administrators see and clear lockouts in the admin (Axes › Access attempts).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cluster_portal.middleware.lockout_response"  # registration/locked_out.html, 429
+AXES_CLIENT_IP_CALLABLE = "cluster_portal.middleware.client_ip"
+AXES_USERNAME_CALLABLE = "cluster_portal.middleware.lockout_username"
+AXES_ENABLE_ADMIN = True
+AXES_VERBOSE = False
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -68,3 +68,218 @@ def funding_table(granted: dict[int, int], budgets: dict[int, dict[str, int]]) -
         executed=sum(row.executed for row in rows),
     )
     return rows, total
+
+
+# --- the funding flow (資金の流れ) -------------------------------------------------------------------
+#
+# Every function below is pure (its result depends only on its arguments and the database) and
+# makes a fixed number of queries, so a later cache layer can wrap them without changing callers.
+# Only published data is counted; requested and selected amounts are sums over proposals, never
+# shown per proposal.
+
+# Proposals that actually asked for money: drafts and withdrawals are not requests.
+REQUESTING_STATUSES = ("submitted", "under_review", "selected", "not_selected")
+RESULT_KINDS = (
+    "patent_application",
+    "patent_granted",
+    "license",
+    "commercialization",
+    "startup",
+    "paper",
+    "presentation",
+    "award",
+)
+HUNDRED_MILLION = 100_000_000
+
+
+@dataclass(frozen=True)
+class FundingFlow:
+    start_year: int
+    end_year: int
+    requested: int
+    selected: int
+    granted: int
+    allocated: int
+    executed: int
+    results: dict  # {kind code: number}
+    events: int
+
+    @property
+    def patents_filed(self) -> int:
+        return self.results.get("patent_application", 0) + self.results.get("patent_granted", 0)
+
+    @property
+    def results_total(self) -> int:
+        return sum(self.results.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "from_fiscal_year": self.start_year,
+            "to_fiscal_year": self.end_year,
+            "requested": self.requested,
+            "selected": self.selected,
+            "granted": self.granted,
+            "allocated": self.allocated,
+            "executed": self.executed,
+            "patents_filed": self.patents_filed,
+            "results": {kind: self.results.get(kind, 0) for kind in RESULT_KINDS},
+            "results_total": self.results_total,
+            "events": self.events,
+        }
+
+
+def fiscal_year_span() -> tuple[int, int] | None:
+    """First and last fiscal year with a published grant or result, or None when nothing is published."""
+    from django.db.models import Max, Min
+
+    from cluster_portal.fiscal import fiscal_year_of
+    from regions.models import Grant
+
+    span = Grant.objects.published().aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    dates = Outcome.objects.published().aggregate(first=Min("occurred_on"), last=Max("occurred_on"))
+    years = [year for year in (span["first"], span["last"]) if year is not None]
+    years += [fiscal_year_of(day) for day in (dates["first"], dates["last"]) if day is not None]
+    if not years:
+        return None
+    return min(years), max(years)
+
+
+def _date_range(start_year: int, end_year: int):
+    from cluster_portal.fiscal import fiscal_year_bounds
+
+    return fiscal_year_bounds(start_year)[0], fiscal_year_bounds(end_year)[1]
+
+
+def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
+    """requested → selected → granted → allocated → executed → results for published data, in five queries.
+
+    ``region_id`` narrows everything to one (published) region; ``None`` is program-wide.
+    """
+    from django.db.models import Q
+
+    from projects.models import ProjectBudget
+    from regions.models import Event, Grant, ProposalBudgetLine
+
+    years = Q(fiscal_year__gte=start_year, fiscal_year__lte=end_year)
+    lines = ProposalBudgetLine.objects.filter(years, proposal__status__in=REQUESTING_STATUSES)
+    grants = Grant.objects.published().filter(years)
+    budgets = ProjectBudget.objects.published().filter(
+        grant__fiscal_year__gte=start_year, grant__fiscal_year__lte=end_year
+    )
+    first_day, last_day = _date_range(start_year, end_year)
+    outcomes = Outcome.objects.published().filter(occurred_on__gte=first_day, occurred_on__lte=last_day)
+    events = Event.objects.published().filter(starts_on__gte=first_day, starts_on__lte=last_day)
+    if region_id is not None:
+        lines = lines.filter(proposal__region_id=region_id)
+        grants = grants.of_region(region_id)
+        budgets = budgets.of_region(region_id)
+        outcomes = outcomes.of_region(region_id)
+        events = events.of_region(region_id)
+    requested = lines.aggregate(
+        requested=Sum("requested_amount"),
+        selected=Sum("requested_amount", filter=Q(proposal__status="selected")),
+    )
+    spent = budgets.aggregate(allocated=Sum("allocated"), executed=Sum("executed"))
+    return FundingFlow(
+        start_year=start_year,
+        end_year=end_year,
+        requested=requested["requested"] or 0,
+        selected=requested["selected"] or 0,
+        granted=grants.aggregate(total=Sum("amount"))["total"] or 0,
+        allocated=spent["allocated"] or 0,
+        executed=spent["executed"] or 0,
+        results=outcomes.counts_by_kind(),
+        events=events.count(),
+    )
+
+
+@dataclass(frozen=True)
+class RegionFunding:
+    region: object
+    granted: int
+    allocated: int
+    executed: int
+    patents_filed: int
+    results_total: int
+
+    @property
+    def patents_per_hundred_million(self) -> float | None:
+        """Patents filed per 100 million yen granted (1億円あたりの特許出願件数); None without a grant."""
+        if not self.granted:
+            return None
+        return round(self.patents_filed * HUNDRED_MILLION / self.granted, 2)
+
+    @property
+    def results_per_hundred_million(self) -> float | None:
+        if not self.granted:
+            return None
+        return round(self.results_total * HUNDRED_MILLION / self.granted, 2)
+
+
+def region_comparison(start_year: int, end_year: int) -> list[RegionFunding]:
+    """Per published region: granted, allocated, executed, patents filed and results, in four queries."""
+    from django.db.models import Q
+
+    from projects.models import OutcomeKind, ProjectBudget
+    from regions.models import Grant
+
+    first_day, last_day = _date_range(start_year, end_year)
+    grants = dict(
+        Grant.objects.published()
+        .filter(fiscal_year__gte=start_year, fiscal_year__lte=end_year)
+        .order_by()
+        .values_list("region_id")
+        .annotate(total=Sum("amount"))
+    )
+    budgets = {
+        row["project__region_id"]: row
+        for row in ProjectBudget.objects.published()
+        .filter(grant__fiscal_year__gte=start_year, grant__fiscal_year__lte=end_year)
+        .order_by()
+        .values("project__region_id")
+        .annotate(allocated=Sum("allocated"), executed=Sum("executed"))
+    }
+    patent_kinds = [OutcomeKind.PATENT_APPLICATION, OutcomeKind.PATENT_GRANTED]
+    outcomes = {
+        row["project__region_id"]: row
+        for row in Outcome.objects.published()
+        .filter(occurred_on__gte=first_day, occurred_on__lte=last_day)
+        .order_by()
+        .values("project__region_id")
+        .annotate(patents=Count("pk", filter=Q(kind__in=patent_kinds)), total=Count("pk"))
+    }
+    rows = []
+    for region in Region.objects.published().select_related("program"):
+        budget = budgets.get(region.pk, {})
+        outcome = outcomes.get(region.pk, {})
+        rows.append(
+            RegionFunding(
+                region=region,
+                granted=grants.get(region.pk, 0) or 0,
+                allocated=budget.get("allocated") or 0,
+                executed=budget.get("executed") or 0,
+                patents_filed=outcome.get("patents", 0),
+                results_total=outcome.get("total", 0),
+            )
+        )
+    return [row for row in rows if row.granted or row.allocated or row.results_total]
+
+
+def data_last_updated():
+    """When published data last changed (the newest ``updated_at`` of the published rows), in one query."""
+    from django.db.models import Max
+
+    from projects.models import ProjectBudget
+    from regions.models import Event, Grant
+
+    querysets = [
+        Region.objects.published(),
+        JointResearchProject.objects.published(),
+        Outcome.objects.published(),
+        Event.objects.published(),
+        Grant.objects.published(),
+        ProjectBudget.objects.published(),
+    ]
+    first, *others = [queryset.order_by().values(last=Max("updated_at")) for queryset in querysets]
+    values = [row["last"] for row in first.union(*others, all=True) if row["last"] is not None]
+    return max(values) if values else None

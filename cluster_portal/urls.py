@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cluster_portal import views
+from cluster_portal import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +13,14 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("clusters/", include("regions.urls")),
     path("projects/", include("projects.urls")),
+    path("workspace/", include("projects.workspace.urls", namespace="workspace")),
+    path("data/", include("cluster_portal.dataio.urls", namespace="dataio")),
+    path("ministry/", include("regions.ministry.urls")),
+    path("proposals/", include("regions.ministry.proposal_urls")),
+    path("reviews/", include("regions.ministry.review_urls")),
+    path("", include("cluster_portal.public.urls")),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 if settings.DEBUG:

@@ -1,21 +1,54 @@
+from django.http import QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 
-from cluster_portal.stats import key_figures
+from cluster_portal.public.japan_map import MapPrefecture, render_map
+from cluster_portal.stats import data_last_updated, key_figures
+from cluster_portal.templatetags.portal import localized
 from projects.models import Outcome
-from regions.models import Event
+from regions.models import Event, Prefecture, Region
 
 LATEST_COUNT = 5
 
 
+def cluster_map():
+    """The map of Japan and its text alternative: published clusters grouped by prefecture (two queries)."""
+    regions = Region.objects.published().prefetch_related("prefectures").order_by("name")
+    prefectures = {prefecture.code: prefecture for prefecture in Prefecture.objects.order_by("code")}
+    by_code: dict[str, list] = {}
+    for region in regions:
+        for prefecture in region.prefectures.all():
+            by_code.setdefault(prefecture.code, []).append(region)
+    list_url = reverse("regions:list")
+    marked = []
+    for code in sorted(by_code):
+        query = QueryDict(mutable=True)
+        query["prefecture"] = code
+        marked.append(
+            MapPrefecture(
+                code=code,
+                name=localized(prefectures.get(code), "name") or code,
+                clusters=[(localized(region, "name"), region.get_absolute_url()) for region in by_code[code]],
+                url=f"{list_url}?{query.urlencode()}",
+            )
+        )
+    names = {code: localized(prefecture, "name") for code, prefecture in prefectures.items()}
+    return render_map(marked, names=names), marked
+
+
 def home(request):
-    """The program's structure, live key figures and the latest published events and results."""
+    """The program's structure, live key figures, the map, and the latest published events and results."""
+    japan_map, map_prefectures = cluster_map()
     context = {
         "figures": key_figures(),
+        "japan_map": japan_map,
+        "map_prefectures": map_prefectures,
         "latest_events": Event.objects.published()
         .select_related("region")
         .order_by("-starts_on", "-pk")[:LATEST_COUNT],
         "latest_results": Outcome.objects.published()
         .select_related("project", "project__region")
         .order_by("-occurred_on", "-pk")[:LATEST_COUNT],
+        "last_updated": data_last_updated(),
     }
     return render(request, "home.html", context)

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from cluster_portal.dataio.admin import DataIOAdminMixin
 from coordinators.models import CoordinationActivity, Coordinator
 
 
 @admin.register(Coordinator)
-class CoordinatorAdmin(admin.ModelAdmin):
+class CoordinatorAdmin(DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "region", "affiliation", "expertise", "term_start", "term_end", "is_published")
     list_filter = ("kind", "is_published", "region")
     list_select_related = ("region", "affiliation")
@@ -15,7 +16,7 @@ class CoordinatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoordinationActivity)
-class CoordinationActivityAdmin(admin.ModelAdmin):
+class CoordinationActivityAdmin(DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("held_on", "title", "coordinator", "organization_names", "result", "resulting_project")
     list_filter = ("result", "coordinator__region")
     list_select_related = ("coordinator", "resulting_project")

@@ -71,6 +71,17 @@ class CoordinationActivityQuerySet(RegionScopedQuerySet):
     def public_q(self):
         return Q(coordinator__is_published=True, coordinator__region__is_published=True)
 
+    def for_list(self):
+        return self.select_related("coordinator", "resulting_project").prefetch_related("organizations")
+
+    def created_projects_count(self) -> int:
+        """How many distinct joint research projects these matching activities led to (one query)."""
+        return (
+            self.filter(resulting_project__isnull=False)
+            .order_by()
+            .aggregate(n=models.Count("resulting_project", distinct=True))["n"]
+        )
+
 
 class CoordinationActivity(TimeStampedModel):
     """A seeds-needs matching meeting between university researchers and companies."""

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cluster_portal.admin import SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
+from cluster_portal.dataio.admin import DataIOAdminMixin
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from projects.models import (
     Expenditure,
@@ -13,6 +14,8 @@ from projects.models import (
     Participation,
     ProgressReport,
     ProjectBudget,
+    ReportAttachment,
+    SubmissionToken,
 )
 from regions.models import Grant
 
@@ -58,7 +61,7 @@ class MilestoneInline(admin.StackedInline):
 
 
 @admin.register(JointResearchProject)
-class JointResearchProjectAdmin(WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
+class JointResearchProjectAdmin(DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "title", "region", "status", "host_organization", "start_date", "end_date", "is_published")
     list_filter = ("status", "is_published", "region", "theme")
     list_select_related = ("region", "host_organization")
@@ -70,7 +73,7 @@ class JointResearchProjectAdmin(WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Participation)
-class ParticipationAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
+class ParticipationAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, admin.ModelAdmin):
     list_display = ("organization", "role", "project")
     list_filter = ("role", "project__region")
     list_select_related = ("organization", "project")
@@ -82,7 +85,7 @@ class ParticipationAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ProjectBudget)
-class ProjectBudgetAdmin(SelectRelatedAdminMixin, SimpleHistoryAdmin):
+class ProjectBudgetAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistoryAdmin):
     list_display = ("project", "fiscal_year_display", "allocated_display", "executed_display")
     list_filter = ("grant__fiscal_year", "project__region")
     list_select_related = ("project", "grant")
@@ -153,7 +156,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(SimpleHistoryAdmin):
+class OutcomeAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
     list_display = ("title", "kind", "project", "occurred_on", "application_number", "company", "is_published")
     list_filter = ("kind", "is_published", "country")
     list_select_related = ("project", "company")
@@ -173,3 +176,28 @@ class OutcomeAdmin(SimpleHistoryAdmin):
     date_hierarchy = "occurred_on"
     autocomplete_fields = ("project", "company")
     ordering = ("-occurred_on", "-pk")
+
+
+@admin.register(ReportAttachment)
+class ReportAttachmentAdmin(admin.ModelAdmin):
+    list_display = ("title", "report", "uploaded_by", "uploaded_at")
+    list_select_related = ("report__project", "uploaded_by")
+    search_fields = ("title", "report__project__code", "report__project__title")
+    autocomplete_fields = ("report",)
+    date_hierarchy = "uploaded_at"
+
+
+@admin.register(SubmissionToken)
+class SubmissionTokenAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
+    """Used one-time form tokens (double-submit guard); read-only, kept only a few days."""
+
+    list_display = ("token", "user", "redirect_url", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("token", "user__username")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -3,8 +3,9 @@ progress reports and outcomes (results)."""
 
 import re
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import FileExtensionValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -247,8 +248,19 @@ class ExpenseCategory(models.TextChoices):
     OTHER = "other", _("その他")
 
 
+class ExpenditureQuerySet(RegionScopedQuerySet):
+    region_lookup = "budget__project__region"
+
+    def public_q(self):
+        return Q(budget__project__is_published=True, budget__project__region__is_published=True)
+
+
 class Expenditure(TimeStampedModel):
-    """One execution entry (執行) of a project budget, by expense category."""
+    """One execution entry (執行) of a project budget, by expense category.
+
+    Entries are never deleted (the budget's 執行額 is their sum and history must
+    stay complete); a wrong entry is corrected by editing it, which keeps history.
+    """
 
     budget = models.ForeignKey(
         ProjectBudget, verbose_name=_("プロジェクト予算"), on_delete=models.PROTECT, related_name="expenditures"
@@ -258,6 +270,7 @@ class Expenditure(TimeStampedModel):
     spent_on = models.DateField(_("執行日"))
     description = models.CharField(_("内容"), max_length=300, blank=True)
 
+    objects = ExpenditureQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -372,6 +385,49 @@ class Milestone(models.Model):
         return self.title
 
 
+ATTACHMENT_EXTENSIONS = ("pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "png", "jpg", "jpeg", "txt", "csv")
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def validate_attachment_size(file) -> None:
+    if file.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("添付ファイルは%(size)dMB以下にしてください。") % {"size": ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+            code="file_too_large",
+        )
+
+
+class ReportAttachment(models.Model):
+    """A file attached to a progress report. Served only through the workspace (never as public media)."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("進捗報告"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    title = models.CharField(_("資料名"), max_length=200)
+    file = models.FileField(
+        _("ファイル"),
+        upload_to="reports/%Y/%m/",
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_attachment_size],
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("進捗報告の添付資料")
+        verbose_name_plural = _("進捗報告の添付資料")
+        ordering = ["report", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+
 class OutcomeKind(models.TextChoices):
     PATENT_APPLICATION = "patent_application", _("特許出願")
     PATENT_GRANTED = "patent_granted", _("特許登録")
@@ -479,3 +535,22 @@ class Outcome(TimeStampedModel):
     @property
     def is_patent(self) -> bool:
         return self.kind in (OutcomeKind.PATENT_APPLICATION, OutcomeKind.PATENT_GRANTED)
+
+
+class SubmissionToken(models.Model):
+    """One-time form tokens already used: a repeated POST of the same form is recognised,
+    never processed twice (see ``cluster_portal.concurrency.one_time_submission``)."""
+
+    token = models.CharField(_("トークン"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ユーザー"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    redirect_url = models.CharField(_("送信後の表示先"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("送信済みフォーム")
+        verbose_name_plural = _("送信済みフォーム")
+
+    def __str__(self):
+        return self.token

@@ -4,12 +4,32 @@ Every function is keyword-only, typed, atomic and validates with ``full_clean()`
 before saving, so the same rules hold for web forms, imports and the admin.
 """
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
+import datetime
+import secrets
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.models import JointResearchProject, ProjectBudget
-from regions.models import Grant
+from cluster_portal.concurrency import StaleEdit, claim_version
+from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label
+from cluster_portal.models import TransitionLog
+from projects import permissions
+from projects.models import (
+    Expenditure,
+    JointResearchProject,
+    Milestone,
+    Outcome,
+    OutcomeKind,
+    Participation,
+    ProgressReport,
+    ProjectBudget,
+    ReportAttachment,
+    ReportStatus,
+)
+from regions.models import Grant, Organization
 
 
 @transaction.atomic
@@ -20,12 +40,18 @@ def budget_allocate(
     allocated: int,
     executed: int | None = None,
     overrun_reason: str | None = None,
+    expected_version: int | None = None,
+    must_be_new: bool = False,
 ) -> ProjectBudget:
     """Set a project's allocation (配分額) for a fiscal year within the region's grant.
 
     The grant row is locked (SELECT ... FOR UPDATE on PostgreSQL) before the sum
     of allocations is checked, so two concurrent allocations to the same region
     and year are serialised and can never together exceed the grant.
+
+    ``expected_version`` (from an edit form) makes the call refuse with
+    ``StaleEdit`` when the budget was saved by someone else in the meantime;
+    ``must_be_new`` (a "new allocation" form) refuses to overwrite an existing one.
     """
     try:
         grant = Grant.objects.select_for_update().get(region_id=project.region_id, fiscal_year=fiscal_year)
@@ -37,6 +63,13 @@ def budget_allocate(
     budget = ProjectBudget.objects.select_for_update().filter(project=project, grant=grant).first() or ProjectBudget(
         project=project, grant=grant
     )
+    if expected_version is not None and budget.pk is not None and budget.version != expected_version:
+        raise StaleEdit(budget)
+    if must_be_new and budget.pk is not None:
+        raise ValidationError(
+            {"fiscal_year": _("この年度の配分は既に登録されています。配分の編集画面から変更してください。")},
+            code="exists",
+        )
     if budget.pk is not None:
         budget.version += 1
     budget.allocated = allocated
@@ -47,3 +80,376 @@ def budget_allocate(
     budget.full_clean()
     budget.save()
     return budget
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _assign(obj: models.Model, data: dict, fields: tuple[str, ...]) -> None:
+    for name in fields:
+        if name in data:
+            setattr(obj, name, data[name])
+
+
+def _require_workspace(user) -> None:
+    if not permissions.can_use_workspace(user):
+        raise PermissionDenied
+
+
+# ---------------------------------------------------------------- organisations
+
+
+@transaction.atomic
+def organization_create(*, name: str, kind: str, name_en: str = "") -> Organization:
+    """Register a new organisation (entered inline on a project form). The slug is generated."""
+    name = (name or "").strip()
+    organization = Organization(
+        name=name, name_en=name_en.strip(), kind=kind, slug=f"org-{secrets.token_hex(6)}", is_generated=False
+    )
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+# ---------------------------------------------------------------- projects and participants
+
+PROJECT_FIELDS = (
+    "code",
+    "title",
+    "title_en",
+    "theme",
+    "summary",
+    "start_date",
+    "end_date",
+    "host_organization",
+)
+
+
+@dataclass(frozen=True)
+class ParticipantInput:
+    """One row of the participants formset: an existing organisation, or a new one to register."""
+
+    role: str
+    organization: Organization | None = None
+    new_name: str = ""
+    new_kind: str = ""
+
+
+def _replace_participations(project: JointResearchProject, participants: list[ParticipantInput]) -> None:
+    seen: set[int] = set()
+    rows = []
+    for participant in participants:
+        organization = participant.organization
+        if organization is None:
+            organization = organization_create(name=participant.new_name, kind=participant.new_kind)
+        if organization.pk in seen:
+            raise ValidationError(
+                _("「%(name)s」が参画機関に重複しています。") % {"name": organization.name}, code="duplicate"
+            )
+        seen.add(organization.pk)
+        rows.append(Participation(project=project, organization=organization, role=participant.role))
+    project.participations.all().delete()
+    for row in rows:
+        row.full_clean(validate_unique=False)
+    Participation.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def project_create(*, user, data: dict, participants: list[ParticipantInput]) -> JointResearchProject:
+    """A new joint research project of the user's own region, with its participants."""
+    _require_workspace(user)
+    project = JointResearchProject(region_id=user.region_id)
+    _assign(project, data, PROJECT_FIELDS)
+    project.full_clean()
+    project.save()
+    _replace_participations(project, participants)
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *, user, project_pk: int, expected_version: int, data: dict, participants: list[ParticipantInput]
+) -> JointResearchProject:
+    """Save an edited project and its participants, unless someone saved it after the form was opened."""
+    _require_workspace(user)
+    project = claim_version(
+        JointResearchProject.objects.editable_by(user), pk=project_pk, expected_version=expected_version
+    )
+    _assign(project, data, PROJECT_FIELDS)
+    project.full_clean()
+    project.save()
+    _replace_participations(project, participants)
+    return project
+
+
+@transaction.atomic
+def project_change_status(*, user, project_pk: int, target: str, reason: str = "") -> JointResearchProject:
+    project = JointResearchProject.objects.editable_by(user).select_for_update().get(pk=project_pk)
+    project.version += 1
+    JointResearchProject.workflow.apply(project, target, user=user, reason=reason)
+    return project
+
+
+# ---------------------------------------------------------------- publication
+
+
+@transaction.atomic
+def publication_set(*, user, obj: models.Model, publish: bool, reason: str = "") -> models.Model:
+    """Publish or withdraw an object that has ``is_published`` (projects, results, coordinators, events).
+
+    Headquarters staff decide for their own region; ministry staff may only withdraw.
+    The change is logged in ``TransitionLog`` (published/unpublished) with who and why.
+    """
+    model = type(obj)
+    locked = model.objects.select_for_update().get(pk=obj.pk)
+    allowed = permissions.can_publish(user, locked) if publish else permissions.can_unpublish(user, locked)
+    if not allowed:
+        raise PermissionDenied
+    if locked.is_published == publish:
+        return locked
+    locked.is_published = publish
+    locked.version += 1
+    locked.save()
+    TransitionLog.record(
+        locked,
+        source="unpublished" if publish else "published",
+        target="published" if publish else "unpublished",
+        user=user,
+        reason=reason,
+    )
+    return locked
+
+
+# ---------------------------------------------------------------- execution (執行)
+
+EXPENDITURE_FIELDS = ("category", "amount", "spent_on", "description")
+
+
+def _lock_budget(user, budget_pk: int) -> ProjectBudget:
+    return ProjectBudget.objects.editable_by(user).select_for_update().select_related("grant").get(pk=budget_pk)
+
+
+def _recompute_executed(budget: ProjectBudget, overrun_reason: str | None) -> ProjectBudget:
+    """執行額 is the sum of the entries; above 配分額 it needs a recorded reason."""
+    budget.executed = budget.expenditures.aggregate(total=models.Sum("amount"))["total"] or 0
+    if overrun_reason is not None and overrun_reason.strip():
+        budget.overrun_reason = overrun_reason.strip()
+    budget.version += 1
+    try:
+        budget.full_clean()
+    except ValidationError as error:
+        if "overrun_reason" in error.message_dict:
+            raise ValidationError(
+                {
+                    "overrun_reason": _(
+                        "執行額の合計（%(executed)s）が配分額（%(allocated)s）を超えます。理由を入力してください。"
+                    )
+                    % {"executed": f"{budget.executed:,}円", "allocated": f"{budget.allocated:,}円"}
+                },
+                code="overrun",
+            ) from None
+        raise
+    budget.save()
+    return budget
+
+
+def _check_spent_in_year(expenditure: Expenditure, budget: ProjectBudget) -> None:
+    first, last = fiscal_year_bounds(budget.grant.fiscal_year)
+    if expenditure.spent_on and not first <= expenditure.spent_on <= last:
+        raise ValidationError(
+            {
+                "spent_on": _("執行日は%(year)sの期間内の日付にしてください。")
+                % {"year": fiscal_year_label(budget.grant.fiscal_year)}
+            }
+        )
+
+
+@transaction.atomic
+def expenditure_create(*, user, budget_pk: int, data: dict, overrun_reason: str = "") -> Expenditure:
+    """Add an execution entry and update the budget's 執行額 (the budget row is locked meanwhile)."""
+    _require_workspace(user)
+    budget = _lock_budget(user, budget_pk)
+    expenditure = Expenditure(budget=budget)
+    _assign(expenditure, data, EXPENDITURE_FIELDS)
+    expenditure.full_clean()
+    _check_spent_in_year(expenditure, budget)
+    expenditure.save()
+    _recompute_executed(budget, overrun_reason)
+    return expenditure
+
+
+@transaction.atomic
+def expenditure_update(
+    *, user, expenditure_pk: int, expected_version: int, data: dict, overrun_reason: str = ""
+) -> Expenditure:
+    """Correct an execution entry (entries are never deleted); the budget's 執行額 follows."""
+    _require_workspace(user)
+    budget_pk = Expenditure.objects.editable_by(user).values_list("budget_id", flat=True).get(pk=expenditure_pk)
+    budget = _lock_budget(user, budget_pk)
+    expenditure = claim_version(
+        Expenditure.objects.editable_by(user), pk=expenditure_pk, expected_version=expected_version
+    )
+    _assign(expenditure, data, EXPENDITURE_FIELDS)
+    expenditure.full_clean()
+    _check_spent_in_year(expenditure, budget)
+    expenditure.save()
+    _recompute_executed(budget, overrun_reason)
+    return expenditure
+
+
+# ---------------------------------------------------------------- progress reports
+
+REPORT_FIELDS = ("fiscal_year", "half", "due_on", "narrative", "problems", "next_steps", "public_summary")
+
+
+@dataclass(frozen=True)
+class MilestoneInput:
+    title: str
+    planned: str = ""
+    achieved: str = ""
+    is_achieved: bool = False
+
+
+def _replace_milestones(report: ProgressReport, milestones: list[MilestoneInput]) -> None:
+    report.milestones.all().delete()
+    rows = [Milestone(report=report, **vars(milestone)) for milestone in milestones]
+    for row in rows:
+        row.full_clean()
+    Milestone.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def report_create(
+    *, user, project: JointResearchProject, data: dict, milestones: list[MilestoneInput]
+) -> ProgressReport:
+    """A draft half-year progress report of one of the user's projects."""
+    _require_workspace(user)
+    project = JointResearchProject.objects.editable_by(user).get(pk=project.pk)
+    report = ProgressReport(project=project, status=ReportStatus.DRAFT)
+    _assign(report, data, REPORT_FIELDS)
+    report.full_clean()
+    report.save()
+    _replace_milestones(report, milestones)
+    return report
+
+
+def _not_editable(report: ProgressReport) -> ValidationError:
+    return ValidationError(
+        _("「%(status)s」の報告は編集できません。差戻しされた報告と下書きだけを編集できます。")
+        % {"status": report.get_status_display()},
+        code="locked",
+    )
+
+
+@transaction.atomic
+def report_update(
+    *, user, report_pk: int, expected_version: int, data: dict, milestones: list[MilestoneInput]
+) -> ProgressReport:
+    """Save a draft or returned report; submitted and accepted reports are locked."""
+    _require_workspace(user)
+    report = claim_version(ProgressReport.objects.editable_by(user), pk=report_pk, expected_version=expected_version)
+    if not report.is_editable:
+        raise _not_editable(report)
+    _assign(report, data, REPORT_FIELDS)
+    report.full_clean()
+    report.save()
+    _replace_milestones(report, milestones)
+    return report
+
+
+@transaction.atomic
+def report_submit(*, user, report_pk: int) -> ProgressReport:
+    """draft → submitted, or returned → submitted (resubmission)."""
+    _require_workspace(user)
+    report = ProgressReport.objects.editable_by(user).select_for_update().get(pk=report_pk)
+    report.version += 1
+    report.submitted_at = timezone.now()
+    ProgressReport.workflow.apply(report, ReportStatus.SUBMITTED, user=user)
+    return report
+
+
+@transaction.atomic
+def report_review(*, user, report_pk: int, accept: bool, comment: str = "") -> ProgressReport:
+    """Ministry staff accept a submitted report or return it with comments (the comment is required)."""
+    report = ProgressReport.objects.visible_to(user).select_for_update().get(pk=report_pk)
+    report.version += 1
+    target = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
+    ProgressReport.workflow.apply(report, target, user=user, reason=comment.strip())
+    return report
+
+
+@transaction.atomic
+def report_attach(*, user, report_pk: int, title: str, file) -> ReportAttachment:
+    _require_workspace(user)
+    report = ProgressReport.objects.editable_by(user).select_for_update().get(pk=report_pk)
+    if not report.is_editable:
+        raise _not_editable(report)
+    attachment = ReportAttachment(report=report, title=title, file=file, uploaded_by=user)
+    attachment.full_clean()
+    attachment.save()
+    return attachment
+
+
+# ---------------------------------------------------------------- results (成果)
+
+OUTCOME_FIELDS = (
+    "kind",
+    "title",
+    "title_en",
+    "occurred_on",
+    "description",
+    "application_number",
+    "country",
+    "applicants",
+    "inventors",
+    "registration_number",
+    "granted_on",
+    "doi",
+    "product",
+    "company",
+)
+
+
+def _check_outcome_project(user, project: JointResearchProject) -> JointResearchProject:
+    return JointResearchProject.objects.editable_by(user).get(pk=project.pk)
+
+
+@transaction.atomic
+def outcome_create(*, user, project: JointResearchProject, data: dict) -> Outcome:
+    _require_workspace(user)
+    outcome = Outcome(project=_check_outcome_project(user, project))
+    _assign(outcome, data, (*OUTCOME_FIELDS, "is_published"))
+    outcome.full_clean()
+    outcome.save()
+    return outcome
+
+
+@transaction.atomic
+def outcome_update(*, user, outcome_pk: int, expected_version: int, data: dict) -> Outcome:
+    _require_workspace(user)
+    outcome = claim_version(Outcome.objects.editable_by(user), pk=outcome_pk, expected_version=expected_version)
+    if "project" in data:
+        outcome.project = _check_outcome_project(user, data["project"])
+    _assign(outcome, data, OUTCOME_FIELDS)
+    outcome.full_clean()
+    outcome.save()
+    return outcome
+
+
+@transaction.atomic
+def outcome_grant_patent(
+    *, user, outcome_pk: int, expected_version: int, registration_number: str, granted_on: datetime.date
+) -> Outcome:
+    """A patent application becomes a granted patent: same row, same application data, no re-entry."""
+    _require_workspace(user)
+    outcome = claim_version(Outcome.objects.editable_by(user), pk=outcome_pk, expected_version=expected_version)
+    if outcome.kind != OutcomeKind.PATENT_APPLICATION:
+        raise ValidationError(_("特許出願の成果だけを登録済みにできます。"), code="not_application")
+    if granted_on and outcome.occurred_on and granted_on < outcome.occurred_on:
+        raise ValidationError({"granted_on": _("登録日は出願日以降にしてください。")})
+    outcome.kind = OutcomeKind.PATENT_GRANTED
+    outcome.registration_number = registration_number.strip()
+    outcome.granted_on = granted_on
+    outcome.full_clean()
+    outcome.save()
+    return outcome

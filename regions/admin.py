@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cluster_portal.admin import ReadOnlyAdminMixin, SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
+from cluster_portal.dataio.admin import DataIOAdminMixin
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from regions.models import (
     Call,
@@ -18,6 +19,7 @@ from regions.models import (
     Prefecture,
     Program,
     Proposal,
+    ProposalAttachment,
     ProposalBudgetLine,
     Region,
     RelatedMeasure,
@@ -102,7 +104,7 @@ class PrefectureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "prefecture", "parent", "is_generated")
     list_filter = ("kind", "is_generated", "prefecture__area")
     list_select_related = ("prefecture", "parent")
@@ -186,6 +188,20 @@ class ProposalBudgetLineAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
         return format_yen(obj.requested_amount)
 
 
+@admin.register(ProposalAttachment)
+class ProposalAttachmentAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
+    list_display = ("original_name", "proposal", "kind", "size", "uploaded_by", "uploaded_at")
+    list_filter = ("kind",)
+    list_select_related = ("proposal", "uploaded_by")
+    search_fields = ("original_name", "proposal__title", "proposal__region__name")
+    autocomplete_fields = ("proposal", "uploaded_by")
+    readonly_fields = ("file", "kind", "size", "uploaded_at")
+
+    def has_add_permission(self, request):
+        # Files are added on the proposal page only, where their content (not their name) is checked.
+        return False
+
+
 @admin.register(ReviewAssignment)
 class ReviewAssignmentAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
     list_display = ("proposal", "reviewer", "has_conflict", "conflict_declared_at", "submitted_at")
@@ -226,7 +242,7 @@ class SelectionDecisionAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
+class RegionAdmin(DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "cluster_name",
@@ -253,7 +269,7 @@ class RegionAdmin(WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(Headquarters)
-class HeadquartersAdmin(admin.ModelAdmin):
+class HeadquartersAdmin(DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("name", "region", "address")
     list_select_related = ("region",)
     search_fields = ("name", "address", "region__name", "region__cluster_name")
@@ -262,7 +278,7 @@ class HeadquartersAdmin(admin.ModelAdmin):
 
 
 @admin.register(HeadquartersMember)
-class HeadquartersMemberAdmin(admin.ModelAdmin):
+class HeadquartersMemberAdmin(DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("name", "position", "headquarters", "affiliation", "term_start", "term_end", "is_generated")
     list_filter = ("position", "is_generated")
     list_select_related = ("headquarters",)
@@ -271,7 +287,7 @@ class HeadquartersMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Grant)
-class GrantAdmin(SelectRelatedAdminMixin, SimpleHistoryAdmin):
+class GrantAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistoryAdmin):
     list_display = ("region", "fiscal_year_display", "amount_display", "call", "decided_on")
     list_filter = ("fiscal_year", "region__program")
     list_select_related = ("region", "call")
@@ -320,7 +336,7 @@ class RelatedMeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "region", "starts_on", "venue", "attendance", "is_published")
     list_filter = ("kind", "is_published")
     list_select_related = ("region",)

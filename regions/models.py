@@ -154,6 +154,12 @@ class Call(TimeStampedModel):
     fiscal_year = fiscal_year_field(db_index=True)
     opens_on = models.DateField(_("受付開始日"))
     closes_on = models.DateField(_("受付締切日"))
+    review_closes_on = models.DateField(
+        _("審査締切日"),
+        null=True,
+        blank=True,
+        help_text=_("この日まで審査委員は評点を編集できます。空欄の場合は採択決定まで編集できます。"),
+    )
     status = models.CharField(_("状態"), max_length=10, choices=CallStatus.choices, default=CallStatus.DRAFT)
     description = models.TextField(_("公募要領"), blank=True)
 
@@ -168,14 +174,26 @@ class Call(TimeStampedModel):
                 condition=Q(closes_on__gte=models.F("opens_on")),
                 name="call_dates_in_order",
                 violation_error_message=_("受付締切日は受付開始日以降にしてください。"),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(review_closes_on__isnull=True) | Q(review_closes_on__gte=models.F("closes_on")),
+                name="call_review_after_submission",
+                violation_error_message=_("審査締切日は受付締切日以降にしてください。"),
+            ),
         ]
 
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("ministry:call_detail", kwargs={"code": self.code})
+
     def is_accepting(self, day) -> bool:
         return self.status == CallStatus.OPEN and self.opens_on <= day <= self.closes_on
+
+    def is_review_open(self, day) -> bool:
+        """Reviewers may still edit their scores on ``day`` (until the review closing date, if any)."""
+        return self.review_closes_on is None or day <= self.review_closes_on
 
 
 class CallBudget(models.Model):
@@ -202,7 +220,9 @@ class ReviewCriterion(models.Model):
     call = models.ForeignKey(Call, verbose_name=_("公募"), on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(_("評価項目"), max_length=100)
     weight = models.PositiveSmallIntegerField(_("重み"), default=1, validators=[MinValueValidator(1)])
-    max_score = models.PositiveSmallIntegerField(_("最高点"), default=5, validators=[MinValueValidator(1)])
+    max_score = models.PositiveSmallIntegerField(
+        _("最高点"), default=5, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     order = models.PositiveSmallIntegerField(_("表示順"), default=0)
 
     class Meta:
@@ -235,6 +255,8 @@ REGION_WORKFLOW = Workflow(
     RegionStatus,
     [
         Transition(RegionStatus.PLANNING, RegionStatus.ACTIVE, frozenset({Role.MINISTRY, Role.ADMINISTRATOR})),
+        # A region whose earlier phase ended is selected again for a new phase.
+        Transition(RegionStatus.COMPLETED, RegionStatus.ACTIVE, frozenset({Role.MINISTRY, Role.ADMINISTRATOR})),
         Transition(RegionStatus.ACTIVE, RegionStatus.COMPLETED, frozenset({Role.MINISTRY, Role.ADMINISTRATOR})),
         Transition(
             RegionStatus.ACTIVE,
@@ -275,25 +297,42 @@ class RegionQuerySet(RegionScopedQuerySet):
         )
 
     def search(self, text: str):
-        """Regions whose names, cluster name, theme or prefecture contain ``text`` (either language)."""
-        text = text.strip()
-        if not text:
-            return self
-        in_prefecture = Region.prefectures.through.objects.filter(
-            Q(prefecture__name__icontains=text) | Q(prefecture__name_en__icontains=text)
-        ).values("region_id")
-        return self.filter(
-            Q(name__icontains=text)
-            | Q(name_en__icontains=text)
-            | Q(cluster_name__icontains=text)
-            | Q(cluster_name_en__icontains=text)
-            | Q(theme__icontains=text)
-            | Q(theme_en__icontains=text)
-            | Q(pk__in=in_prefecture)
-        )
+        """Regions whose names, cluster name, theme or prefecture contain every word of ``text``.
 
-    def filter_list(self, *, program_code: str = "", cluster_type: str = "", status: str = "", text: str = ""):
-        """The simple filters of the public cluster list; empty values do not filter."""
+        Either language; the query and the stored text are NFKC-normalised, so 「ﾅﾉ」 finds 「ナノ」.
+        """
+        from cluster_portal.public.text import NFKC, normalize
+
+        words = normalize(text).split()
+        if not words:
+            return self
+        fields = ("name", "name_en", "cluster_name", "cluster_name_en", "theme", "theme_en")
+        queryset = self.alias(**{f"_nfkc_{field}": NFKC(field) for field in fields})
+        prefectures = Region.prefectures.through.objects.alias(
+            _nfkc_name=NFKC("prefecture__name"), _nfkc_name_en=NFKC("prefecture__name_en")
+        )
+        for word in words:
+            in_prefecture = prefectures.filter(Q(_nfkc_name__icontains=word) | Q(_nfkc_name_en__icontains=word)).values(
+                "region_id"
+            )
+            any_field = Q(pk__in=in_prefecture)
+            for field in fields:
+                any_field |= Q(**{f"_nfkc_{field}__icontains": word})
+            queryset = queryset.filter(any_field)
+        return queryset
+
+    def filter_list(
+        self,
+        *,
+        program_code: str = "",
+        cluster_type: str = "",
+        status: str = "",
+        text: str = "",
+        prefecture_code: str = "",
+        fiscal_year: int | None = None,
+        theme: str = "",
+    ):
+        """The filters of the public cluster list; empty values do not filter."""
         queryset = self
         if program_code:
             queryset = queryset.filter(program__code=program_code)
@@ -301,6 +340,14 @@ class RegionQuerySet(RegionScopedQuerySet):
             queryset = queryset.filter(cluster_type=cluster_type)
         if status:
             queryset = queryset.filter(status=status)
+        if prefecture_code:
+            queryset = queryset.filter(
+                pk__in=Region.prefectures.through.objects.filter(prefecture__code=prefecture_code).values("region_id")
+            )
+        if fiscal_year:
+            queryset = queryset.filter(selected_fiscal_year=fiscal_year)
+        if theme:
+            queryset = queryset.filter(theme=theme)
         return queryset.search(text)
 
 
@@ -494,6 +541,16 @@ class Proposal(TimeStampedModel):
     target_industries = models.CharField(_("対象産業"), max_length=300, blank=True)
     cluster_type = models.CharField(_("類型"), max_length=10, choices=ClusterType.choices)
     kpis = models.TextField(_("成果目標（KPI）"), blank=True)
+    headquarters_roster = models.TextField(
+        _("本部の体制"),
+        blank=True,
+        help_text=_("本部長・事業総括・研究統括ほかの氏名と所属を1行に1人ずつ記入してください。"),
+    )
+    related_measures = models.TextField(
+        _("関係府省の関連施策"),
+        blank=True,
+        help_text=_("経済産業省 産業クラスター計画、JSTの研究開発事業、地方公共団体の独自施策などとの連携"),
+    )
     participants = models.ManyToManyField(
         Organization, verbose_name=_("参画機関"), blank=True, related_name="proposals"
     )
@@ -528,6 +585,9 @@ class Proposal(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("proposals:detail", kwargs={"pk": self.pk})
+
     @property
     def is_editable(self) -> bool:
         return self.status == ProposalStatus.DRAFT
@@ -556,6 +616,55 @@ class ProposalBudgetLine(models.Model):
 
     def __str__(self):
         return f"{self.proposal} {fiscal_year_label(self.fiscal_year)}"
+
+
+class AttachmentKind(models.TextChoices):
+    """File types accepted as proposal attachments, recognised by content (magic bytes)."""
+
+    PDF = "pdf", "PDF"
+    DOCX = "docx", "Word (.docx)"
+    XLSX = "xlsx", "Excel (.xlsx)"
+    DOC = "doc", "Word (.doc)"
+    XLS = "xls", "Excel (.xls)"
+
+
+def proposal_attachment_path(instance, filename):
+    """Stored under a random name; the original name is kept in ``original_name`` only."""
+    import uuid
+
+    return f"proposals/{instance.proposal_id}/{uuid.uuid4().hex}.{instance.kind}"
+
+
+class ProposalAttachment(models.Model):
+    """A file attached to a proposal (PDF, Word or Excel), stored through Django's storage API."""
+
+    proposal = models.ForeignKey(
+        Proposal, verbose_name=_("提案書"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("ファイル"), upload_to=proposal_attachment_path, max_length=200)
+    original_name = models.CharField(_("ファイル名"), max_length=200)
+    kind = models.CharField(_("形式"), max_length=5, choices=AttachmentKind.choices)
+    size = models.PositiveBigIntegerField(_("サイズ（バイト）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("提案書の添付ファイル")
+        verbose_name_plural = _("提案書の添付ファイル")
+        ordering = ["proposal", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name
+
+    def get_absolute_url(self):
+        return reverse("proposals:attachment", kwargs={"pk": self.proposal_id, "attachment_pk": self.pk})
 
 
 class ReviewAssignment(TimeStampedModel):

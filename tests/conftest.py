@@ -52,3 +52,25 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+# --- data import/export (tests/test_dataio_*.py) ---------------------------------------------------
+
+
+@pytest.fixture
+def db_snapshot(db):
+    """A function returning row counts and a checksum of every portal table, to prove nothing was written."""
+    import hashlib
+
+    from django.apps import apps
+
+    def snapshot():
+        state = {}
+        for model in apps.get_models():
+            if model._meta.app_label not in {"regions", "projects", "coordinators", "cluster_portal"}:
+                continue
+            rows = list(model._default_manager.order_by("pk").values_list())
+            state[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+        return state
+
+    return snapshot

@@ -417,3 +417,90 @@ class EventFactory(DjangoModelFactory):
     starts_on = datetime.date(2009, 2, 10)
     venue = "市民会館"
     is_published = True
+
+
+# --- login throttling (django-axes); its models are in the admin for administrators ---------------
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog  # noqa: E402 (appended section)
+
+
+class AccessAttemptFactory(DjangoModelFactory):
+    """Failed logins of one user name from one address (a lockout once ``failures_since_start`` ≥ the limit)."""
+
+    class Meta:
+        model = AccessAttempt
+
+    username = factory.Sequence(lambda n: f"attacker-{n}")
+    ip_address = factory.Sequence(lambda n: f"192.0.2.{n % 250 + 1}")
+    user_agent = "pytest"
+    http_accept = "text/html"
+    path_info = "/accounts/login/"
+    get_data = ""
+    post_data = "username=attacker\npassword=********************"
+    failures_since_start = 1
+
+    class Params:
+        locked_out = factory.Trait(failures_since_start=5)
+
+
+class AccessLogFactory(DjangoModelFactory):
+    class Meta:
+        model = AccessLog
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+    ip_address = "192.0.2.10"
+    user_agent = "pytest"
+    http_accept = "text/html"
+    path_info = "/accounts/login/"
+
+
+class AccessFailureLogFactory(DjangoModelFactory):
+    class Meta:
+        model = AccessFailureLog
+
+    username = factory.Sequence(lambda n: f"user-{n}")
+    ip_address = "192.0.2.20"
+    user_agent = "pytest"
+    http_accept = "text/html"
+    path_info = "/accounts/login/"
+    locked_out = False
+
+
+# --- ministry workflow (issue 3): proposal attachments ----------------------------------------------
+
+from regions.models import AttachmentKind, ProposalAttachment  # noqa: E402 (appended section)
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class ProposalAttachmentFactory(DjangoModelFactory):
+    class Meta:
+        model = ProposalAttachment
+
+    proposal = factory.SubFactory(ProposalFactory)
+    file = factory.django.FileField(filename="plan.pdf", data=PDF_BYTES)
+    original_name = "事業計画書.pdf"
+    kind = AttachmentKind.PDF
+    size = len(PDF_BYTES)
+
+
+# --- headquarters workspace (projects.ReportAttachment, projects.SubmissionToken) ---------------
+
+from projects.models import ReportAttachment, SubmissionToken  # noqa: E402 (appended section)
+
+
+class ReportAttachmentFactory(DjangoModelFactory):
+    class Meta:
+        model = ReportAttachment
+
+    report = factory.SubFactory(ProgressReportFactory)
+    title = factory.Sequence(lambda n: f"添付資料{n}")
+    file = factory.django.FileField(filename="report.pdf", data=b"%PDF-1.4\n%%EOF\n")
+
+
+class SubmissionTokenFactory(DjangoModelFactory):
+    class Meta:
+        model = SubmissionToken
+
+    token = factory.Sequence(lambda n: f"test-token-{n:016d}")
+    user = factory.SubFactory(UserFactory)

@@ -1,0 +1,312 @@
+"""HTTP benchmark of the portal served the production way (``make bench``).
+
+For each scale (default 1 and 10) it fills a PostgreSQL database with
+``manage.py generate_data --scale N``, serves the portal with gunicorn (DEBUG off,
+production settings from the environment, Redis cache), and loads each page with
+``wrk`` — a second process — for a fixed time. It reports requests per second,
+p50/p95/p99 latency, SQL queries per request (the ``X-Query-Count`` header of
+``bench.settings``) and the throughput relative to a bare Django view served by the
+same gunicorn in the same run, as a Markdown table on the terminal and in
+``bench/results/`` (gitignored). It reports; it never fails on a time.
+
+    python bench/run.py [--scales 1 10] [--duration 10] [--connections 16] [--reuse]
+
+Needs PostgreSQL (``--database-url``: a server URL whose user may create databases)
+and Redis (``--cache-url``; database 15 by default, flushed before each scale).
+``wrk`` is installed with apt-get when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LUA = ROOT / "bench" / "report.lua"
+BARE = "/bench/bare"
+
+# (label, path): the baseline, the health check and the main public pages.
+PAGES = (
+    ("bare Django view", BARE),
+    ("health check", "/healthz"),
+    ("home", "/"),
+    ("cluster list", "/clusters/"),
+    ("cluster detail", "/clusters/syn-r0001/"),
+    ("project detail", "/projects/SYN-0001-00001/"),
+    ("results list", "/results/"),
+    ("organisations", "/organizations/"),
+    ("funding flow", "/funding/"),
+    ("search", "/search/?q=%E3%82%BB%E3%83%B3%E3%82%B5"),
+    ("API projects", "/api/v1/projects"),
+)
+
+
+@dataclass
+class Row:
+    scale: str
+    label: str
+    path: str
+    status: int
+    queries: int | None = None
+    rps: float | None = None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    errors: int = 0
+    ratio: float | None = None
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def ensure_wrk() -> str:
+    path = shutil.which("wrk")
+    if path:
+        return path
+    log("wrk is missing: installing it with apt-get (Debian package wrk)")
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=False)  # noqa: S603
+    path = shutil.which("wrk")
+    if not path:
+        subprocess.run([*sudo, "apt-get", "update", "-q"], check=True)  # noqa: S603
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True)  # noqa: S603
+        path = shutil.which("wrk")
+    if not path:
+        raise SystemExit("wrk could not be installed")
+    return path
+
+
+def database_url(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", "", ""))
+
+
+def create_database(server_url: str, name: str) -> bool:
+    """Create ``name`` on the server if missing; True when it was created."""
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(server_url)
+    connection = psycopg2.connect(
+        dbname="postgres",
+        user=parts.username,
+        password=parts.password,
+        host=parts.hostname,
+        port=parts.port,
+    )
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone():
+                return False
+            cursor.execute(
+                sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name))
+            )
+            return True
+    finally:
+        connection.close()
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
+
+
+def get(url: str) -> tuple[int, dict]:
+    request = urllib.request.Request(url)  # noqa: S310 (our own local server)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            response.read()
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers)
+
+
+def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            status, _headers = get(base + "/healthz")
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit("gunicorn did not answer /healthz in time")
+
+
+def run_wrk(wrk: str, url: str, *, threads: int, connections: int, duration: int) -> dict:
+    result = subprocess.run(  # noqa: S603
+        [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", str(LUA), url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            return json.loads(line.removeprefix("BENCH_JSON "))
+    raise SystemExit(f"no figures from wrk for {url}:\n{result.stdout}\n{result.stderr}")
+
+
+def figures(row: Row, data: dict) -> None:
+    seconds = data["duration_us"] / 1e6
+    row.rps = data["requests"] / seconds if seconds else 0.0
+    row.p50_ms, row.p95_ms, row.p99_ms = (data[key] / 1000 for key in ("p50", "p95", "p99"))
+    row.errors = data["socket_errors"] + data["non_2xx"]
+
+
+def bench_scale(scale: str, args, wrk: str) -> list[Row]:
+    name = f"cluster_portal_bench_s{scale.replace('.', '_')}"
+    url = database_url(args.database_url, name)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": url,
+        "CACHE_URL": args.cache_url,
+        "CONN_MAX_AGE": "60",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_LEVEL": "ERROR",
+    }
+    created = create_database(args.database_url, name)
+    manage(env, "migrate", "--noinput", "-v0")
+    if created or not args.reuse:
+        log(f"== scale {scale}: generating data into {name}")
+        manage(env, "generate_data", "--replace", "--scale", scale)
+    else:
+        log(f"== scale {scale}: reusing the data in {name}")
+
+    import redis
+
+    redis.Redis.from_url(args.cache_url).flushdb()
+    static_root = tempfile.mkdtemp(prefix="cluster-portal-bench-static-")
+    env["STATIC_ROOT"] = static_root
+    manage(env, "collectstatic", "--noinput", "-v0")
+
+    base = f"http://127.0.0.1:{args.port}"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "cluster_portal.wsgi",
+        "-w",
+        str(args.workers),
+        "-b",
+        f"127.0.0.1:{args.port}",
+        "--error-logfile",
+        "-",
+        "--log-level",
+        "warning",
+    ]
+    log(f"   gunicorn -w {args.workers} on {base} (DEBUG off, {args.cache_url})")
+    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
+    rows = []
+    try:
+        wait_until_up(base, server)
+        for label, path in PAGES:
+            status, headers = get(base + path)
+            row = Row(scale=scale, label=label, path=path, status=status)
+            rows.append(row)
+            if status != 200:
+                log(f"   {path}: HTTP {status}, not loaded")
+                continue
+            row.queries = int(headers.get("X-Query-Count", "0"))
+            get(base + path)  # warm the cache as a visitor would
+            figures(
+                row,
+                run_wrk(wrk, base + path, threads=args.threads, connections=args.connections, duration=args.duration),
+            )
+            log(f"   {path}: {row.rps:.0f} req/s, p99 {row.p99_ms:.1f} ms, {row.queries} queries")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(static_root, ignore_errors=True)
+    bare = next((row.rps for row in rows if row.path == BARE and row.rps), None)
+    for row in rows:
+        if bare and row.rps is not None:
+            row.ratio = row.rps / bare
+    return rows
+
+
+def markdown(rows: list[Row], *, title: str) -> str:
+    def number(value, digits=1):
+        return "—" if value is None else f"{value:,.{digits}f}"
+
+    lines = [
+        title,
+        "",
+        "| scale | page | path | req/s | p50 ms | p95 ms | p99 ms | queries/request | vs bare view | errors |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        if row.status != 200:
+            lines.append(f"| {row.scale} | {row.label} | `{row.path}` | HTTP {row.status} | | | | | | |")
+            continue
+        lines.append(
+            f"| {row.scale} | {row.label} | `{row.path}` | {number(row.rps, 0)} | {number(row.p50_ms)} | "
+            f"{number(row.p95_ms)} | {number(row.p99_ms)} | {row.queries} | "
+            f"{'—' if row.ratio is None else f'{row.ratio:.2f}'} | {row.errors} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scales", nargs="+", default=["1", "10"])
+    parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument("--port", type=int, default=8907)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL server (the database name is replaced per scale)",
+    )
+    parser.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/15"))
+    parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run of the same scale")
+    args = parser.parse_args(argv)
+
+    wrk = ensure_wrk()
+    started = datetime.datetime.now().astimezone()
+    rows: list[Row] = []
+    for scale in args.scales:
+        rows += bench_scale(scale, args, wrk)
+    title = (
+        f"Benchmark {started:%Y-%m-%d %H:%M %Z}: gunicorn -w {args.workers}, DEBUG off, PostgreSQL + Redis; "
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per page, anonymous visitor."
+    )
+    table = markdown(rows, title=title)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"bench-{started:%Y%m%d-%H%M%S}.md").write_text(table, encoding="utf-8")
+    (RESULTS / "latest.md").write_text(table, encoding="utf-8")
+    print(table)
+    log(f"written to {RESULTS / 'latest.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,368 @@
+"""Widgets that read what Japanese spreadsheets contain and write plain values.
+
+- numbers: full-width digits (「１２３」) and thousands separators (「1,234」) are
+  accepted and normalised (NFKC, then the separators removed when they group
+  digits by three); decimals, units and other text are refused;
+- dates: 2008-04-01, 2008/4/1, 2008年4月1日 and Excel date cells; written as YYYY-MM-DD;
+- choices: the code (``university``) or its Japanese or English label (「大学等」);
+  written as the code;
+- foreign keys: natural keys (project code, region slug, organisation name with an
+  optional kind), looked up once per import for all rows (``prime()``).
+"""
+
+import datetime
+import re
+import unicodedata
+from collections import defaultdict
+
+from django.db.models import Count
+from django.utils import translation
+from django.utils.translation import gettext as _
+from import_export import widgets
+
+from regions.models import Organization, OrganizationKind
+
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+INTEGER = re.compile(r"^[+-]?\d+$")
+LIST_SEPARATORS = re.compile(r"[;；\n]")
+
+
+def nfkc(value) -> str:
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def ja(text) -> str:
+    """A lazy label in Japanese, whatever language is active (headers and keys are Japanese)."""
+    with translation.override("ja"):
+        return str(text)
+
+
+def en(text) -> str:
+    with translation.override("en"):
+        return str(text)
+
+
+def is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+class TextWidget(widgets.CharWidget):
+    def __init__(self, **kwargs):
+        super().__init__(coerce_to_string=True, allow_blank=True)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value)  # kept as written (not stripped), so that an export imports back unchanged
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class IntegerValueWidget(widgets.Widget):
+    """Integers such as fiscal years and counts. ``suffix`` (e.g. 年度) may follow the number."""
+
+    def __init__(self, suffix: str = ""):
+        super().__init__(coerce_to_string=False)
+        self.suffix = suffix
+
+    def parse(self, value):
+        if is_blank(value):
+            return None
+        if isinstance(value, bool):
+            raise ValueError(_("数値を入力してください。"))
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float):
+            if value.is_integer():
+                return int(value)
+            raise ValueError(_("整数で入力してください（小数は使えません）。"))
+        text = nfkc(value).replace(" ", "")
+        if self.suffix and text.endswith(self.suffix):
+            text = text[: -len(self.suffix)]
+        if THOUSANDS.match(text):
+            text = text.replace(",", "")
+        if INTEGER.match(text):
+            return int(text)
+        if re.match(r"^[+-]?[\d,]*\.\d+$", text):
+            raise ValueError(_("整数で入力してください（小数は使えません）。"))
+        raise ValueError(_("数値を入力してください。"))
+
+    def clean(self, value, row=None, **kwargs):
+        return self.parse(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+
+class YenWidget(IntegerValueWidget):
+    """Integer yen. Blank means 0 (the model default); negative values are refused by the model's validator."""
+
+    def clean(self, value, row=None, **kwargs):
+        parsed = self.parse(value)
+        return 0 if parsed is None else parsed
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+
+
+class DateValueWidget(widgets.Widget):
+    def __init__(self):
+        super().__init__(coerce_to_string=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = nfkc(value)
+        text = text.split(" ")[0].split("T")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d", text) else text
+        for date_format in DATE_FORMATS:
+            try:
+                return datetime.datetime.strptime(text, date_format).date()
+            except ValueError:
+                continue
+        raise ValueError(_("日付は YYYY-MM-DD の形式で入力してください（例: 2008-04-01）。"))
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+
+class BooleanValueWidget(widgets.Widget):
+    TRUE = {"1", "true", "yes", "y", "はい", "公開", "○", "◯", "有", "あり"}
+    FALSE = {"0", "false", "no", "n", "いいえ", "非公開", "×", "無", "なし"}
+
+    def __init__(self):
+        super().__init__(coerce_to_string=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return False
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        text = nfkc(value).casefold()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValueError(_("1（はい）か 0（いいえ）で入力してください。"))
+
+    def render(self, value, obj=None, **kwargs):
+        return None if value is None else int(bool(value))
+
+
+class ChoiceWidget(widgets.Widget):
+    """A TextChoices field: the code, or its label in Japanese or English. Written as the code."""
+
+    def __init__(self, choices):
+        super().__init__(coerce_to_string=False)
+        self.pairs = list(choices.choices if hasattr(choices, "choices") else choices)
+        self.lookup = {}
+        for code, label in self.pairs:
+            for key in (code, ja(label), en(label)):
+                self.lookup[nfkc(key).casefold()] = code
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return ""
+        code = self.lookup.get(nfkc(value).casefold())
+        if code is None:
+            raise ValueError(
+                _("「%(value)s」は選択肢にありません。次のいずれかを入力してください: %(choices)s")
+                % {"value": value, "choices": self.describe()}
+            )
+        return code
+
+    def describe(self) -> str:
+        return "、".join(f"{code}（{ja(label)}）" for code, label in self.pairs)
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class KeyForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A foreign key given by a unique natural key (a code or slug). Looked up once for the whole file."""
+
+    def __init__(self, model, field, *, select_related=()):
+        super().__init__(model, field)
+        self.select_related = select_related
+        self.cache = {}
+
+    def key(self, value) -> str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return nfkc(value)
+
+    def prime(self, values) -> None:
+        keys = {self.key(value) for value in values if not is_blank(value)} - set(self.cache)
+        keys = list(keys)
+        for start in range(0, len(keys), 5000):
+            chunk = keys[start : start + 5000]
+            queryset = self.model.objects.filter(**{f"{self.field}__in": chunk})
+            if self.select_related:
+                queryset = queryset.select_related(*self.select_related)
+            for obj in queryset:
+                self.cache[str(self.key_of(obj))] = obj
+            for key in chunk:
+                self.cache.setdefault(key, None)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        key = self.key(value)
+        if key not in self.cache:
+            self.prime([key])
+        obj = self.cache[key]
+        if obj is None:
+            raise ValueError(
+                _("「%(value)s」という%(model)sは登録されていません。")
+                % {"value": key, "model": ja(self.model._meta.verbose_name)}
+            )
+        return obj
+
+    def key_of(self, obj):
+        for attribute in self.field.split("__"):
+            obj = getattr(obj, attribute)
+        return obj
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else self.key_of(value)
+
+
+class OrganizationWidget(widgets.ForeignKeyWidget):
+    """An organisation by name, with its kind from ``kind_column`` when the name alone is ambiguous.
+
+    The natural key of an organisation is name plus kind; the kind may be left
+    out when only one organisation has that name.
+    """
+
+    def __init__(self, kind_column: str | None = None):
+        super().__init__(Organization, "name")
+        self.kind_column = kind_column
+        self.kinds = ChoiceWidget(OrganizationKind)
+        self.by_name = {}
+
+    def prime(self, values) -> None:
+        names = list({str(value).strip() for value in values if not is_blank(value)} - set(self.by_name))
+        found = defaultdict(list)
+        for start in range(0, len(names), 5000):
+            chunk = names[start : start + 5000]
+            for organization in Organization.objects.filter(name__in=chunk):
+                found[organization.name].append(organization)
+        for name in names:
+            self.by_name[name] = found.get(name, [])
+
+    def find(self, name: str, kind: str = ""):
+        name = name.strip()
+        if name not in self.by_name:
+            self.prime([name])
+        candidates = self.by_name[name]
+        if kind:
+            candidates = [organization for organization in candidates if organization.kind == kind]
+        if not candidates:
+            raise ValueError(
+                _("機関「%(name)s」は登録されていません。先に機関を登録（取込）してください。") % {"name": name}
+            )
+        if len(candidates) > 1:
+            raise ValueError(
+                _("「%(name)s」という名称の機関が複数（種別違い）あります。種別の列で種別を指定してください。")
+                % {"name": name}
+            )
+        return candidates[0]
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        kind = ""
+        if self.kind_column and row is not None and not is_blank(row.get(self.kind_column)):
+            kind = self.kinds.clean(row[self.kind_column])
+        return self.find(str(value), kind)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else value.name
+
+
+class KeyManyToManyWidget(widgets.ManyToManyWidget):
+    """Several natural keys in one cell, separated by 「;」 (or a line break)."""
+
+    def __init__(self, model, field):
+        super().__init__(model, separator=";", field=field)
+        self.keys = KeyForeignKeyWidget(model, field)
+
+    def split(self, value) -> list[str]:
+        if is_blank(value):
+            return []
+        return [part.strip() for part in LIST_SEPARATORS.split(str(value)) if part.strip()]
+
+    def prime(self, values) -> None:
+        self.keys.prime([part for value in values for part in self.split(value)])
+
+    def clean(self, value, row=None, **kwargs):
+        objects = []
+        missing = []
+        for part in self.split(value):
+            try:
+                objects.append(self.keys.clean(part))
+            except ValueError:
+                missing.append(part)
+        if missing:
+            raise ValueError(
+                _("「%(values)s」という%(model)sは登録されていません。")
+                % {"values": "、".join(missing), "model": ja(self.model._meta.verbose_name)}
+            )
+        return objects
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        return ";".join(sorted(str(getattr(item, self.field)) for item in value.all()))
+
+
+class OrganizationsWidget(KeyManyToManyWidget):
+    """Several organisations by name in one cell; 「名称[種別コード]」 picks one of same-named organisations."""
+
+    PART = re.compile(r"^(?P<name>.*?)\s*\[(?P<kind>[^\[\]]+)\]$")
+
+    def __init__(self):
+        super().__init__(Organization, "name")
+        self.organizations = OrganizationWidget()
+
+    def prime(self, values) -> None:
+        names = []
+        for value in values:
+            for part in self.split(value):
+                match = self.PART.match(part)
+                names.append(match["name"] if match else part)
+        self.organizations.prime(names)
+
+    def clean(self, value, row=None, **kwargs):
+        objects = []
+        for part in self.split(value):
+            match = self.PART.match(part)
+            if match:
+                kind = self.organizations.kinds.clean(match["kind"])
+                objects.append(self.organizations.find(match["name"], kind))
+            else:
+                objects.append(self.organizations.find(part))
+        return objects
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return ""
+        items = list(value.all())
+        names = [item.name for item in items]
+        ambiguous = set(
+            Organization.objects.filter(name__in=names)
+            .order_by()
+            .values("name")
+            .annotate(n=Count("pk"))
+            .filter(n__gt=1)
+            .values_list("name", flat=True)
+        )
+        return ";".join(sorted(f"{item.name}[{item.kind}]" if item.name in ambiguous else item.name for item in items))

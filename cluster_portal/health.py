@@ -1,0 +1,62 @@
+"""``GET /healthz``: is this instance able to serve? For load balancers and monitoring.
+
+Checks the database with a trivial query and the cache with a set/get/delete of a
+random key. Answers 200 ``{"status": "ok", "database": "ok", "cache": "ok"}``, or 503
+with ``"error"`` for whichever check failed. No login, no cookies, never cached; the
+body never carries exception text (it could contain host names or credentials) —
+the details go to the log instead.
+"""
+
+import logging
+import secrets
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.cache import caches
+from django.db import connections
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+OK = "ok"
+ERROR = "error"
+
+
+def check_database(alias: str = "default") -> bool:
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.exception("Health check: database %r failed", alias)
+        return False
+
+
+def check_cache(alias: str = "default") -> bool:
+    key = f"healthz:{secrets.token_hex(8)}"
+    value = secrets.token_hex(8)
+    try:
+        cache = caches[alias]
+        cache.set(key, value, timeout=10)
+        found = cache.get(key)
+        cache.delete(key)
+    except Exception:
+        logger.exception("Health check: cache %r failed", alias)
+        return False
+    if found != value:
+        logger.error("Health check: cache %r did not return the value it was given", alias)
+        return False
+    return True
+
+
+@login_not_required
+@never_cache
+@require_safe
+def healthz(request):
+    results = {
+        "database": OK if check_database() else ERROR,
+        "cache": OK if check_cache() else ERROR,
+    }
+    healthy = all(value == OK for value in results.values())
+    return JsonResponse({"status": OK if healthy else ERROR, **results}, status=200 if healthy else 503)

@@ -1,0 +1,441 @@
+"""Forms of the headquarters workspace. They only parse and check input; the
+services in ``projects.services`` (and coordinators/regions services) write."""
+
+import unicodedata
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
+from projects.models import (
+    Expenditure,
+    ExpenseCategory,
+    JointResearchProject,
+    Milestone,
+    Outcome,
+    OutcomeKind,
+    ParticipationRole,
+    ProgressReport,
+    ReportAttachment,
+)
+from regions.models import Event, Organization, OrganizationKind
+
+AMOUNT_ERRORS = {
+    "required": _("金額を入力してください。"),
+    "invalid": _("金額は半角または全角の数字（円単位の整数）で入力してください。"),
+    "min_value": _("金額は0円以上で入力してください。"),
+    "max_value": _("金額が大きすぎます。"),
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class YenField(forms.IntegerField):
+    """Integer yen. Accepts 「1,200,000」「１２０００００」「1200000円」; refuses negatives and non-numbers."""
+
+    default_error_messages = AMOUNT_ERRORS
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 10**15)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+        self.error_messages.update(AMOUNT_ERRORS)
+        for validator in self.validators:
+            if getattr(validator, "code", "") in AMOUNT_ERRORS:
+                validator.message = AMOUNT_ERRORS[validator.code]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip().replace(",", "").removesuffix("円").strip()
+            if value.startswith("-") and value[1:].isdigit():
+                raise ValidationError(self.error_messages["min_value"], code="min_value")
+            if value and not value.isdigit():
+                raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+def organization_label(organization: Organization) -> str:
+    return f"{organization.name}（{organization.get_kind_display()}）"
+
+
+class OrganizationLookupField(forms.CharField):
+    """An organisation typed by name (with a <datalist> of registered names as suggestions).
+
+    Accepts the exact name, or 「名称（種別）」 when two organisations share a name.
+    """
+
+    default_error_messages = {
+        "unknown": _(
+            "「%(name)s」という機関は登録されていません。検索して登録済みの名称を入力するか、新しい機関として登録してください。"
+        ),
+        "ambiguous": _("「%(name)s」という名称の機関が複数あります。「名称（種別）」の形で入力してください。"),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 250)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"list": "organization-names", "autocomplete": "off"})
+
+    def prepare_value(self, value):
+        if isinstance(value, Organization):
+            return value.name
+        if isinstance(value, int):
+            organization = Organization.objects.filter(pk=value).first()
+            return organization.name if organization else ""
+        return value
+
+    def resolve(self, text: str) -> Organization | None:
+        text = unicodedata.normalize("NFKC", text or "").strip()
+        if not text:
+            return None
+        matches = list(Organization.objects.filter(name=text)[:2])
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"name": text})
+        for organization in Organization.objects.filter(name=text.rsplit("（", 1)[0]):
+            if organization_label(organization) == text:
+                return organization
+        raise ValidationError(self.error_messages["unknown"], code="unknown", params={"name": text})
+
+    def clean(self, value):
+        return self.resolve(super().clean(value))
+
+
+class DatesInOrderMixin:
+    """Puts 「終了日は開始日以降に」 on the end field rather than at the top of the form."""
+
+    date_pair = ("start_date", "end_date")
+    date_order_message = _("終了日は開始日以降にしてください。")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = (cleaned.get(name) for name in self.date_pair)
+        if start and end and end < start:
+            self.add_error(self.date_pair[1], self.date_order_message)
+        return cleaned
+
+
+# ---------------------------------------------------------------- projects
+
+
+class ProjectForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
+    host_organization = OrganizationLookupField(
+        label=_("実施拠点（大学の共同研究センター等）"),
+        required=False,
+        help_text=_("登録済みの機関名を入力してください（入力すると候補が表示されます）。"),
+    )
+
+    class Meta:
+        model = JointResearchProject
+        fields = ("code", "title", "title_en", "theme", "summary", "start_date", "end_date", "host_organization")
+        widgets = {"start_date": DateInput(), "end_date": DateInput(), "summary": forms.Textarea(attrs={"rows": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            self.initial["host_organization"] = self.instance.host_organization
+
+
+class ParticipantForm(forms.Form):
+    organization = OrganizationLookupField(label=_("機関名"), required=False)
+    role = forms.ChoiceField(label=_("役割"), choices=[("", "—"), *ParticipationRole.choices], required=False)
+    create_new = forms.BooleanField(label=_("新しい機関として登録する"), required=False)
+    new_kind = forms.ChoiceField(
+        label=_("新しい機関の種別"), choices=[("", "—"), *OrganizationKind.choices], required=False
+    )
+
+    def clean(self):
+        # Resolve here, not in the field, so that a new name can be registered instead.
+        cleaned = super().clean()
+        errors = self.errors.get("organization")
+        text = unicodedata.normalize("NFKC", self.data.get(self.add_prefix("organization"), "")).strip()
+        if errors and cleaned.get("create_new") and errors.as_data()[0].code == "unknown":
+            del self.errors["organization"]
+            if not cleaned.get("new_kind"):
+                self.add_error("new_kind", _("新しい機関の種別を選んでください。"))
+            cleaned["organization"] = None
+            cleaned["new_name"] = text
+        elif not errors and cleaned.get("organization") is None and self.has_changed():
+            self.add_error("organization", _("機関名を入力してください。"))
+        named = cleaned.get("organization") or cleaned.get("new_name")
+        if named and not cleaned.get("role") and "role" not in self.errors:
+            self.add_error("role", _("役割を選んでください。"))
+        return cleaned
+
+
+class BaseParticipantFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        leads = sum(
+            1
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("role") == ParticipationRole.LEAD_UNIVERSITY
+        )
+        if leads > 1:
+            raise ValidationError(_("代表大学は1機関だけ指定してください。"))
+
+    def participants(self):
+        from projects.services import ParticipantInput
+
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not (data.get("organization") or data.get("new_name")):
+                continue
+            rows.append(
+                ParticipantInput(
+                    role=data["role"],
+                    organization=data.get("organization"),
+                    new_name=data.get("new_name", ""),
+                    new_kind=data.get("new_kind", ""),
+                )
+            )
+        return rows
+
+
+ParticipantFormSet = forms.formset_factory(
+    ParticipantForm, formset=BaseParticipantFormSet, extra=3, can_delete=True, max_num=60, validate_max=True
+)
+
+
+def participant_initial(project: JointResearchProject) -> list[dict]:
+    return [
+        {"organization": participation.organization.name, "role": participation.role}
+        for participation in project.participations.roster()
+    ]
+
+
+class StatusChangeForm(OneTimeTokenForm):
+    target = forms.ChoiceField(label=_("変更後の状態"), choices=())
+    reason = forms.CharField(label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, targets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [(code, JointResearchProject.workflow.label(code)) for code in targets]
+
+
+class PublicationForm(OneTimeTokenForm):
+    reason = forms.CharField(label=_("理由（任意）"), required=False, max_length=500)
+
+
+# ---------------------------------------------------------------- budgets and execution
+
+
+class AllocationForm(VersionedForm):
+    fiscal_year = forms.TypedChoiceField(label=_("年度"), coerce=int, choices=())
+    allocated = YenField(label=_("配分額（円）"))
+    overrun_reason = forms.CharField(
+        label=_("執行額が配分額を超える理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, grants=(), fixed_year: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cluster_portal.fiscal import fiscal_year_label
+
+        self.fields["fiscal_year"].choices = [
+            (grant.fiscal_year, fiscal_year_label(grant.fiscal_year)) for grant in grants
+        ]
+        if fixed_year is not None:
+            self.fields["fiscal_year"].widget = forms.HiddenInput()
+            self.initial["fiscal_year"] = fixed_year
+        self.fields["allocated"].widget.attrs["data-remaining-input"] = "true"
+
+
+class ExpenditureForm(VersionedForm, forms.ModelForm):
+    amount = YenField(label=_("金額（円）"))
+    overrun_reason = forms.CharField(
+        label=_("執行額が配分額を超える理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("執行額の合計が配分額を超える場合だけ入力してください。"),
+    )
+
+    class Meta:
+        model = Expenditure
+        fields = ("category", "amount", "spent_on", "description")
+        widgets = {"spent_on": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = ExpenseCategory.choices
+
+
+# ---------------------------------------------------------------- progress reports
+
+
+class ReportForm(VersionedForm, forms.ModelForm):
+    class Meta:
+        model = ProgressReport
+        fields = ("fiscal_year", "half", "due_on", "narrative", "problems", "next_steps", "public_summary")
+        widgets = {
+            "due_on": DateInput(),
+            "narrative": forms.Textarea(attrs={"rows": 6}),
+            "problems": forms.Textarea(attrs={"rows": 3}),
+            "next_steps": forms.Textarea(attrs={"rows": 3}),
+            "public_summary": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"public_summary": _("受理後に公開ページに表示される要約です。")}
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            self.instance.project = project
+
+
+class MilestoneForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ("title", "planned", "achieved", "is_achieved")
+        widgets = {"planned": forms.Textarea(attrs={"rows": 2}), "achieved": forms.Textarea(attrs={"rows": 2})}
+
+
+class BaseMilestoneFormSet(forms.BaseFormSet):
+    def milestones(self):
+        from projects.services import MilestoneInput
+
+        return [
+            MilestoneInput(
+                title=form.cleaned_data["title"],
+                planned=form.cleaned_data.get("planned", ""),
+                achieved=form.cleaned_data.get("achieved", ""),
+                is_achieved=form.cleaned_data.get("is_achieved", False),
+            )
+            for form in self.forms
+            if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+        ]
+
+
+MilestoneFormSet = forms.formset_factory(
+    MilestoneForm, formset=BaseMilestoneFormSet, extra=2, can_delete=True, max_num=40, validate_max=True
+)
+
+
+def milestone_initial(report: ProgressReport) -> list[dict]:
+    return [
+        {"title": m.title, "planned": m.planned, "achieved": m.achieved, "is_achieved": m.is_achieved}
+        for m in report.milestones.all()
+    ]
+
+
+class ReviewForm(OneTimeTokenForm):
+    ACCEPT = "accept"
+    RETURN = "return"
+    decision = forms.ChoiceField(
+        label=_("判断"), choices=[(ACCEPT, _("受理する")), (RETURN, _("差し戻す"))], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("コメント"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("差し戻す場合は必須です。本部に表示されます。"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.RETURN and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("差し戻す理由をコメントに入力してください。"))
+        return cleaned
+
+
+class AttachmentForm(OneTimeTokenForm, forms.ModelForm):
+    class Meta:
+        model = ReportAttachment
+        fields = ("title", "file")
+
+
+# ---------------------------------------------------------------- results (成果)
+
+
+class OutcomeForm(VersionedForm, forms.ModelForm):
+    company = OrganizationLookupField(label=_("企業"), required=False)
+
+    class Meta:
+        model = Outcome
+        fields = (
+            "kind",
+            "title",
+            "title_en",
+            "occurred_on",
+            "description",
+            "application_number",
+            "country",
+            "applicants",
+            "inventors",
+            "doi",
+            "product",
+            "company",
+            "is_published",
+        )
+        widgets = {"occurred_on": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "kind": _("特許の登録は、出願を登録した後に「特許登録に切り替える」から行います。"),
+            "doi": _("論文の場合。例: 10.1234/abc.2008.001"),
+        }
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            self.instance.project = project
+        editing = self.instance.pk is not None
+        if editing:
+            # Publication is changed with its own buttons (and logged); a granted patent stays granted.
+            del self.fields["is_published"]
+            if self.instance.kind == OutcomeKind.PATENT_GRANTED:
+                self.fields["kind"].disabled = True
+            if not self.is_bound:
+                self.initial["company"] = self.instance.company
+        if not editing or self.instance.kind != OutcomeKind.PATENT_GRANTED:
+            self.fields["kind"].choices = [c for c in OutcomeKind.choices if c[0] != OutcomeKind.PATENT_GRANTED]
+
+
+class PatentGrantForm(VersionedForm):
+    registration_number = forms.CharField(label=_("登録番号"), max_length=50)
+    granted_on = forms.DateField(label=_("登録日"), widget=DateInput())
+
+
+# ---------------------------------------------------------------- events (regions.Event)
+
+
+class EventForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
+    date_pair = ("starts_on", "ends_on")
+    date_order_message = _("終了日は開催日以降にしてください。")
+
+    class Meta:
+        model = Event
+        fields = (
+            "kind",
+            "title",
+            "title_en",
+            "starts_on",
+            "ends_on",
+            "venue",
+            "organizer",
+            "attendance",
+            "description",
+            "presented_projects",
+        )
+        widgets = {
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "presented_projects": forms.CheckboxSelectMultiple,
+        }
+
+    def __init__(self, *args, projects=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if projects is not None:
+            self.fields["presented_projects"].queryset = projects
+        self.fields["attendance"].error_messages.update(
+            {"invalid": _("参加者数は数字で入力してください。"), "min_value": _("参加者数は0以上で入力してください。")}
+        )

@@ -1,0 +1,289 @@
+"""Import/export resources of the projects app (see ``cluster_portal.dataio``).
+
+Natural keys: project = code; participation = project code + organisation
+(name, kind); budget = project code + fiscal year (the grant is the project's
+region's grant for that year); outcome = project code + kind + title + date.
+
+Projects and outcomes are imported with ``use_bulk`` (10,000 projects and 50,000
+outcomes must stay practical): their rows are validated with ``full_clean()``
+without the per-row constraint queries, and the constraints that matter are
+checked in memory (the model's CheckConstraints, application numbers unique);
+the database constraints still guard the final write. Budgets are bulk-written
+too: the grants are locked for the whole import and each row is checked by
+``ProjectBudget.clean()`` against the grant with a running sum of everything
+allocated before it (the database's sum plus this file's earlier rows).
+"""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from cluster_portal.dataio.resources import PortalField, PortalResource, column, key_column, organization_columns
+from cluster_portal.dataio.widgets import IntegerValueWidget, KeyForeignKeyWidget
+from projects.models import JointResearchProject, Outcome, Participation, ProjectBudget
+from regions.models import Grant, Region
+
+
+def constraint_message(model, name: str) -> str:
+    """The violation message a model constraint declares, so in-memory checks say exactly what the database would."""
+    for constraint in model._meta.constraints:
+        if constraint.name == name:
+            return str(constraint.get_violation_error_message())
+    raise LookupError(name)
+
+
+def project_column(model, **kwargs):
+    return key_column(
+        model,
+        "project",
+        JointResearchProject,
+        "code",
+        header="プロジェクトコード",
+        select_related=("region",),
+        **kwargs,
+    )
+
+
+class ProjectResource(PortalResource):
+    code = column(JointResearchProject, "code")
+    region = key_column(JointResearchProject, "region", Region, "slug")
+    title = column(JointResearchProject, "title")
+    title_en = column(JointResearchProject, "title_en")
+    theme = column(JointResearchProject, "theme")
+    summary = column(JointResearchProject, "summary")
+    status = column(JointResearchProject, "status")
+    start_date = column(JointResearchProject, "start_date")
+    end_date = column(JointResearchProject, "end_date")
+    host_organization, host_organization_kind = organization_columns(JointResearchProject, "host_organization")
+    is_published = column(JointResearchProject, "is_published")
+
+    protected_on_update = ("status",)
+    select_related = ("region", "host_organization")
+
+    class Meta:
+        model = JointResearchProject
+        import_id_fields = ("code",)
+        use_bulk = True
+        fields = (
+            "code",
+            "region",
+            "title",
+            "title_en",
+            "theme",
+            "summary",
+            "status",
+            "start_date",
+            "end_date",
+            "host_organization",
+            "host_organization_kind",
+            "is_published",
+        )
+
+
+class ParticipationResource(PortalResource):
+    """Who takes part in each project (参画機関), one row per project and organisation."""
+
+    project = project_column(Participation)
+    organization, organization_kind = organization_columns(Participation, "organization")
+    role = column(Participation, "role")
+
+    region_path = ("project", "region_id")
+    region_lookup = "project__region_id"
+    region_field = "project"
+    select_related = ("project__region", "organization")
+
+    class Meta:
+        model = Participation
+        import_id_fields = ("project", "organization")
+        fields = ("project", "organization", "organization_kind", "role")
+
+
+class GrantByYearWidget(IntegerValueWidget):
+    """The fiscal year of a budget row, read as the grant of the row's project's region for that year."""
+
+    def __init__(self, project_widget: KeyForeignKeyWidget, project_column: str):
+        super().__init__(suffix="年度")
+        self.project_widget = project_widget
+        self.project_column = project_column
+        self.grants = {}
+        self.loaded_regions = set()
+
+    def grant_for(self, region_id, year):
+        if region_id not in self.loaded_regions:
+            self.loaded_regions.add(region_id)
+            for grant in Grant.objects.filter(region_id=region_id):
+                self.grants[(grant.region_id, grant.fiscal_year)] = grant
+        return self.grants.get((region_id, year))
+
+    def clean(self, value, row=None, **kwargs):
+        year = self.parse(value)
+        if year is None:
+            raise ValueError(_("年度を入力してください。"))
+        try:
+            project = self.project_widget.clean(row[self.project_column]) if row is not None else None
+        except (ValueError, KeyError):
+            project = None
+        if project is None:
+            return None  # the project column reports the problem
+        grant = self.grant_for(project.region_id, year)
+        if grant is None:
+            raise ValueError(_("この地域の%(year)s年度の交付決定がないため、配分できません。") % {"year": year})
+        return grant
+
+    def render(self, value, obj=None, **kwargs):
+        return None if value is None else value.fiscal_year
+
+
+class ProjectBudgetResource(PortalResource):
+    """配分額 and 執行額 per project and fiscal year, always within the region's grant for the year."""
+
+    project = project_column(ProjectBudget)
+    fiscal_year = PortalField(
+        attribute="grant",
+        column_name="年度",
+        widget=None,
+        aliases=("fiscal_year", "fiscal year"),
+        required=True,
+    )
+    allocated = column(ProjectBudget, "allocated", required=True)
+    executed = column(ProjectBudget, "executed")
+    overrun_reason = column(ProjectBudget, "overrun_reason")
+
+    region_path = ("project", "region_id")
+    region_lookup = "project__region_id"
+    region_field = "project"
+    select_related = ("project__region", "grant")
+
+    class Meta:
+        model = ProjectBudget
+        import_id_fields = ("project", "fiscal_year")
+        use_bulk = True
+        fields = ("project", "fiscal_year", "allocated", "executed", "overrun_reason")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["fiscal_year"].widget = GrantByYearWidget(
+            self.fields["project"].widget, self.fields["project"].column_name
+        )
+
+    def load_existing(self, dataset) -> dict:
+        existing = super().load_existing(dataset)
+        # Lock the grants this file allocates from (as budget_allocate does): no concurrent
+        # allocation can change their sums until this import commits or rolls back.
+        region_ids = {
+            project.region_id for project in self.fields["project"].widget.cache.values() if project is not None
+        }
+        grants = list(Grant.objects.select_for_update().filter(region_id__in=region_ids)) if region_ids else []
+        widget = self.fields["fiscal_year"].widget
+        self.allocations = {grant.pk: {} for grant in grants}
+        for pk, grant_id, allocated in ProjectBudget.objects.filter(grant__in=grants).values_list(
+            "pk", "grant_id", "allocated"
+        ):
+            self.allocations[grant_id][pk] = allocated
+        self.allocated_sums = {grant_id: sum(rows.values()) for grant_id, rows in self.allocations.items()}
+        for grant in grants:
+            # ProjectBudget.clean() asks the grant for the sum of its other allocations; with the
+            # grants locked, the running sum of this import is exactly what the database would say.
+            grant.allocated_total = partial(self.allocated_total, grant.pk)
+            widget.loaded_regions.add(grant.region_id)
+            widget.grants[(grant.region_id, grant.fiscal_year)] = grant
+        return existing
+
+    def allocated_total(self, grant_id, exclude_budget_pk=None) -> int:
+        total = self.allocated_sums.get(grant_id, 0)
+        if exclude_budget_pk is not None:
+            total -= self.allocations.get(grant_id, {}).get(exclude_budget_pk, 0)
+        return total
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        rows = self.allocations.setdefault(instance.grant_id, {})
+        if instance.pk is None:
+            self.new_rows = getattr(self, "new_rows", 0) + 1
+            key = ("new", self.new_rows)  # never id(): flushed instances are freed and ids reused
+        else:
+            key = instance.pk
+        self.allocated_sums[instance.grant_id] = (
+            self.allocated_sums.get(instance.grant_id, 0) - rows.get(key, 0) + instance.allocated
+        )
+        rows[key] = instance.allocated
+
+
+class OutcomeResource(PortalResource):
+    """成果: patents, licences, products, start-ups, papers, presentations and awards."""
+
+    project = project_column(Outcome)
+    kind = column(Outcome, "kind")
+    title = column(Outcome, "title")
+    occurred_on = column(Outcome, "occurred_on")
+    title_en = column(Outcome, "title_en")
+    description = column(Outcome, "description")
+    application_number = column(Outcome, "application_number")
+    registration_number = column(Outcome, "registration_number")
+    granted_on = column(Outcome, "granted_on")
+    country = column(Outcome, "country")
+    applicants = column(Outcome, "applicants")
+    inventors = column(Outcome, "inventors")
+    doi = column(Outcome, "doi")
+    product = column(Outcome, "product")
+    company, company_kind = organization_columns(Outcome, "company")
+    is_published = column(Outcome, "is_published")
+
+    region_path = ("project", "region_id")
+    region_lookup = "project__region_id"
+    region_field = "project"
+    select_related = ("project__region", "company")
+
+    class Meta:
+        model = Outcome
+        import_id_fields = ("project", "kind", "title", "occurred_on")
+        use_bulk = True
+        fields = (
+            "project",
+            "kind",
+            "title",
+            "occurred_on",
+            "title_en",
+            "description",
+            "application_number",
+            "registration_number",
+            "granted_on",
+            "country",
+            "applicants",
+            "inventors",
+            "doi",
+            "product",
+            "company",
+            "company_kind",
+            "is_published",
+        )
+
+    @property
+    def unique_together_in_file(self):
+        return ((("country", "application_number"), constraint_message(Outcome, "outcome_unique_application_number")),)
+
+    def load_existing(self, dataset) -> dict:
+        existing = super().load_existing(dataset)
+        header = self.fields["application_number"].column_name
+        numbers = {str(value).strip() for value in dataset[header]} if header in (dataset.headers or ()) else set()
+        numbers.discard("")
+        self.application_numbers = {}
+        numbers = list(numbers)
+        for start in range(0, len(numbers), 5000):
+            for pk, country, number in Outcome.objects.filter(
+                application_number__in=numbers[start : start + 5000]
+            ).values_list("pk", "country", "application_number"):
+                self.application_numbers[(country, number)] = pk
+        return existing
+
+    def row_errors(self, instance, row, errors) -> dict:
+        if instance.application_number:
+            owner = getattr(self, "application_numbers", {}).get((instance.country, instance.application_number))
+            if owner is not None and owner != instance.pk:
+                return {
+                    "application_number": [
+                        ValidationError(constraint_message(Outcome, "outcome_unique_application_number"))
+                    ]
+                }
+        return {}

@@ -1,0 +1,391 @@
+"""Forms of the ministry workflow pages: they only parse input; the services validate and write."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cluster_portal.models import Role, User
+from regions.models import (
+    Call,
+    Decision,
+    Evaluation,
+    Grant,
+    Organization,
+    OrganizationKind,
+    Proposal,
+    Region,
+)
+from regions.services.calls import CriterionSpec
+
+AMOUNT_ERROR = _("要求額は0円以上の整数（円）で入力してください。")
+_DIGITS = re.compile(r"^\d+$")
+
+
+def parse_yen(value: str, message=AMOUNT_ERROR) -> int:
+    """'1,234,000' or '1234000' (half- or full-width) → 1234000; anything else (negative, decimals) → error."""
+    text = (value or "").strip().replace(",", "").replace("，", "").replace(" ", "")
+    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    if not _DIGITS.match(text):
+        raise ValidationError(message, code="invalid_amount")
+    return int(text)
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Attach a service's ValidationError to the form: to the named field if it has one, else to the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class YenField(forms.Field):
+    """Integer yen typed as text, so '1,000,000' works and '-5' or 'abc' gets a Japanese message."""
+
+    def __init__(self, *, message=AMOUNT_ERROR, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20})
+        )
+        self.message = message
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or len(value) > 30:
+            raise ValidationError(self.message, code="invalid_amount")
+        return parse_yen(value, self.message)
+
+
+# --- calls ---------------------------------------------------------------------------------------
+
+
+class CallForm(forms.ModelForm):
+    criteria_text = forms.CharField(
+        label=_("評価項目"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("1行に1項目、「名称,重み」または「名称,重み,最高点（1〜5）」の形で入力します。"),
+    )
+    budgets_text = forms.CharField(
+        label=_("年度別の予算枠"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("1行に1年度、「年度,金額（円）」の形で入力します。例：2026,1500000000"),
+    )
+
+    class Meta:
+        model = Call
+        fields = (
+            "program",
+            "code",
+            "title",
+            "fiscal_year",
+            "opens_on",
+            "closes_on",
+            "review_closes_on",
+            "status",
+            "description",
+        )
+        widgets = {
+            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "review_closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in ("program", "code", "fiscal_year"):
+                self.fields[name].disabled = True
+            self.initial.setdefault(
+                "criteria_text",
+                "\n".join(f"{c.name},{c.weight},{c.max_score}" for c in self.instance.criteria.all()),
+            )
+            self.initial.setdefault(
+                "budgets_text",
+                "\n".join(f"{b.fiscal_year},{b.envelope}" for b in self.instance.budgets.all()),
+            )
+
+    def clean_criteria_text(self) -> list[CriterionSpec]:
+        specs = []
+        for number, line in enumerate(self.cleaned_data["criteria_text"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in re.split(r"[,，]", line)]
+            try:
+                name = parts[0]
+                weight = int(parts[1]) if len(parts) > 1 else 1
+                max_score = int(parts[2]) if len(parts) > 2 else 5
+            except ValueError:
+                name, weight, max_score = "", 0, 0
+            if not name or not 1 <= weight <= 100 or not 1 <= max_score <= 5 or len(parts) > 3:
+                raise ValidationError(
+                    _("%(line)d行目：「名称,重み（1以上）,最高点（1〜5）」の形で入力してください。") % {"line": number}
+                )
+            specs.append(CriterionSpec(name=name, weight=weight, max_score=max_score))
+        if not specs:
+            raise ValidationError(_("評価項目を1つ以上入力してください。"))
+        return specs
+
+    def clean_budgets_text(self) -> dict[int, int]:
+        budgets = {}
+        for number, line in enumerate(self.cleaned_data["budgets_text"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split(",", 1)]
+            try:
+                year = int(parts[0])
+                amount = parse_yen(parts[1])
+            except (ValueError, IndexError, ValidationError):
+                year, amount = 0, -1
+            if not 1990 <= year <= 2100 or amount < 0 or year in budgets:
+                raise ValidationError(
+                    _("%(line)d行目：「年度,金額（0円以上の円）」の形で、年度を重複させずに入力してください。")
+                    % {"line": number}
+                )
+            budgets[year] = amount
+        if not budgets:
+            raise ValidationError(_("年度別の予算枠を1年度以上入力してください。"))
+        return budgets
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+
+class OrganizationsField(forms.ModelMultipleChoiceField):
+    def __init__(self, kind, **kwargs):
+        super().__init__(
+            queryset=Organization.objects.filter(kind=kind).order_by("name"),
+            required=False,
+            widget=forms.SelectMultiple(attrs={"size": 8}),
+            **kwargs,
+        )
+
+
+class ProposalForm(forms.ModelForm):
+    """The proposal with its five-year plan (one amount field per fiscal year) and participants."""
+
+    universities = OrganizationsField(
+        OrganizationKind.UNIVERSITY, label=_("参画する大学等"), help_text=_("Ctrlキー（Macは⌘）で複数選択できます。")
+    )
+    companies = OrganizationsField(OrganizationKind.COMPANY, label=_("参画する企業"))
+    public_research = OrganizationsField(OrganizationKind.PUBLIC_RESEARCH, label=_("参画する公設試験研究機関"))
+
+    class Meta:
+        model = Proposal
+        fields = (
+            "title",
+            "summary",
+            "theme",
+            "target_industries",
+            "cluster_type",
+            "headquarters_roster",
+            "kpis",
+            "related_measures",
+        )
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 8}),
+            "kpis": forms.Textarea(attrs={"rows": 4}),
+            "headquarters_roster": forms.Textarea(attrs={"rows": 4}),
+            "related_measures": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.years = years
+        self.fields["cluster_type"].widget = forms.RadioSelect(choices=self.fields["cluster_type"].choices[1:])
+        amounts = {}
+        participants = []
+        if self.instance.pk:
+            amounts = {line.fiscal_year: line.requested_amount for line in self.instance.budget_lines.all()}
+            participants = list(self.instance.participants.all())
+        for year in years:
+            name = self.amount_field_name(year)
+            self.fields[name] = YenField(
+                label=_("%(year)s年度 要求額（円）") % {"year": year},
+                required=False,
+            )
+            if year in amounts:
+                self.initial.setdefault(name, amounts[year])
+        for name, kind in (
+            ("universities", OrganizationKind.UNIVERSITY),
+            ("companies", OrganizationKind.COMPANY),
+            ("public_research", OrganizationKind.PUBLIC_RESEARCH),
+        ):
+            self.initial.setdefault(name, [org.pk for org in participants if org.kind == kind])
+
+    @staticmethod
+    def amount_field_name(year: int) -> str:
+        return f"amount_{year}"
+
+    def amount_fields(self):
+        return [self[self.amount_field_name(year)] for year in self.years]
+
+    def text_fields(self):
+        return [self[name] for name in self.Meta.fields]
+
+    def participant_fields(self):
+        return [self[name] for name in ("universities", "companies", "public_research")]
+
+    def fields_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    def amounts(self) -> dict[int, int]:
+        values = {year: self.cleaned_data.get(self.amount_field_name(year)) for year in self.years}
+        return {year: amount for year, amount in values.items() if amount is not None}
+
+    def participants(self) -> list[Organization]:
+        return [
+            *self.cleaned_data["universities"],
+            *self.cleaned_data["companies"],
+            *self.cleaned_data["public_research"],
+        ]
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(
+        label=_("添付ファイル"),
+        help_text=_("PDF、Word（.docx/.doc）、Excel（.xlsx/.xls）のみ。ファイルの内容で形式を確認します。"),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由・コメント"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- review --------------------------------------------------------------------------------------
+
+
+class AssignReviewerForm(forms.Form):
+    reviewer = forms.ModelChoiceField(label=_("審査委員"), queryset=User.objects.none())
+
+    def __init__(self, *args, proposal: Proposal, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = (
+            User.objects.filter(role=Role.REVIEWER, is_active=True)
+            .exclude(review_assignments__proposal=proposal)
+            .order_by("username")
+        )
+
+
+class ConflictForm(forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label=_("この提案書の申請者との利害関係"),
+        choices=[("no", _("利害関係はありません")), ("yes", _("利害関係があります（この提案書の審査から外れます）"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    conflict_note = forms.CharField(
+        label=_("利害関係の内容"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("利害関係がある場合に記入してください（例：申請機関と共同研究を行っている）。"),
+    )
+
+
+class ScoreForm(forms.Form):
+    """One score (1 to the criterion's maximum) and comment per criterion of the call."""
+
+    overall_comment = forms.CharField(label=_("総評"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, criteria, reviews=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        existing = {review.criterion_id: review for review in (reviews or [])}
+        for criterion in self.criteria:
+            message = _("評点は1〜%(max)dで入力してください。") % {"max": criterion.max_score}
+            self.fields[f"score_{criterion.pk}"] = forms.IntegerField(
+                label=_("%(name)s（重み%(weight)d）の評点") % {"name": criterion.name, "weight": criterion.weight},
+                min_value=1,
+                max_value=criterion.max_score,
+                help_text=_("1〜%(max)dの整数") % {"max": criterion.max_score},
+                error_messages={
+                    "required": message,
+                    "invalid": message,
+                    "min_value": message,
+                    "max_value": message,
+                },
+            )
+            self.fields[f"comment_{criterion.pk}"] = forms.CharField(
+                label=_("%(name)sへのコメント") % {"name": criterion.name},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            if criterion.pk in existing:
+                self.initial.setdefault(f"score_{criterion.pk}", existing[criterion.pk].score)
+                self.initial.setdefault(f"comment_{criterion.pk}", existing[criterion.pk].comment)
+        self.order_fields([*(name for name in self.fields if name != "overall_comment"), "overall_comment"])
+
+    def rows(self):
+        return [
+            (criterion, self[f"score_{criterion.pk}"], self[f"comment_{criterion.pk}"]) for criterion in self.criteria
+        ]
+
+    def scores(self) -> dict[int, tuple[int, str]]:
+        return {
+            criterion.pk: (self.cleaned_data[f"score_{criterion.pk}"], self.cleaned_data[f"comment_{criterion.pk}"])
+            for criterion in self.criteria
+        }
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("結果"), choices=Decision.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+# --- grants and evaluations ----------------------------------------------------------------------
+
+
+class GrantForm(forms.ModelForm):
+    amount = YenField(label=_("交付決定額（円）"), message=_("金額は0円以上の整数（円）で入力してください。"))
+
+    class Meta:
+        model = Grant
+        fields = ("region", "call", "fiscal_year", "amount", "decided_on", "note")
+        widgets = {"decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["call"].required = True
+        self.fields["region"].queryset = Region.objects.order_by("name")
+
+    def _post_clean(self):
+        # The service validates the whole grant (envelope included) under its lock.
+        pass
+
+
+class GrantAmendForm(forms.Form):
+    new_amount = YenField(label=_("変更後の額（円）"), message=_("金額は0円以上の整数（円）で入力してください。"))
+    reason = forms.CharField(label=_("変更理由"), widget=forms.Textarea(attrs={"rows": 3}))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class EvaluationForm(forms.ModelForm):
+    class Meta:
+        model = Evaluation
+        fields = (
+            "region",
+            "kind",
+            "fiscal_year",
+            "grade",
+            "international_competitiveness",
+            "summary",
+            "recommendation",
+            "evaluated_on",
+            "is_published",
+        )
+        widgets = {
+            "evaluated_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "international_competitiveness": forms.Textarea(attrs={"rows": 3}),
+            "summary": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].queryset = Region.objects.order_by("name")

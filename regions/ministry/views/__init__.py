@@ -1,0 +1,1 @@
+"""Views of the ministry workflow, one module per area."""

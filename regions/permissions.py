@@ -1,0 +1,105 @@
+"""Who may do what in the ministry workflow (calls, proposals, reviews, selection, grants, evaluations).
+
+Every check is ``can_<action>(user, obj)`` and compares role codes, never labels.
+Visibility (404 for what a user may not even know exists) is answered by the
+QuerySets' ``visible_to(user)``; these functions answer whether an action is allowed.
+"""
+
+from __future__ import annotations
+
+from regions.models import Proposal, ProposalStatus, ReviewAssignment
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_ministry(user) -> bool:
+    return _signed_in(user) and user.is_ministry
+
+
+def is_reviewer(user) -> bool:
+    return _signed_in(user) and user.is_reviewer
+
+
+def is_headquarters(user) -> bool:
+    return _signed_in(user) and user.is_headquarters
+
+
+# --- calls, grants, evaluations: ministry staff only ---------------------------------------------
+
+
+def can_manage_calls(user) -> bool:
+    return is_ministry(user)
+
+
+def can_manage_grants(user) -> bool:
+    return is_ministry(user)
+
+
+def can_evaluate(user) -> bool:
+    return is_ministry(user)
+
+
+def can_use_ministry_pages(user) -> bool:
+    return is_ministry(user)
+
+
+# --- proposals -----------------------------------------------------------------------------------
+
+
+def can_view_proposal(user, proposal: Proposal) -> bool:
+    return Proposal.objects.visible_to(user).filter(pk=proposal.pk).exists()
+
+
+def is_applicant(user, proposal: Proposal) -> bool:
+    """A headquarters user of the proposal's region."""
+    return is_headquarters(user) and user.region_id == proposal.region_id
+
+
+def can_create_proposal(user) -> bool:
+    return is_headquarters(user)
+
+
+def can_edit_proposal(user, proposal: Proposal) -> bool:
+    return is_applicant(user, proposal) and proposal.is_editable
+
+
+def can_submit_proposal(user, proposal: Proposal) -> bool:
+    return is_applicant(user, proposal) and proposal.status == ProposalStatus.DRAFT
+
+
+def can_withdraw_proposal(user, proposal: Proposal) -> bool:
+    return is_applicant(user, proposal) and ProposalStatus.WITHDRAWN in Proposal.workflow.allowed_targets(
+        proposal.status, user
+    )
+
+
+def can_download_attachment(user, proposal: Proposal) -> bool:
+    return can_view_proposal(user, proposal)
+
+
+# --- review and selection ------------------------------------------------------------------------
+
+
+def can_assign_reviewers(user, proposal: Proposal) -> bool:
+    return is_ministry(user) and proposal.status in (ProposalStatus.SUBMITTED, ProposalStatus.UNDER_REVIEW)
+
+
+def can_review(user, assignment: ReviewAssignment) -> bool:
+    """The assigned reviewer, without a declared conflict, while the proposal is under review."""
+    return (
+        is_reviewer(user)
+        and assignment.reviewer_id == user.pk
+        and not assignment.has_conflict
+        and assignment.proposal.status == ProposalStatus.UNDER_REVIEW
+    )
+
+
+def can_see_all_scores(user) -> bool:
+    """Only ministry staff see every reviewer's scores; reviewers see only their own."""
+    return is_ministry(user)
+
+
+def can_decide(user, proposal: Proposal) -> bool:
+    return is_ministry(user) and proposal.status == ProposalStatus.UNDER_REVIEW

@@ -1,0 +1,205 @@
+"""Grants (交付決定) per region and fiscal year, amendments kept as history, and the call's envelope.
+
+The sum of a call's grants in a fiscal year never exceeds the call's envelope
+(CallBudget) for that year: every write locks the CallBudget row
+(SELECT … FOR UPDATE on PostgreSQL) before summing, so concurrent grants are
+serialised and cannot together overshoot.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cluster_portal.fiscal import format_yen
+from regions import permissions
+from regions.models import Call, CallBudget, Grant, GrantAmendment, Region
+
+
+def _require_ministry(user) -> None:
+    if not permissions.can_manage_grants(user):
+        raise PermissionDenied(_("交付決定を行う権限がありません。"))
+
+
+def lock_envelope(*, call: Call, fiscal_year: int) -> CallBudget:
+    """Lock and return the call's budget row for the year, or raise a Japanese ValidationError."""
+    try:
+        return CallBudget.objects.select_for_update().get(call=call, fiscal_year=fiscal_year)
+    except CallBudget.DoesNotExist:
+        raise ValidationError(
+            {"fiscal_year": _("%(year)s年度の予算枠がこの公募に設定されていません。") % {"year": fiscal_year}},
+            code="no_envelope",
+        ) from None
+
+
+def check_envelope(*, budget: CallBudget, amount: int, exclude_grant_pk: int | None = None) -> None:
+    """Raise unless ``amount`` fits into what is left of the (locked) envelope."""
+    granted = Grant.objects.filter(call_id=budget.call_id, fiscal_year=budget.fiscal_year)
+    if exclude_grant_pk is not None:
+        granted = granted.exclude(pk=exclude_grant_pk)
+    total = granted.aggregate(total=models.Sum("amount"))["total"] or 0
+    if total + amount > budget.envelope:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "%(year)s年度の予算枠を超えます"
+                    "（予算枠 %(envelope)s、交付決定済み %(granted)s、残り %(remaining)s）。"
+                )
+                % {
+                    "year": budget.fiscal_year,
+                    "envelope": format_yen(budget.envelope),
+                    "granted": format_yen(total),
+                    "remaining": format_yen(max(budget.envelope - total, 0)),
+                }
+            },
+            code="over_envelope",
+        )
+
+
+def _grant_create(*, region: Region, call: Call, fiscal_year: int, amount: int, decided_on, note: str) -> Grant:
+    budget = lock_envelope(call=call, fiscal_year=fiscal_year)
+    if Grant.objects.filter(region=region, fiscal_year=fiscal_year).exists():
+        raise ValidationError(
+            {"fiscal_year": _("この地域の%(year)s年度の交付決定は既に登録されています。") % {"year": fiscal_year}},
+            code="duplicate",
+        )
+    check_envelope(budget=budget, amount=amount)
+    grant = Grant(region=region, call=call, fiscal_year=fiscal_year, amount=amount, decided_on=decided_on, note=note)
+    grant.full_clean()
+    grant.save()
+    return grant
+
+
+@transaction.atomic
+def grant_create(
+    *,
+    user,
+    region: Region,
+    call: Call,
+    fiscal_year: int,
+    amount: int,
+    decided_on: datetime.date | None = None,
+    note: str = "",
+) -> Grant:
+    _require_ministry(user)
+    return _grant_create(
+        region=region,
+        call=call,
+        fiscal_year=fiscal_year,
+        amount=amount,
+        decided_on=decided_on or timezone.localdate(),
+        note=note,
+    )
+
+
+@transaction.atomic
+def grants_create_from_plan(*, region: Region, call: Call, amounts: dict[int, int], note: str = "") -> list[Grant]:
+    """The grant schedule of a selected proposal (called by selection inside its transaction).
+
+    Budget rows are locked in fiscal-year order, so concurrent selections never deadlock.
+    """
+    today = timezone.localdate()
+    return [
+        _grant_create(region=region, call=call, fiscal_year=year, amount=amount, decided_on=today, note=note)
+        for year, amount in sorted(amounts.items())
+    ]
+
+
+@transaction.atomic
+def grant_amend(*, user, grant: Grant, new_amount: int, reason: str, expected_version: int | None = None) -> Grant:
+    """Increase or decrease a grant with a reason; the previous amount stays in GrantAmendment."""
+    _require_ministry(user)
+    if not reason.strip():
+        raise ValidationError({"reason": _("変更理由を入力してください。")})
+    if not isinstance(new_amount, int) or isinstance(new_amount, bool) or new_amount < 0:
+        raise ValidationError({"new_amount": _("金額は0円以上の整数（円）で入力してください。")})
+    grant = Grant.objects.select_for_update().get(pk=grant.pk)
+    if expected_version is not None and grant.version != expected_version:
+        raise ValidationError(
+            _("この交付決定は他の担当者が先に変更しました。最新の額を確認してから、もう一度入力してください。"),
+            code="stale",
+        )
+    if new_amount == grant.amount:
+        raise ValidationError({"new_amount": _("変更前と同じ額です。")})
+    if grant.call_id is not None:
+        budget = lock_envelope(call=grant.call, fiscal_year=grant.fiscal_year)
+        if new_amount > grant.amount:
+            check_envelope(budget=budget, amount=new_amount, exclude_grant_pk=grant.pk)
+    allocated = grant.allocated_total()
+    if new_amount < allocated:
+        raise ValidationError(
+            {
+                "new_amount": _("共同研究プロジェクトへの配分額の合計（%(allocated)s）を下回る額にはできません。")
+                % {"allocated": format_yen(allocated)}
+            }
+        )
+    amendment = GrantAmendment(
+        grant=grant, previous_amount=grant.amount, new_amount=new_amount, reason=reason.strip(), amended_by=user
+    )
+    amendment.full_clean()
+    grant.amount = new_amount
+    grant.version += 1
+    grant.full_clean()
+    grant.save()
+    amendment.save()
+    return grant
+
+
+# --- envelope, granted and remaining per fiscal year ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnvelopeRow:
+    call: Call | None
+    fiscal_year: int
+    envelope: int
+    granted: int
+
+    @property
+    def remaining(self) -> int:
+        return self.envelope - self.granted
+
+    @property
+    def percent(self) -> int:
+        return round(self.granted * 100 / self.envelope) if self.envelope else 0
+
+
+def envelope_rows(*, calls=None) -> list[EnvelopeRow]:
+    """Envelope, granted and remaining per call and fiscal year, in two queries."""
+    budgets = CallBudget.objects.select_related("call").order_by("-call__fiscal_year", "call__code", "fiscal_year")
+    if calls is not None:
+        budgets = budgets.filter(call__in=calls)
+    granted = {
+        (row["call_id"], row["fiscal_year"]): row["total"]
+        for row in Grant.objects.filter(call__isnull=False)
+        .order_by()
+        .values("call_id", "fiscal_year")
+        .annotate(total=models.Sum("amount"))
+    }
+    return [
+        EnvelopeRow(
+            call=budget.call,
+            fiscal_year=budget.fiscal_year,
+            envelope=budget.envelope,
+            granted=granted.get((budget.call_id, budget.fiscal_year), 0) or 0,
+        )
+        for budget in budgets
+    ]
+
+
+def envelope_by_fiscal_year() -> list[EnvelopeRow]:
+    """Program-wide envelope and granted per fiscal year (all calls together), in two queries."""
+    envelopes = {
+        row["fiscal_year"]: row["total"]
+        for row in CallBudget.objects.order_by().values("fiscal_year").annotate(total=models.Sum("envelope"))
+    }
+    granted = Grant.objects.filter(call__isnull=False).totals_by_fiscal_year()
+    return [
+        EnvelopeRow(call=None, fiscal_year=year, envelope=envelopes.get(year, 0) or 0, granted=granted.get(year, 0))
+        for year in sorted(set(envelopes) | set(granted))
+    ]

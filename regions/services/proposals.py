@@ -1,0 +1,280 @@
+"""Proposals (提案書): drafting, the five-year plan, attachments, submission and withdrawal.
+
+Headquarters staff write their own region's proposal. Every state change goes
+through ``Proposal.workflow`` (regions.models.PROPOSAL_WORKFLOW), which checks
+the role and records who, when and why.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from regions import permissions
+from regions.models import (
+    AttachmentKind,
+    Call,
+    Organization,
+    Proposal,
+    ProposalAttachment,
+    ProposalBudgetLine,
+    ProposalStatus,
+    Region,
+)
+
+DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+PLAN_YEARS = 5
+
+# Fields of the proposal form that the services copy onto the model.
+PROPOSAL_FIELDS = (
+    "title",
+    "summary",
+    "theme",
+    "target_industries",
+    "cluster_type",
+    "kpis",
+    "headquarters_roster",
+    "related_measures",
+)
+
+
+def attachment_max_bytes() -> int:
+    return getattr(settings, "PROPOSAL_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES)
+
+
+def plan_years(call: Call) -> list[int]:
+    """The fiscal years of the five-year plan of a proposal to ``call``."""
+    return list(range(call.fiscal_year, call.fiscal_year + PLAN_YEARS))
+
+
+# --- attachments: type by content, never by name -------------------------------------------------
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE2 = "ole2"  # a DOC or XLS container; the two are told apart by the extension
+
+
+def sniff_attachment_kind(head: bytes, stream) -> str | None:
+    """The AttachmentKind of a file by its content (magic bytes), or None if it is not accepted.
+
+    PDF starts with ``%PDF-``; DOCX/XLSX are ZIP archives with ``word/`` or ``xl/`` entries;
+    legacy DOC/XLS are OLE2 compound files (told apart by the extension only among themselves,
+    since both are the same container; an OLE2 file named otherwise counts as DOC).
+    """
+    if head.startswith(b"%PDF-"):
+        return AttachmentKind.PDF
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            stream.seek(0)
+            with zipfile.ZipFile(stream) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        if any(name.startswith("word/") for name in names):
+            return AttachmentKind.DOCX
+        if any(name.startswith("xl/") for name in names):
+            return AttachmentKind.XLSX
+        return None
+    if head.startswith(_OLE2):
+        return OLE2
+    return None
+
+
+def validate_attachment(upload: UploadedFile) -> str:
+    """Check size and content of an uploaded file; return its AttachmentKind or raise ValidationError."""
+    limit = attachment_max_bytes()
+    megabytes = limit / (1024 * 1024)
+    if upload.size is None or upload.size == 0:
+        raise ValidationError({"file": _("空のファイルは添付できません。")}, code="empty")
+    if upload.size > limit:
+        raise ValidationError(
+            {"file": _("ファイルが大きすぎます（上限 %(limit)s MB）。") % {"limit": f"{megabytes:g}"}},
+            code="too_large",
+        )
+    upload.seek(0)
+    head = upload.read(8)
+    stream = upload.file if hasattr(upload, "file") else io.BytesIO(upload.read())
+    kind = sniff_attachment_kind(head, stream)
+    upload.seek(0)
+    if kind == OLE2:
+        kind = AttachmentKind.XLS if upload.name.lower().endswith(".xls") else AttachmentKind.DOC
+    if kind is None:
+        raise ValidationError(
+            {"file": _("PDF、Word、Excel のファイルだけを添付できます（ファイルの内容で判定しています）。")},
+            code="bad_type",
+        )
+    return kind
+
+
+# --- drafting ------------------------------------------------------------------------------------
+
+
+def _require_applicant(user, region: Region) -> None:
+    if not (permissions.is_headquarters(user) and user.region_id == region.pk):
+        raise PermissionDenied(_("この地域の提案書を作成・編集する権限がありません。"))
+
+
+def _require_editable(proposal: Proposal) -> None:
+    if not proposal.is_editable:
+        raise ValidationError(
+            _("「%(status)s」の提案書は編集できません。") % {"status": proposal.get_status_display()},
+            code="locked",
+        )
+
+
+def _set_plan(proposal: Proposal, amounts: dict[int, int]) -> None:
+    years = set(plan_years(proposal.call))
+    unknown = set(amounts) - years
+    if unknown:
+        raise ValidationError({"budget": _("公募の対象年度以外の要求額は登録できません。")})
+    for amount in amounts.values():
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
+            raise ValidationError({"budget": _("要求額は0円以上の整数（円）で入力してください。")})
+    existing = {line.fiscal_year: line for line in proposal.budget_lines.all()}
+    for fiscal_year in sorted(years):
+        amount = amounts.get(fiscal_year)
+        line = existing.get(fiscal_year)
+        if amount is None:
+            if line is not None:
+                line.delete()
+            continue
+        line = line or ProposalBudgetLine(proposal=proposal, fiscal_year=fiscal_year)
+        line.requested_amount = amount
+        line.full_clean()
+        line.save()
+
+
+def _apply_fields(proposal: Proposal, fields: dict) -> None:
+    for name in PROPOSAL_FIELDS:
+        if name in fields:
+            setattr(proposal, name, fields[name])
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    user,
+    call: Call,
+    fields: dict,
+    amounts: dict[int, int],
+    participants: Iterable[Organization] = (),
+) -> Proposal:
+    """A new draft of the user's region for ``call``; the call must be accepting proposals today."""
+    region = Region.objects.get(pk=user.region_id) if permissions.is_headquarters(user) else None
+    if region is None:
+        raise PermissionDenied(_("提案書を作成できるのは本部職員だけです。"))
+    _require_applicant(user, region)
+    if not call.is_accepting(timezone.localdate()):
+        raise ValidationError(_("この公募は受付期間外のため、提案書を作成できません。"), code="call_closed")
+    proposal = Proposal(call=call, region=region, created_by=user, status=ProposalStatus.DRAFT)
+    _apply_fields(proposal, fields)
+    proposal.full_clean()
+    proposal.save()
+    proposal.participants.set(list(participants))
+    _set_plan(proposal, amounts)
+    return proposal
+
+
+@transaction.atomic
+def proposal_update(
+    *,
+    user,
+    proposal: Proposal,
+    fields: dict,
+    amounts: dict[int, int],
+    participants: Iterable[Organization] | None = None,
+    expected_version: int | None = None,
+) -> Proposal:
+    proposal = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    _require_applicant(user, proposal.region)
+    _require_editable(proposal)
+    if expected_version is not None and proposal.version != expected_version:
+        raise ValidationError(
+            _("この提案書は他の担当者が先に更新しました。最新の内容を確認してから、もう一度保存してください。"),
+            code="stale",
+        )
+    _apply_fields(proposal, fields)
+    proposal.version += 1
+    proposal.full_clean()
+    proposal.save()
+    if participants is not None:
+        proposal.participants.set(list(participants))
+    _set_plan(proposal, amounts)
+    return proposal
+
+
+@transaction.atomic
+def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = None, reason: str = "") -> Proposal:
+    """Submit a draft: only within the call's dates, with a complete plan; locks editing."""
+    proposal = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    _require_applicant(user, proposal.region)
+    Proposal.workflow.check(proposal, ProposalStatus.SUBMITTED, user=user, reason=reason)
+    today = today or timezone.localdate()
+    call = proposal.call
+    if not call.is_accepting(today):
+        raise ValidationError(
+            _("公募の受付期間（%(opens)s〜%(closes)s）外のため提出できません。")
+            % {"opens": call.opens_on.isoformat(), "closes": call.closes_on.isoformat()},
+            code="call_closed",
+        )
+    years = set(proposal.budget_lines.values_list("fiscal_year", flat=True))
+    if not years:
+        raise ValidationError(_("5か年計画の年度別要求額を入力してから提出してください。"), code="no_plan")
+    proposal.full_clean()
+    Proposal.workflow.apply(proposal, ProposalStatus.SUBMITTED, user=user, reason=reason, save=False)
+    proposal.submitted_at = timezone.now()
+    proposal.version += 1
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, user, proposal: Proposal, reason: str = "") -> Proposal:
+    """Withdraw before the decision (draft, submitted or under review)."""
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    _require_applicant(user, proposal.region)
+    Proposal.workflow.apply(proposal, ProposalStatus.WITHDRAWN, user=user, reason=reason, save=False)
+    proposal.version += 1
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def attachment_add(*, user, proposal: Proposal, upload: UploadedFile) -> ProposalAttachment:
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    _require_applicant(user, proposal.region)
+    _require_editable(proposal)
+    kind = validate_attachment(upload)
+    attachment = ProposalAttachment(
+        proposal=proposal,
+        original_name=upload.name[-200:],
+        kind=kind,
+        size=upload.size,
+        uploaded_by=user,
+    )
+    attachment.file.save("upload", upload, save=False)  # path from proposal_attachment_path
+    try:
+        attachment.full_clean()
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, user, attachment: ProposalAttachment) -> None:
+    proposal = Proposal.objects.select_for_update().get(pk=attachment.proposal_id)
+    _require_applicant(user, proposal.region)
+    _require_editable(proposal)
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))

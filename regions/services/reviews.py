@@ -1,0 +1,276 @@
+"""Review (審査): reviewer assignment, conflict-of-interest declarations, scores, the review table, reminders.
+
+The review table: a reviewer's *weighted mean* is sum(score × weight) / sum(weight) over the
+criteria they scored; a proposal's weighted mean is the plain mean of its reviewers' weighted
+means (submitted reviews only); its *spread* is max − min of those reviewers' weighted means
+(0 with one reviewer, empty with none). Reviews are *missing* for every assignment without a
+declared conflict whose scores are not submitted (including undeclared conflicts).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cluster_portal.models import Role, User
+from regions import permissions
+from regions.models import Call, Proposal, ProposalStatus, Review, ReviewAssignment, ReviewCriterion
+
+
+def _require_ministry(user) -> None:
+    if not permissions.is_ministry(user):
+        raise PermissionDenied(_("審査委員を割り当てる権限がありません。"))
+
+
+@transaction.atomic
+def assignment_create(*, user, proposal: Proposal, reviewer: User) -> ReviewAssignment:
+    """Assign a reviewer; the first assignment moves a submitted proposal to 審査中 (logged)."""
+    _require_ministry(user)
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if not permissions.can_assign_reviewers(user, proposal):
+        raise ValidationError(
+            _("「%(status)s」の提案書には審査委員を割り当てられません。") % {"status": proposal.get_status_display()},
+            code="bad_state",
+        )
+    if reviewer.role != Role.REVIEWER or not reviewer.is_active:
+        raise ValidationError({"reviewer": _("審査委員の役割を持つユーザーを選んでください。")})
+    assignment = ReviewAssignment(proposal=proposal, reviewer=reviewer)
+    assignment.full_clean()
+    assignment.save()
+    if proposal.status == ProposalStatus.SUBMITTED:
+        Proposal.workflow.apply(
+            proposal, ProposalStatus.UNDER_REVIEW, user=user, reason=_("審査委員の割り当てにより審査を開始")
+        )
+    return assignment
+
+
+@transaction.atomic
+def assignment_remove(*, user, assignment: ReviewAssignment) -> None:
+    """Remove an assignment that has no scores yet."""
+    _require_ministry(user)
+    assignment = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.scores.exists():
+        raise ValidationError(_("評点が登録された割り当ては解除できません。"), code="has_scores")
+    assignment.delete()
+
+
+def _load_own_assignment(user, assignment: ReviewAssignment) -> ReviewAssignment:
+    assignment = (
+        ReviewAssignment.objects.select_for_update(of=("self",)).select_related("proposal__call").get(pk=assignment.pk)
+    )
+    if not permissions.is_reviewer(user) or assignment.reviewer_id != user.pk:
+        raise PermissionDenied(_("この審査を行う権限がありません。"))
+    return assignment
+
+
+@transaction.atomic
+def conflict_declare(*, user, assignment: ReviewAssignment, has_conflict: bool, note: str = "") -> ReviewAssignment:
+    """The reviewer declares (once) whether they have a conflict of interest; a conflict removes them."""
+    assignment = _load_own_assignment(user, assignment)
+    if assignment.conflict_declared_at is not None:
+        raise ValidationError(_("利害関係の申告は既に済んでいます。"), code="already_declared")
+    if assignment.proposal.status != ProposalStatus.UNDER_REVIEW:
+        raise ValidationError(_("この提案書の審査は終了しています。"), code="review_closed")
+    if has_conflict and not note.strip():
+        raise ValidationError({"conflict_note": _("利害関係の内容を入力してください。")})
+    assignment.has_conflict = has_conflict
+    assignment.conflict_note = note.strip() if has_conflict else ""
+    assignment.conflict_declared_at = timezone.now()
+    assignment.version += 1
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+@transaction.atomic
+def review_save(
+    *,
+    user,
+    assignment: ReviewAssignment,
+    scores: dict[int, tuple[int, str]],
+    overall_comment: str = "",
+    today: datetime.date | None = None,
+) -> ReviewAssignment:
+    """Save every criterion's score and comment at once; editable until the review closes.
+
+    ``scores`` maps criterion id → (score, comment). Every criterion of the call must be
+    scored within its scale; otherwise nothing is saved.
+    """
+    assignment = _load_own_assignment(user, assignment)
+    today = today or timezone.localdate()
+    if assignment.conflict_declared_at is None:
+        raise ValidationError(_("採点の前に利害関係の有無を申告してください。"), code="undeclared")
+    if not permissions.can_review(user, assignment):
+        raise ValidationError(_("この提案書の審査は終了しているか、利害関係により担当から外れています。"))
+    if not assignment.proposal.call.is_review_open(today):
+        raise ValidationError(_("審査期間が終了したため、評点を変更できません。"), code="review_closed")
+    criteria = list(assignment.proposal.call.criteria.all())
+    errors = {}
+    for criterion in criteria:
+        score, _comment = scores.get(criterion.pk, (None, ""))
+        if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= criterion.max_score:
+            errors[f"score_{criterion.pk}"] = _("評点は1〜%(max)dで入力してください。") % {"max": criterion.max_score}
+    if set(scores) - {criterion.pk for criterion in criteria}:
+        errors["__all__"] = _("この公募にない評価項目が含まれています。")
+    if errors:
+        raise ValidationError(errors)
+    existing = {review.criterion_id: review for review in assignment.scores.all()}
+    for criterion in criteria:
+        score, comment = scores[criterion.pk]
+        review = existing.get(criterion.pk) or Review(assignment=assignment, criterion=criterion)
+        review.score = score
+        review.comment = comment
+        review.full_clean()
+        review.save()
+    assignment.overall_comment = overall_comment
+    assignment.submitted_at = timezone.now()
+    assignment.version += 1
+    assignment.full_clean()
+    assignment.save()
+    return assignment
+
+
+# --- the review table ----------------------------------------------------------------------------
+
+
+def weighted_mean(reviews: list[Review], criteria: dict[int, ReviewCriterion]) -> float | None:
+    total_weight = sum(criteria[review.criterion_id].weight for review in reviews if review.criterion_id in criteria)
+    if not total_weight:
+        return None
+    weighted = sum(
+        review.score * criteria[review.criterion_id].weight for review in reviews if review.criterion_id in criteria
+    )
+    return weighted / total_weight
+
+
+@dataclass
+class ReviewerRow:
+    assignment: ReviewAssignment
+    scores: list[int | None]
+    mean: float | None
+    is_missing: bool
+
+
+@dataclass
+class ProposalRow:
+    proposal: Proposal
+    reviewers: list[ReviewerRow] = field(default_factory=list)
+    mean: float | None = None
+    spread: float | None = None
+    missing: int = 0
+    conflicts: int = 0
+
+
+SORT_KEYS = {
+    "title": lambda row: row.proposal.title,
+    "region": lambda row: row.proposal.region.name,
+    "status": lambda row: row.proposal.status,
+    "mean": lambda row: (row.mean is None, -(row.mean or 0)),
+    "spread": lambda row: (row.spread is None, -(row.spread or 0)),
+    "missing": lambda row: -row.missing,
+}
+DEFAULT_SORT = "mean"
+
+
+def review_table(*, call: Call, sort: str = DEFAULT_SORT) -> tuple[list[ReviewCriterion], list[ProposalRow]]:
+    """Per proposal of ``call``: every reviewer's scores, the weighted mean, spread and missing reviews.
+
+    Four queries whatever the number of proposals and reviewers. ``sort`` is a key of
+    ``SORT_KEYS``, optionally prefixed with ``-`` to reverse; unknown keys use the default.
+    """
+    criteria = list(call.criteria.all())
+    by_id = {criterion.pk: criterion for criterion in criteria}
+    proposals = (
+        Proposal.objects.filter(call=call)
+        .exclude(status__in=(ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN))
+        .select_related("region")
+        .prefetch_related(
+            Prefetch(
+                "review_assignments",
+                queryset=ReviewAssignment.objects.select_related("reviewer").prefetch_related("scores"),
+            )
+        )
+    )
+    rows = []
+    for proposal in proposals:
+        row = ProposalRow(proposal=proposal)
+        means = []
+        for assignment in proposal.review_assignments.all():
+            if assignment.has_conflict:
+                row.conflicts += 1
+                continue
+            reviews = list(assignment.scores.all())
+            by_criterion = {review.criterion_id: review.score for review in reviews}
+            is_missing = assignment.submitted_at is None
+            mean = None if is_missing else weighted_mean(reviews, by_id)
+            if mean is not None:
+                means.append(mean)
+            row.missing += int(is_missing)
+            row.reviewers.append(
+                ReviewerRow(
+                    assignment=assignment,
+                    scores=[by_criterion.get(criterion.pk) for criterion in criteria],
+                    mean=mean,
+                    is_missing=is_missing,
+                )
+            )
+        if means:
+            row.mean = sum(means) / len(means)
+            row.spread = max(means) - min(means)
+        rows.append(row)
+    key = sort.lstrip("-")
+    if key not in SORT_KEYS:
+        key, sort = DEFAULT_SORT, DEFAULT_SORT
+    rows.sort(key=SORT_KEYS[key], reverse=sort.startswith("-"))
+    return criteria, rows
+
+
+def late_assignments(*, call: Call):
+    """Assignments of proposals under review in ``call`` without a submitted review or a declared conflict."""
+    return (
+        ReviewAssignment.objects.filter(
+            proposal__call=call,
+            proposal__status=ProposalStatus.UNDER_REVIEW,
+            has_conflict=False,
+            submitted_at__isnull=True,
+        )
+        .select_related("reviewer", "proposal")
+        .order_by("reviewer__username", "proposal__title")
+    )
+
+
+def reviewers_remind(*, user, call: Call, base_url: str = "") -> int:
+    """Send one reminder email per late reviewer (listing their open proposals); return how many were sent."""
+    _require_ministry(user)
+    by_reviewer: dict[int, list[ReviewAssignment]] = {}
+    for assignment in late_assignments(call=call):
+        by_reviewer.setdefault(assignment.reviewer_id, []).append(assignment)
+    sent = 0
+    for assignments in by_reviewer.values():
+        reviewer = assignments[0].reviewer
+        if not reviewer.email:
+            continue
+        context = {
+            "reviewer": reviewer,
+            "call": call,
+            "assignments": assignments,
+            "reviews_url": base_url + reverse("reviews:list"),
+        }
+        send_mail(
+            subject=_("【審査のお願い】%(call)s") % {"call": call.title},
+            message=render_to_string("email/review_reminder.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[reviewer.email],
+        )
+        sent += 1
+    return sent

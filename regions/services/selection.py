@@ -1,0 +1,132 @@
+"""Selection (採択): the ministry's decision on a proposal.
+
+Exactly one decision per proposal: the proposal row is locked (SELECT … FOR UPDATE)
+and the version checked, and the OneToOne SelectionDecision is the final guard in
+the database. 採択 activates and publishes the region, creates its grants per
+fiscal year from the approved plan (within the call's envelope) and notifies the
+applicant by email, all in one transaction (the email is sent after commit).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from cluster_portal.models import User
+from regions import permissions
+from regions.models import Decision, Proposal, ProposalStatus, Region, RegionStatus, SelectionDecision
+from regions.services.grants import grants_create_from_plan
+
+
+def already_decided_error() -> ValidationError:
+    return ValidationError(
+        _("この提案書は既に他の担当者が決定しています。最新の状態を確認してください。"), code="already_decided"
+    )
+
+
+def _activate_region(*, region: Region, proposal: Proposal, user) -> None:
+    region = Region.objects.select_for_update().get(pk=region.pk)
+    call = proposal.call
+    if region.status != RegionStatus.ACTIVE:
+        Region.workflow.apply(
+            region, RegionStatus.ACTIVE, user=user, reason=_("提案書「%(title)s」の採択") % {"title": proposal.title}
+        )
+    years = sorted(proposal.budget_lines.values_list("fiscal_year", flat=True))
+    region.selected_fiscal_year = call.fiscal_year
+    region.start_fiscal_year = years[0] if years else call.fiscal_year
+    region.end_fiscal_year = years[-1] if years else call.fiscal_year
+    region.program = call.program
+    region.cluster_type = proposal.cluster_type
+    if not region.cluster_name:
+        region.cluster_name = proposal.title
+    if not region.theme:
+        region.theme = proposal.theme
+    if not region.concept:
+        region.concept = proposal.summary
+    region.is_published = True  # selected regions are announced publicly
+    region.version += 1
+    region.full_clean()
+    region.save()
+
+
+def applicant_recipients(proposal: Proposal) -> list[str]:
+    users = User.objects.filter(headquarters__region_id=proposal.region_id, is_active=True).exclude(email="")
+    emails = {user.email for user in users}
+    if proposal.created_by_id and proposal.created_by.email:
+        emails.add(proposal.created_by.email)
+    return sorted(emails)
+
+
+def _notify(*, proposal: Proposal, decision: SelectionDecision, base_url: str) -> None:
+    recipients = applicant_recipients(proposal)
+    if not recipients:
+        return
+    context = {
+        "proposal": proposal,
+        "decision": decision,
+        "is_selected": decision.decision == Decision.SELECTED,
+        "proposal_url": base_url + reverse("proposals:detail", kwargs={"pk": proposal.pk}),
+    }
+    send_mail(
+        subject=_("【%(decision)s】%(title)s") % {"decision": decision.get_decision_display(), "title": proposal.title},
+        message=render_to_string("email/decision_notice.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
+    )
+
+
+@transaction.atomic
+def proposal_decide(
+    *,
+    user,
+    proposal: Proposal,
+    decision: str,
+    reason: str,
+    expected_version: int | None = None,
+    base_url: str = "",
+) -> SelectionDecision:
+    """Record 採択 / 不採択 with a reason. A second decision (or a stale form) gets a clear Japanese error."""
+    if not permissions.is_ministry(user):
+        raise PermissionDenied(_("採択を決定する権限がありません。"))
+    if decision not in Decision.values:
+        raise ValidationError({"decision": _("採択または不採択を選んでください。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("理由を入力してください。")})
+    locked = Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
+    if locked is None:
+        raise ValidationError(_("提案書が見つかりません。"))
+    proposal = Proposal.objects.select_related("call__program", "region", "created_by").get(pk=locked.pk)
+    if SelectionDecision.objects.filter(proposal=proposal).exists():
+        raise already_decided_error()
+    if expected_version is not None and proposal.version != expected_version:
+        raise ValidationError(
+            _("この提案書は他の担当者が先に更新しました。最新の状態を確認してから、もう一度決定してください。"),
+            code="stale",
+        )
+    target = ProposalStatus.SELECTED if decision == Decision.SELECTED else ProposalStatus.NOT_SELECTED
+    Proposal.workflow.apply(proposal, target, user=user, reason=reason.strip(), save=False)
+    proposal.version += 1
+    proposal.save()
+    record = SelectionDecision(proposal=proposal, decision=decision, reason=reason.strip(), decided_by=user)
+    record.full_clean(exclude=["proposal"])  # uniqueness is the database's job, below
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise already_decided_error() from None
+    if decision == Decision.SELECTED:
+        _activate_region(region=proposal.region, proposal=proposal, user=user)
+        amounts = dict(proposal.budget_lines.values_list("fiscal_year", "requested_amount"))
+        grants_create_from_plan(
+            region=proposal.region,
+            call=proposal.call,
+            amounts=amounts,
+            note=_("提案書「%(title)s」の採択により、5か年計画の要求額で交付決定") % {"title": proposal.title},
+        )
+    transaction.on_commit(lambda: _notify(proposal=proposal, decision=record, base_url=base_url))
+    return record

@@ -1,0 +1,261 @@
+"""Accessibility (JIS X 8341-3:2016 level AA, i.e. WCAG 2.0 AA): axe-core on every public page and the
+main staff pages, failing on any violation of impact "serious" or "critical", plus the checks axe
+cannot make alone: every chart has a text alternative and a table next to it, every form field has a
+label. Each test scans a group of pages and lists every violation found, page by page, in one message.
+
+axe-core is the copy inside axe-playwright-python: nothing is fetched at test time.
+"""
+
+import datetime
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+from django.utils import timezone
+
+from tests import factories
+from tests.e2e.data import public_data
+from tests.e2e.helpers import FOCUS_STATE_JS, focus_is_visible, new_page, wait_for_visible_focus
+
+pytestmark = pytest.mark.browser
+
+FAILING_IMPACTS = {"serious", "critical"}
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]},
+    "resultTypes": ["violations"],
+}
+
+# Charts (svg) need a text alternative and a table with the same numbers on the page;
+# form fields need a label. axe checks the label rule too; this states the portal's own rule.
+PAGE_RULES_JS = """() => {
+  const problems = [];
+  const describe = (el) => el.outerHTML.slice(0, 140);
+  for (const svg of document.querySelectorAll('main svg')) {
+    if (svg.closest('[aria-hidden="true"]')) continue;
+    const named = svg.getAttribute('aria-label') || svg.getAttribute('aria-labelledby')
+      || svg.querySelector(':scope > title');
+    if (svg.getAttribute('role') !== 'img' || !named) {
+      problems.push('chart without a text alternative (role="img" and a title): ' + describe(svg));
+    }
+    if (svg.classList.contains('chart') && !document.querySelector('main table')) {
+      problems.push('chart without a table alternative on the page: ' + describe(svg));
+    }
+  }
+  const fields = document.querySelectorAll(
+    'input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea');
+  for (const field of fields) {
+    const labelled = (field.labels && field.labels.length) || field.getAttribute('aria-label')
+      || field.getAttribute('aria-labelledby');
+    if (!labelled) problems.push('form field without a label: ' + describe(field));
+  }
+  return problems;
+}"""
+
+
+def scan(page, url, axe, findings, *, expected_status=200):
+    response = page.goto(url)
+    status = response.status if response else None
+    if status != expected_status:
+        findings.append(f"{url}: HTTP {status} (expected {expected_status})")
+        return
+    results = axe.run(page, options=AXE_OPTIONS)
+    for violation in results.response["violations"]:
+        if violation["impact"] not in FAILING_IMPACTS:
+            continue
+        targets = ", ".join(" ".join(node["target"]) for node in violation["nodes"][:5])
+        more = len(violation["nodes"]) - 5
+        findings.append(
+            f"{url}: [{violation['impact']}] {violation['id']} — {violation['help']} — {targets}"
+            + (f" (+{more} more)" if more > 0 else "")
+        )
+    for problem in page.evaluate(PAGE_RULES_JS):
+        findings.append(f"{url}: {problem}")
+
+
+def scan_all(page, urls, *, expected=None):
+    axe = Axe()
+    findings: list[str] = []
+    for url in urls:
+        scan(page, url, axe, findings, expected_status=(expected or {}).get(url, 200))
+    assert not findings, f"{len(findings)} accessibility problem(s):\n" + "\n".join(findings)
+
+
+def tab_through(page, url, findings, *, max_stops=400):
+    """Tab from the top of the page to the end; every stop must show a visible focus indicator."""
+    page.goto(url)
+    stops = 0
+    first = None
+    for _ in range(max_stops):
+        page.keyboard.press("Tab")
+        state = page.evaluate(FOCUS_STATE_JS)
+        if state is None:  # focus left the document: the end of the page
+            break
+        key = (state["tag"], state["id"], state["name"], state["href"], state["text"])
+        if key == first:  # wrapped round to the first stop
+            break
+        first = first or key
+        stops += 1
+        state = wait_for_visible_focus(page, state)
+        if not focus_is_visible(state):
+            findings.append(f"{url}: Tab stop {stops} shows no focus indicator: {state}")
+    assert stops > 0, f"{url}: Tab reached nothing"
+
+
+def staff_data():
+    """Public data plus what the staff pages list: users of each role, a call with a proposal under review."""
+    data = public_data()
+    region = data.hamamatsu.region
+    hq_user = factories.UserFactory(hq=True, username="hq-hamamatsu", headquarters=region.headquarters)
+    ministry = factories.UserFactory(ministry=True, username="ministry")
+    reviewer = factories.UserFactory(reviewer=True, username="reviewer")
+    today = timezone.localdate()
+    call = factories.CallFactory(
+        code="phase-2-2030",
+        title="知的クラスター創成事業 公募",
+        fiscal_year=2030,
+        opens_on=today - datetime.timedelta(days=5),
+        closes_on=today + datetime.timedelta(days=5),
+    )
+    for order, name in enumerate(("構想の独創性", "国際優位性")):
+        factories.ReviewCriterionFactory(call=call, name=name, order=order)
+    factories.CallBudgetFactory(call=call, fiscal_year=2030)
+    proposal = factories.ProposalFactory(call=call, under_review=True, title="新しいクラスター構想")
+    factories.ProposalBudgetLineFactory(proposal=proposal, fiscal_year=2030)
+    assignment = factories.ReviewAssignmentFactory(proposal=proposal, reviewer=reviewer)
+    own_proposal = factories.ProposalFactory(call=call, region=region, title="浜松の次期構想")
+    project = data.hamamatsu.projects[0]
+    report = factories.ProgressReportFactory(project=project, fiscal_year=2009)
+    budget = project.budgets.order_by("pk").first()
+    coordinator = region.coordinators.first()
+    event = region.events.first()
+    return {
+        "data": data,
+        "hq_user": hq_user,
+        "ministry": ministry,
+        "reviewer": reviewer,
+        "call": call,
+        "proposal": proposal,
+        "assignment": assignment,
+        "own_proposal": own_proposal,
+        "project": project,
+        "report": report,
+        "budget": budget,
+        "coordinator": coordinator,
+        "event": event,
+        "grant": data.hamamatsu.grants[2008],
+    }
+
+
+def test_public_pages_have_no_serious_accessibility_violations(page):
+    data = public_data()
+    region = data.hamamatsu.region
+    project = data.hamamatsu.projects[0]
+    organization = project.host_organization
+    missing = "/clusters/no-such-cluster/"
+    urls = [
+        "/",
+        reverse("regions:list"),
+        reverse("regions:list") + "?prefecture=22",
+        region.get_absolute_url(),
+        project.get_absolute_url(),
+        reverse("public:organization_list"),
+        reverse("public:organization_detail", args=[organization.slug]),
+        reverse("public:result_list"),
+        reverse("public:result_list") + f"?cluster={region.slug}&kind=patent_application",
+        reverse("public:event_list"),
+        reverse("public:funding_flow"),
+        reverse("public:search"),
+        reverse("public:search") + "?q=" + "浜松",
+        reverse("public:opendata"),
+        reverse("login"),
+        missing,
+    ]
+    scan_all(page, urls, expected={missing: 404})
+
+
+def test_english_home_page_has_no_serious_accessibility_violations(browser, live_server):
+    public_data()
+    context, page = new_page(browser, live_server, extra_http_headers={"Accept-Language": "en"})
+    try:
+        page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+        scan_all(page, ["/", reverse("regions:list")])
+    finally:
+        context.close()
+
+
+def test_headquarters_pages_have_no_serious_accessibility_violations(page, login_as):
+    staff = staff_data()
+    login_as(page, staff["hq_user"])
+    project, report = staff["project"], staff["report"]
+    urls = [
+        reverse("workspace:dashboard"),
+        reverse("workspace:project_list"),
+        reverse("workspace:project_create"),
+        reverse("workspace:project_detail", args=[project.pk]),
+        reverse("workspace:project_edit", args=[project.pk]),
+        reverse("workspace:budget_overview"),
+        reverse("workspace:budget_create", args=[project.pk]),
+        reverse("workspace:budget_detail", args=[staff["budget"].pk]),
+        reverse("workspace:expenditure_create", args=[staff["budget"].pk]),
+        reverse("workspace:report_list"),
+        reverse("workspace:report_create", args=[project.pk]),
+        reverse("workspace:report_detail", args=[report.pk]),
+        reverse("workspace:report_edit", args=[report.pk]),
+        reverse("workspace:outcome_list"),
+        reverse("workspace:outcome_create", args=[project.pk]),
+        reverse("workspace:outcome_detail", args=[staff["data"].patent.pk]),
+        reverse("workspace:event_list"),
+        reverse("workspace:event_create"),
+        reverse("workspace:coordinator_list"),
+        reverse("workspace:coordinator_create"),
+        reverse("workspace:coordinator_detail", args=[staff["coordinator"].pk]),
+        reverse("proposals:list"),
+        reverse("proposals:detail", args=[staff["own_proposal"].pk]),
+        reverse("proposals:edit", args=[staff["own_proposal"].pk]),
+        reverse("dataio:index"),
+        reverse("dataio:import", args=["projects"]),
+    ]
+    scan_all(page, urls)
+
+
+def test_ministry_pages_have_no_serious_accessibility_violations(page, login_as):
+    staff = staff_data()
+    login_as(page, staff["ministry"])
+    call = staff["call"]
+    urls = [
+        reverse("ministry:dashboard"),
+        reverse("ministry:call_list"),
+        reverse("ministry:call_create"),
+        reverse("ministry:call_detail", args=[call.code]),
+        reverse("ministry:review_table", args=[call.code]),
+        reverse("ministry:proposal_list"),
+        reverse("proposals:detail", args=[staff["proposal"].pk]),
+        reverse("ministry:grant_list"),
+        reverse("ministry:grant_create"),
+        reverse("ministry:grant_detail", args=[staff["grant"].pk]),
+        reverse("ministry:evaluation_list"),
+        reverse("ministry:evaluation_create"),
+        reverse("workspace:ministry"),
+        reverse("dataio:index"),
+        reverse("dataio:import", args=["grants"]),
+    ]
+    scan_all(page, urls)
+
+
+def test_reviewer_pages_have_no_serious_accessibility_violations(page, login_as):
+    staff = staff_data()
+    login_as(page, staff["reviewer"])
+    urls = [reverse("reviews:list"), reverse("reviews:detail", args=[staff["assignment"].pk])]
+    scan_all(page, urls)
+
+
+def test_every_tab_stop_shows_a_visible_focus_indicator(page, login_as):
+    staff = staff_data()
+    findings: list[str] = []
+    region = staff["data"].hamamatsu.region
+    for url in ("/", reverse("regions:list"), region.get_absolute_url(), reverse("public:result_list")):
+        tab_through(page, url, findings)
+    login_as(page, staff["hq_user"])
+    for url in (reverse("workspace:dashboard"), reverse("workspace:project_create")):
+        tab_through(page, url, findings)
+    assert not findings, "\n".join(findings)

@@ -1,0 +1,134 @@
+"""Journey (a): a ministry officer logs in, reviews the score table, selects a region and sets its grant —
+once with the mouse, once with the keyboard only. Each step is checked on the page and in the database."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from regions.models import Decision, Grant, GrantAmendment, ProposalStatus, RegionStatus, SelectionDecision
+from tests.e2e.data import selection_data
+from tests.e2e.helpers import assert_no_page_problems, login_through_form, submit
+
+pytestmark = pytest.mark.browser
+
+REASON = "外部有識者による審査の結果、構想の独創性と国際優位性が高く評価されたため。"
+AMEND_REASON = "初年度の設備整備費を上積みするため。"
+NEW_AMOUNT = 450_000_000
+
+
+def assert_selected_with_amended_grant(data):
+    decision = SelectionDecision.objects.get(proposal=data.winner)
+    assert (decision.decision, decision.decided_by_id) == (Decision.SELECTED, data.ministry.pk)
+    data.winner.refresh_from_db()
+    data.winner.region.refresh_from_db()
+    assert data.winner.status == ProposalStatus.SELECTED
+    assert data.winner.region.status == RegionStatus.ACTIVE
+    data.runner_up.refresh_from_db()
+    assert data.runner_up.status == ProposalStatus.UNDER_REVIEW, "only the chosen proposal is decided"
+    grants = dict(Grant.objects.filter(region=data.winner.region).values_list("fiscal_year", "amount"))
+    assert grants == {2030: NEW_AMOUNT, 2031: 400_000_000, 2032: 400_000_000}
+    amendment = GrantAmendment.objects.get(grant__region=data.winner.region)
+    assert (amendment.previous_amount, amendment.new_amount, amendment.reason) == (
+        400_000_000,
+        NEW_AMOUNT,
+        AMEND_REASON,
+    )
+    assert amendment.amended_by_id == data.ministry.pk
+
+
+def test_ministry_officer_reviews_scores_selects_region_and_sets_grant(page, screenshots):
+    data = selection_data()
+    shots = screenshots("ministry")
+
+    login_through_form(page, data.ministry.username, data.password, next_url="/ministry/")
+    expect(page).to_have_url(re.compile(r"/ministry/$"))
+    shots(page, "dashboard")
+
+    # The score table of the call: weighted means, best first.
+    ministry_nav = page.get_by_role("navigation", name="文科省業務のメニュー")
+    ministry_nav.get_by_role("link", name="公募").click()
+    page.get_by_role("link", name=data.call.title).click()
+    page.get_by_role("link", name="審査一覧表").click()
+    table = page.locator("table.review-table")
+    rows = table.locator(":scope > tbody > tr")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0).locator(":scope > th")).to_have_text(data.winner.title)
+    expect(rows.nth(0).locator(":scope > td").nth(2)).to_have_text("4.10")
+    expect(rows.nth(1).locator(":scope > th")).to_have_text(data.runner_up.title)
+    expect(rows.nth(1).locator(":scope > td").nth(2)).to_have_text("2.70")
+    shots(page, "score table")
+
+    # Select the best-scored proposal.
+    rows.nth(0).get_by_role("link", name=data.winner.title).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(data.winner.title)
+    decision = page.locator("form[action$='/decide/']")
+    decision.get_by_label("採択", exact=True).check()
+    decision.get_by_label("理由").fill(REASON)
+    shots(page, "decision form")
+    submit(page, decision.get_by_role("button", name="決定を記録する"))
+    expect(page.locator(".messages")).to_contain_text("採択の結果を記録")
+    shots(page, "decision recorded")
+
+    # Its grants now exist per fiscal year; raise the first year's.
+    page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="文科省業務").click()
+    page.get_by_role("navigation", name="文科省業務のメニュー").get_by_role("link", name="交付決定").click()
+    grant = Grant.objects.get(region=data.winner.region, fiscal_year=2030)
+    grant_rows = page.locator("table tbody tr", has=page.get_by_role("link", name=data.winner.region.name))
+    expect(grant_rows).to_have_count(3)
+    shots(page, "grant list")
+    page.locator(f"a[href$='/ministry/grants/{grant.pk}/']").click()
+    amend = page.locator("main form", has=page.get_by_role("button", name="変更する"))
+    amend.get_by_label("変更後の額（円）").fill(f"{NEW_AMOUNT:,}")
+    amend.get_by_label("変更理由").fill(AMEND_REASON)
+    submit(page, amend.get_by_role("button", name="変更する"))
+    expect(page.locator(".messages")).to_contain_text("交付決定額を変更しました")
+    expect(page.locator("main")).to_contain_text("450,000,000円")
+    shots(page, "grant amended")
+
+    assert_selected_with_amended_grant(data)
+    assert_no_page_problems(page)
+
+
+def test_ministry_journey_with_the_keyboard_only(page, screenshots, keyboard):
+    data = selection_data()
+    shots = screenshots("ministry-keyboard")
+    keys = keyboard(page)
+
+    page.goto("/")
+    keys.activate(tag="a", text="ログイン")
+    keys.type_into(data.ministry.username, label="ユーザー名")
+    keys.type_into(data.password, label="パスワード")
+    keys.submit(tag="button", text="ログイン")
+    keys.activate(tag="a", text="文科省業務")
+    keys.activate(tag="a", href_end="/ministry/calls/")
+    keys.activate(tag="a", text=data.call.title)
+    keys.activate(tag="a", text="審査一覧表")
+    expect(page.locator("table.review-table > tbody > tr").first).to_contain_text("4.10")
+    shots(page, "score table")
+
+    keys.activate(tag="a", text=data.winner.title)
+    # Radio buttons: Tab reaches the group, the arrow keys or Space choose.
+    keys.tab_to(tag="input", type="radio", name="decision")
+    if not page.get_by_label("採択", exact=True).is_checked():
+        keys.press("Space")
+    while not page.get_by_label("採択", exact=True).is_checked():
+        keys.press("ArrowDown")
+        assert keys.presses < 400, "the arrow keys never reached 採択"
+    keys.type_into(REASON, name="reason")
+    shots(page, "decision form")
+    keys.submit(tag="button", text="決定を記録する")
+    expect(page.locator(".messages")).to_contain_text("採択の結果を記録")
+
+    keys.activate(tag="a", text="文科省業務")
+    keys.activate(tag="a", href_end="/ministry/grants/")
+    grant = Grant.objects.get(region=data.winner.region, fiscal_year=2030)
+    keys.activate(tag="a", href_end=f"/ministry/grants/{grant.pk}/")
+    keys.type_into(str(NEW_AMOUNT), name="new_amount")
+    keys.type_into(AMEND_REASON, name="reason")
+    keys.submit(tag="button", text="変更する")
+    expect(page.locator(".messages")).to_contain_text("交付決定額を変更しました")
+    shots(page, "grant amended")
+
+    assert_selected_with_amended_grant(data)
+    assert_no_page_problems(page)
