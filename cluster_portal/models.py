@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -102,6 +104,17 @@ def own_region_id(user):
     if user is None or not user.is_authenticated:
         return None
     return user.region_id
+
+
+PUBLIC_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: safe to read aloud and retype
+
+
+def public_code(prefix: str) -> str:
+    """A random, stable public identifier such as "R-7KQ2M9XW4D" for rows without a natural code.
+
+    Used as a field default so URLs, downloads and the API never expose database ids.
+    """
+    return prefix + "-" + "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(10))
 
 
 class TimeStampedModel(models.Model):

@@ -212,3 +212,8 @@ LOGGING = {
 
 # Portal-specific settings.
 PORTAL_NAME = _("知的クラスター創成事業 ポータル")
+
+# Uploads and bulk import limits (see .env.example).
+PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DATAIO_MAX_BYTES = env.int("DATAIO_MAX_BYTES", default=10 * 1024 * 1024)
+DATAIO_MAX_ROWS = env.int("DATAIO_MAX_ROWS", default=100_000)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cluster_portal.fiscal import fiscal_year_label, format_yen
-from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, public_code
 from cluster_portal.workflow import Transition, Workflow
 from regions.models import Grant, Organization, Region, fiscal_year_field, non_negative, yen_field
 
@@ -439,6 +439,10 @@ class OutcomeKind(models.TextChoices):
     AWARD = "award", _("受賞")
 
 
+def new_outcome_code() -> str:
+    return public_code("R")
+
+
 DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 doi_validator = RegexValidator(DOI_PATTERN, _("DOIの形式が正しくありません（例: 10.1234/abc.2008.001）。"))
 
@@ -473,6 +477,7 @@ class Outcome(TimeStampedModel):
     project = models.ForeignKey(
         JointResearchProject, verbose_name=_("プロジェクト"), on_delete=models.PROTECT, related_name="outcomes"
     )
+    code = models.CharField(_("成果コード"), max_length=20, unique=True, default=new_outcome_code, editable=False)
     kind = models.CharField(_("種別"), max_length=20, choices=OutcomeKind.choices, db_index=True)
     title = models.CharField(_("名称"), max_length=300)
     title_en = models.CharField(_("英語名"), max_length=300, blank=True)

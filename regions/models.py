@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cluster_portal.fiscal import fiscal_year_label
-from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, public_code
 from cluster_portal.workflow import Transition, Workflow
 
 FISCAL_YEAR_VALIDATORS = [MinValueValidator(1990), MaxValueValidator(2100)]
@@ -927,6 +927,10 @@ class EventKind(models.TextChoices):
     OTHER = "other", _("その他")
 
 
+def new_event_code() -> str:
+    return public_code("E")
+
+
 class EventQuerySet(RegionScopedQuerySet):
     def public_q(self):
         return Q(is_published=True, region__is_published=True)
@@ -936,6 +940,7 @@ class Event(TimeStampedModel):
     """Forums and results presentations (フォーラム・成果発表会)."""
 
     region = models.ForeignKey(Region, verbose_name=_("地域"), on_delete=models.PROTECT, related_name="events")
+    code = models.CharField(_("イベントコード"), max_length=20, unique=True, default=new_event_code, editable=False)
     kind = models.CharField(_("種別"), max_length=15, choices=EventKind.choices, default=EventKind.FORUM)
     title = models.CharField(_("名称"), max_length=200)
     title_en = models.CharField(_("英語名"), max_length=200, blank=True)

@@ -112,6 +112,12 @@ OUTCOME_WEIGHTS = (
 )
 
 
+# Outcomes carry a random public code ("R-" + 10 characters) by default; synthetic ones get
+# codes of the same shape drawn from the region's random stream, so they are deterministic too.
+OUTCOME_HAS_CODE = any(f.name == "code" for f in Outcome._meta.concrete_fields)
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
 class SyntheticDataError(Exception):
     """The generator produced data that break a rule (a bug in this module, not in the database)."""
 
@@ -559,6 +565,8 @@ def _outcomes(*, project: JointResearchProject, count: int, companies, years, wr
             occurred_on=occurred_on,
             is_published=project.is_published and rng.random() < 0.9,
         )
+        if OUTCOME_HAS_CODE:
+            outcome.code = "R-" + "".join(rng.choice(CODE_ALPHABET) for _ in range(10))
         if kind in (OutcomeKind.PATENT_APPLICATION, OutcomeKind.PATENT_GRANTED):
             outcome.country = "JP"
             outcome.application_number = f"合成特願{occurred_on.year}-{number}"

@@ -133,8 +133,8 @@ def test_unpublished_result_and_event_are_not_found_in_api(client, hidden):
 
     outcome = Outcome.objects.get(title="非公開の成果")
     event = Event.objects.get(title="非公開イベント")
-    assert client.get(f"/api/v1/results/R{outcome.pk}").status_code == 404
-    assert client.get(f"/api/v1/events/E{event.pk}").status_code == 404
+    assert client.get(f"/api/v1/results/{outcome.code}").status_code == 404
+    assert client.get(f"/api/v1/events/{event.code}").status_code == 404
 
 
 # --- facets and search ---------------------------------------------------------------------------
@@ -316,7 +316,17 @@ def test_api_rejects_bad_parameters_with_400(client):
     assert client.get("/api/v1/clusters?limit=abc").status_code == 400
     assert client.get("/api/v1/results?kind=nope").status_code == 400
     assert client.get("/api/v1/projects?cluster=nope").status_code == 404
-    assert client.get("/api/v1/results?after=xyz").status_code == 400
+    assert client.get("/api/v1/budgets?after=xyz").status_code == 400
+
+
+def test_results_and_events_are_identified_by_public_codes_not_database_ids(client):
+    outcome = factories.OutcomeFactory()
+    event = factories.EventFactory()
+    result = client.get(f"/api/v1/results/{outcome.code}").json()["data"]
+    assert result["id"] == outcome.code
+    assert result["id"] != str(outcome.pk)
+    assert client.get(f"/api/v1/events/{event.code}").json()["data"]["id"] == event.code
+    assert client.get(f"/api/v1/results/{outcome.pk}").status_code == 404
 
 
 # --- query counts, languages, findability ---------------------------------------------------------

@@ -25,7 +25,9 @@ def production_env(**extra) -> dict:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"} and not key.startswith("SECURE_")
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in this process; production never has it.
+        if key not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        and not key.startswith("SECURE_")
     }
     env.update(
         SECRET_KEY=secrets.token_urlsafe(50),

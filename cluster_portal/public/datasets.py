@@ -114,7 +114,7 @@ def grant_queryset():
 
 
 def result_queryset():
-    return Outcome.objects.published().select_related("project", "project__region", "company").order_by("pk")
+    return Outcome.objects.published().select_related("project", "project__region", "company").order_by("code")
 
 
 def event_queryset():
@@ -128,7 +128,7 @@ def event_queryset():
                 to_attr="public_presented_projects",
             )
         )
-        .order_by("pk")
+        .order_by("code")
     )
 
 
@@ -234,13 +234,9 @@ def grant_row(grant) -> dict:
     }
 
 
-def result_id(outcome) -> str:
-    return f"R{outcome.pk}"
-
-
 def result_row(outcome) -> dict:
     return {
-        "id": result_id(outcome),
+        "id": outcome.code,
         "project": outcome.project.code,
         "cluster": outcome.project.region.slug,
         "kind": outcome.kind,
@@ -263,13 +259,9 @@ def result_row(outcome) -> dict:
     }
 
 
-def event_id(event) -> str:
-    return f"E{event.pk}"
-
-
 def event_row(event) -> dict:
     return {
-        "id": event_id(event),
+        "id": event.code,
         "cluster": event.region.slug,
         "kind": event.kind,
         "title": event.title,
@@ -496,7 +488,7 @@ DATASETS = {
             RESULT_COLUMNS,
             result_queryset,
             result_row,
-            "pk",
+            "code",
         ),
         Dataset(
             "events",
@@ -505,7 +497,7 @@ DATASETS = {
             EVENT_COLUMNS,
             event_queryset,
             event_row,
-            "pk",
+            "code",
         ),
         Dataset(
             "organizations",

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from cluster_portal import stats
 from cluster_portal.public import openapi
-from cluster_portal.public.datasets import DATASETS, event_id, result_id
+from cluster_portal.public.datasets import DATASETS
 from cluster_portal.public.views.browse import filter_events, filter_results, search
 from cluster_portal.public.views.funding import flow_selection
 from cluster_portal.public.views.search import PROJECT_SEARCH_FIELDS
@@ -69,18 +69,18 @@ def _cluster(request):
 
 
 def _cursor_filter(queryset, field, after):
+    """Rows after the cursor. Rows with a public code page by it; the rest by an opaque row number."""
     if not after:
         return queryset
     if field == "pk":
-        digits = after.lstrip("RE")
-        if not digits.isdigit():
+        if not after.isdigit():
             raise ApiError("'after' is not a valid cursor")
-        return queryset.filter(pk__gt=int(digits))
+        return queryset.filter(pk__gt=int(after))
     return queryset.filter(**{f"{field}__gt": after})
 
 
 def _cursor_value(obj, field) -> str:
-    return str(obj.pk) if field == "pk" else getattr(obj, field)
+    return str(getattr(obj, field))
 
 
 def paginated(request, key, queryset):
@@ -245,13 +245,6 @@ def _detail(key, **lookup):
     return _json({"data": DATASETS[key].row(obj)})
 
 
-def _id_number(identifier, prefix):
-    number = identifier.removeprefix(prefix)
-    if not identifier.startswith(prefix) or not number.isdigit():
-        raise ApiError("not found", 404)
-    return int(number)
-
-
 @api_view
 def cluster_detail(request, code):
     return _detail("clusters", slug=code)
@@ -269,12 +262,12 @@ def organization_detail(request, code):
 
 @api_view
 def result_detail(request, identifier):
-    return _detail("results", pk=_id_number(identifier, "R"))
+    return _detail("results", code=identifier)
 
 
 @api_view
 def event_detail(request, identifier):
-    return _detail("events", pk=_id_number(identifier, "E"))
+    return _detail("events", code=identifier)
 
 
 @api_view
@@ -299,4 +292,4 @@ def funding_flow(request):
     return _json({"data": {"cluster": region.slug if region else None, **flow.as_dict()}})
 
 
-__all__ = ["event_id", "forms", "result_id", "urlencode"]
+__all__ = ["forms", "urlencode"]
