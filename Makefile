@@ -9,10 +9,10 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto
 SCALE ?= 1
 
-.PHONY: install run demo test check lint format pytest clean generate-data
+.PHONY: install run demo test check lint format pytest clean generate-data browser-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,7 +47,10 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-pytest: install
+browser-deps:
+	@bash .ci/install-browser.sh || echo "Chromium could not be installed: the browser tests (tests/e2e) will be skipped."
+
+pytest: install browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test: check lint pytest

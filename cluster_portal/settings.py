@@ -217,3 +217,5 @@ PORTAL_NAME = _("知的クラスター創成事業 ポータル")
 PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATAIO_MAX_BYTES = env.int("DATAIO_MAX_BYTES", default=10 * 1024 * 1024)
 DATAIO_MAX_ROWS = env.int("DATAIO_MAX_ROWS", default=100_000)
+# Load balancers probe the health check over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

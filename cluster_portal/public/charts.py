@@ -192,7 +192,7 @@ LOSS_LABELS = {
 }
 
 
-def sankey(flow, *, results_label: str) -> SafeString:
+def sankey(flow, *, results_label: tuple[str, str]) -> SafeString:
     """The flow requested → selected → granted → allocated → executed, with results counted at the end."""
     stages = [
         Stage("requested", _("要求額"), flow.requested),
@@ -201,8 +201,8 @@ def sankey(flow, *, results_label: str) -> SafeString:
         Stage("allocated", _("配分"), flow.allocated),
         Stage("executed", _("執行"), flow.executed),
     ]
-    width, height, node_width = 960, 360, 22
-    nodes, links = sankey_layout(stages, width=width - 140, height=height - 40, node_width=node_width)
+    width, height, node_width = 1080, 360, 22
+    nodes, links = sankey_layout(stages, width=width - 220, height=height - 40, node_width=node_width)
     parts = []
     for source, target, amount, points in links:
         pattern = "pattern-loss" if target.is_loss else "pattern-solid"
@@ -240,22 +240,27 @@ def sankey(flow, *, results_label: str) -> SafeString:
                 format_million_yen(node.amount),
             )
         )
-    results_x = width - 120
+    results_x = width - 180
+    arrow_y = 30 + min(nodes[4].height, 80) / 2
     parts.append(
         format_html(
             '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-axis chart-arrow"/>'
             '<text x="{}" y="{}" class="chart-label chart-label--strong">{}</text>'
+            '<text x="{}" y="{}" class="chart-label">{}</text>'
             '<text x="{}" y="{}" class="chart-label">{}</text>',
             nodes[4].x + node_width + 4,
-            40,
+            round(arrow_y, 1),
             results_x - 6,
-            40,
+            round(arrow_y, 1),
             results_x,
-            34,
+            round(arrow_y - 14, 1),
             _("成果"),
             results_x,
-            52,
-            results_label,
+            round(arrow_y + 4, 1),
+            results_label[0],
+            results_x,
+            round(arrow_y + 22, 1),
+            results_label[1],
         )
     )
     return _svg(

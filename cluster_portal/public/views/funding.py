@@ -50,11 +50,12 @@ def flow_selection(request):
     return form, start, end, region
 
 
-def results_summary(flow) -> str:
-    return _("特許出願 %(patents)d件・成果 計%(total)d件") % {
-        "patents": flow.patents_filed,
-        "total": flow.results_total,
-    }
+def results_summary(flow) -> tuple[str, str]:
+    """Two short lines for the end of the flow diagram."""
+    return (
+        _("特許出願 %(patents)d件") % {"patents": flow.patents_filed},
+        _("成果 計%(total)d件") % {"total": flow.results_total},
+    )
 
 
 def funding_flow(request):

@@ -1,0 +1,156 @@
+"""A versioned cache for the public aggregates (key figures, funding flow, facet counts, the map).
+
+How it works
+------------
+* One counter, the **data generation**, lives in the cache itself (key ``portal:data-generation``),
+  so every application instance that shares the cache (Redis, ``CACHE_URL``) sees the same value.
+* A cached value's key is ``portal:<name>:<generation>:<language>:<hash of the arguments>``.
+  Bumping the generation makes every earlier value unreachable at once; the old values simply
+  expire (``PUBLIC_CACHE_TIMEOUT``, one hour by default, a safety net). There is no per-key delete
+  that a write path could forget.
+* The bump runs **after the transaction commits** (``transaction.on_commit``): a rolled-back write
+  invalidates nothing, and a reader elsewhere can never store pre-commit data under the new
+  generation. Outside a transaction the bump is immediate. Several writes in one transaction
+  schedule one bump.
+
+What bumps it (the invalidation mechanism, chosen for correctness across every write path)
+-----------------------------------------------------------------------------------------------
+1. One receiver of ``post_save``, ``post_delete`` and ``m2m_changed`` for every model of the
+   ``regions``, ``projects`` and ``coordinators`` apps (connected in ``ClusterPortalConfig.ready``).
+   It covers the services, the ministry and workspace pages, workflow transitions, the Django admin
+   and row-by-row imports alike — whatever saves a model row. This is the one signal the portal
+   uses, and its only effect is this cache bump (DESIGN §5 keeps business rules out of signals).
+2. Explicit ``invalidate_public_data()`` calls where Django sends no signal: bulk writes
+   (``QuerySet.update()``, ``bulk_create``) in ``cluster_portal.dataio.services.data_import``,
+   ``manage.py generate_data`` and ``manage.py load_demo``. A new bulk write path must call it too.
+
+If the cache is unreachable, cached functions compute their value directly (logged), so pages
+keep working without Redis; a bump that fails is logged, and values cached before it expire after
+``PUBLIC_CACHE_TIMEOUT`` at the latest.
+
+Tests: pytest-django's ``db`` fixture wraps each test in a transaction that never commits, so
+``on_commit`` hooks would never run. When the outermost atomic block is that test transaction
+(Django marks it ``_from_testcase``) the bump is immediate; ``transactional_db`` tests see the real
+on-commit behaviour (tests/test_cache_invalidation.py covers both).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "portal:data-generation"
+KEY_PREFIX = "portal"
+INVALIDATING_APPS = frozenset({"regions", "projects", "coordinators"})
+_MISSING = object()
+
+
+def timeout() -> int:
+    return getattr(settings, "PUBLIC_CACHE_TIMEOUT", 60 * 60)
+
+
+def _fresh_generation() -> int:
+    """A start value larger than any earlier one, so a lost counter never revives stale keys."""
+    return time.time_ns() // 1000
+
+
+def data_generation() -> int:
+    """The current data generation (created on first use; never expires)."""
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY)
+    return int(generation)
+
+
+def bump_data_generation() -> None:
+    """Make every cached public value stale now, on every instance sharing the cache."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # the counter was never set, or was evicted
+        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+    except Exception:
+        logger.exception("Could not bump the public data generation; cached pages may be stale for a while")
+
+
+def _pending(connection) -> bool:
+    """A bump is already scheduled that commits or rolls back together with the current write."""
+    current = set(connection.savepoint_ids)
+    return any(func is bump_data_generation and sids <= current for sids, func, _robust in connection.run_on_commit)
+
+
+def invalidate_public_data(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Bump the data generation once the current transaction commits (now, outside a transaction)."""
+    connection = transaction.get_connection(using)
+    blocks = connection.atomic_blocks
+    if not connection.in_atomic_block or (blocks and getattr(blocks[0], "_from_testcase", False)):
+        bump_data_generation()
+    elif not _pending(connection):
+        transaction.on_commit(bump_data_generation, using=using)
+
+
+def _on_model_change(sender, **kwargs) -> None:
+    if sender._meta.app_label in INVALIDATING_APPS:
+        invalidate_public_data(using=kwargs.get("using") or DEFAULT_DB_ALIAS)
+
+
+def connect_signals() -> None:
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    post_save.connect(_on_model_change, dispatch_uid="portal-cache-post-save")
+    post_delete.connect(_on_model_change, dispatch_uid="portal-cache-post-delete")
+    m2m_changed.connect(_on_m2m_change, dispatch_uid="portal-cache-m2m")
+
+
+def _on_m2m_change(sender, instance, action, using=None, **kwargs) -> None:
+    if not action.startswith("post_"):
+        return
+    # ``sender`` is the through model; auto-created ones belong to the app of the model declaring the field.
+    if sender._meta.app_label in INVALIDATING_APPS or instance._meta.app_label in INVALIDATING_APPS:
+        invalidate_public_data(using=using or DEFAULT_DB_ALIAS)
+
+
+def make_key(name: str, args: tuple, kwargs: dict, *, per_language: bool, generation: int) -> str:
+    arguments = repr((args, sorted(kwargs.items()))).encode()
+    digest = hashlib.sha256(arguments).hexdigest()[:24]
+    language = (translation.get_language() or settings.LANGUAGE_CODE) if per_language else "-"
+    return f"{KEY_PREFIX}:{name}:{generation}:{language}:{digest}"
+
+
+def cached(name: str, *, per_language: bool = False):
+    """Cache a pure function's result under (name, arguments, data generation[, language]).
+
+    The function's arguments must have a stable ``repr`` (numbers, strings, None, tuples of those).
+    The undecorated function stays available as ``.uncached``.
+    """
+
+    def decorator(func):
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                key = make_key(name, args, kwargs, per_language=per_language, generation=data_generation())
+                value = cache.get(key, _MISSING)
+            except Exception:
+                logger.exception("Cache unreachable; computing %s directly", name)
+                return func(*args, **kwargs)
+            if value is _MISSING:
+                value = func(*args, **kwargs)
+                try:
+                    cache.set(key, value, timeout=timeout())
+                except Exception:
+                    logger.exception("Could not cache %s", name)
+            return value
+
+        wrapper.uncached = func
+        return wrapper
+
+    return decorator
