@@ -7,6 +7,11 @@ class ClusterPortalConfig(AppConfig):
     name = "cluster_portal"
     verbose_name = _("ポータル基盤")
 
+    def ready(self):
+        from cluster_portal import cache
+
+        cache.connect_signals()  # bumps the public data generation on writes (cluster_portal/cache.py)
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the portal's administrators-only site as the default site."""

@@ -154,3 +154,22 @@ def cached(name: str, *, per_language: bool = False):
         return wrapper
 
     return decorator
+
+
+def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page: int):
+    """A paginator page of a public list whose row count and rows come from the cache.
+
+    ``queryset_factory(*args)`` builds the (published-only) queryset; ``args`` must have a stable
+    ``repr``. Returns a ``django.core.paginator.Page`` like ``Paginator.get_page()``.
+    """
+    from django.core.paginator import Page, Paginator
+
+    def compute(*factory_args, number):
+        paginator = Paginator(queryset_factory(*factory_args), per_page)
+        page = paginator.get_page(number)
+        return paginator.count, page.number, list(page.object_list)
+
+    count, number, rows = cached(name)(compute)(*args, number=str(page_number or 1)[:20])
+    paginator = Paginator([], per_page)
+    paginator.count = count  # overrides the cached_property: no COUNT query
+    return Page(rows, number, paginator)

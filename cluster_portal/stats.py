@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Sum
 
+from cluster_portal.cache import cached
 from projects.models import JointResearchProject, Outcome
 from regions.models import Region
 
@@ -19,6 +20,7 @@ class KeyFigures:
     commercializations: int
 
 
+@cached("key-figures")
 def key_figures() -> KeyFigures:
     """Program-wide figures over published data only, in three aggregate queries."""
     regions = Region.objects.published().aggregate(clusters=Count("pk", distinct=True), granted=Sum("grants__amount"))
@@ -70,10 +72,23 @@ def funding_table(granted: dict[int, int], budgets: dict[int, dict[str, int]]) -
     return rows, total
 
 
+@cached("region-funding")
+def public_region_funding(region_id) -> tuple[list[FundingRow], FundingRow, dict[str, int]]:
+    """A published region's funding table (per fiscal year and total) and result counts by kind, for the public."""
+    from projects.models import ProjectBudget
+    from regions.models import Grant
+
+    rows, total = funding_table(
+        Grant.objects.published().of_region(region_id).totals_by_fiscal_year(),
+        ProjectBudget.objects.published().of_region(region_id).totals_by_fiscal_year(),
+    )
+    return rows, total, Outcome.objects.published().of_region(region_id).counts_by_kind()
+
+
 # --- the funding flow (資金の流れ) -------------------------------------------------------------------
 #
 # Every function below is pure (its result depends only on its arguments and the database) and
-# makes a fixed number of queries, so a later cache layer can wrap them without changing callers.
+# makes a fixed number of queries; the public ones are cached by data generation (cluster_portal/cache.py).
 # Only published data is counted; requested and selected amounts are sums over proposals, never
 # shown per proposal.
 
@@ -128,6 +143,7 @@ class FundingFlow:
         }
 
 
+@cached("fiscal-year-span")
 def fiscal_year_span() -> tuple[int, int] | None:
     """First and last fiscal year with a published grant or result, or None when nothing is published."""
     from django.db.models import Max, Min
@@ -150,6 +166,7 @@ def _date_range(start_year: int, end_year: int):
     return fiscal_year_bounds(start_year)[0], fiscal_year_bounds(end_year)[1]
 
 
+@cached("funding-flow")
 def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
     """requested → selected → granted → allocated → executed → results for published data, in five queries.
 
@@ -216,6 +233,7 @@ class RegionFunding:
         return round(self.results_total * HUNDRED_MILLION / self.granted, 2)
 
 
+@cached("region-comparison")
 def region_comparison(start_year: int, end_year: int) -> list[RegionFunding]:
     """Per published region: granted, allocated, executed, patents filed and results, in four queries."""
     from django.db.models import Q
@@ -265,6 +283,7 @@ def region_comparison(start_year: int, end_year: int) -> list[RegionFunding]:
     return [row for row in rows if row.granted or row.allocated or row.results_total]
 
 
+@cached("data-last-updated")
 def data_last_updated():
     """When published data last changed (the newest ``updated_at`` of the published rows), in one query."""
     from django.db.models import Max

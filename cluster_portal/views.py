@@ -2,6 +2,7 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
+from cluster_portal.cache import cached
 from cluster_portal.public.japan_map import MapPrefecture, render_map
 from cluster_portal.stats import data_last_updated, key_figures
 from cluster_portal.templatetags.portal import localized
@@ -11,8 +12,9 @@ from regions.models import Event, Prefecture, Region
 LATEST_COUNT = 5
 
 
+@cached("cluster-map", per_language=True)
 def cluster_map():
-    """The map of Japan and its text alternative: published clusters grouped by prefecture (two queries)."""
+    """The map of Japan and its text alternative: published clusters grouped by prefecture (two queries, cached)."""
     regions = Region.objects.published().prefetch_related("prefectures").order_by("name")
     prefectures = {prefecture.code: prefecture for prefecture in Prefecture.objects.order_by("code")}
     by_code: dict[str, list] = {}

@@ -96,6 +96,8 @@ class Organization(TimeStampedModel):
         verbose_name = _("機関")
         verbose_name_plural = _("機関")
         ordering = ["kind", "name"]
+        # The organisation list and search sort by kind, then name (cluster_portal/public/views/browse.py).
+        indexes = [models.Index(fields=["kind", "name"], name="organization_kind_name_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["name", "kind"],

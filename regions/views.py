@@ -4,10 +4,11 @@ from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
+from cluster_portal.cache import cached
 from cluster_portal.public import charts
 from cluster_portal.public.datasets import DATASETS
 from cluster_portal.public.export import csv_response
-from cluster_portal.stats import data_last_updated, funding_table
+from cluster_portal.stats import data_last_updated, funding_table, public_region_funding
 from cluster_portal.templatetags.portal import localized
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation, ProjectBudget
@@ -138,6 +139,12 @@ def facet_counts(regions) -> dict:
     }
 
 
+@cached("public-region-facets")
+def public_facet_counts(**filters) -> dict:
+    """``facet_counts`` of the published clusters for the anonymous public, cached by data generation."""
+    return facet_counts(Region.objects.published().filter_list(**filters))
+
+
 def region_list(request):
     visible = Region.objects.visible_to(request.user)
     form = RegionFilterForm(request.GET, regions=visible)
@@ -157,7 +164,9 @@ def region_list(request):
         "form": form,
         "page": page,
         "is_filtered": is_filtered,
-        "facets": facet_counts(visible.filter_list(**filters)),
+        "facets": facet_counts(visible.filter_list(**filters))
+        if request.user.is_authenticated
+        else public_facet_counts(**filters),
         "last_updated": data_last_updated(),
     }
     return render(request, "regions/region_list.html", context)
@@ -170,11 +179,14 @@ def region_detail(request, slug):
         headquarters = region.headquarters
     except Headquarters.DoesNotExist:
         headquarters = None
-    funding_rows, funding_total = funding_table(
-        Grant.objects.visible_to(user).of_region(region.pk).totals_by_fiscal_year(),
-        ProjectBudget.objects.visible_to(user).of_region(region.pk).totals_by_fiscal_year(),
-    )
-    outcome_counts = Outcome.objects.visible_to(user).of_region(region.pk).counts_by_kind()
+    if user.is_authenticated:
+        funding_rows, funding_total = funding_table(
+            Grant.objects.visible_to(user).of_region(region.pk).totals_by_fiscal_year(),
+            ProjectBudget.objects.visible_to(user).of_region(region.pk).totals_by_fiscal_year(),
+        )
+        outcome_counts = Outcome.objects.visible_to(user).of_region(region.pk).counts_by_kind()
+    else:  # the public sees published data only: cached by data generation (cluster_portal/cache.py)
+        funding_rows, funding_total, outcome_counts = public_region_funding(region.pk)
     outcomes = list(
         Outcome.objects.visible_to(user)
         .of_region(region.pk)

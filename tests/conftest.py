@@ -74,3 +74,15 @@ def db_snapshot(db):
         return state
 
     return snapshot
+
+
+# --- cache (tests/test_cache_invalidation.py; cluster_portal/cache.py) ------------------------------
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """Every test starts with an empty cache: cached public aggregates never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
+from cluster_portal.cache import invalidate_public_data
 from cluster_portal.dataio import files, permissions, registry
 from cluster_portal.dataio.errors import DataFileError, Issue
 
@@ -177,6 +178,7 @@ def data_import(
             if dry_run or not report.ok:
                 raise _Rollback
             report.committed = True
+            invalidate_public_data()  # bulk writes send no signals; bumps after the commit (cluster_portal/cache.py)
     except _Rollback:
         report.committed = False
     return report

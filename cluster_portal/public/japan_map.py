@@ -70,7 +70,7 @@ def render_map(prefectures: list[MapPrefecture], *, names: dict[str, str]) -> Sa
         ),
     )
     return format_html(
-        '<svg class="japan-map" viewBox="0 0 {} {}" role="img" aria-labelledby="japan-map-title japan-map-desc" '
+        '<svg class="japan-map" viewBox="0 0 {} {}" role="group" aria-labelledby="japan-map-title japan-map-desc" '
         'xmlns="http://www.w3.org/2000/svg"><title id="japan-map-title">{}</title><desc id="japan-map-desc">{}</desc>'
         '<g class="japan-map__prefectures">{}</g><g class="japan-map__markers">{}</g></svg>',
         int(data["width"]),

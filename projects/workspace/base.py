@@ -4,6 +4,7 @@ history timeline of an object."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 from dataclasses import dataclass, field
 
@@ -12,6 +13,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cluster_portal.concurrency import (
@@ -129,6 +132,10 @@ def _field_value(record, model_field):
         return f"{value:,}"
     if value in (None, ""):
         return "—"
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    if isinstance(value, datetime.date):
+        return date_format(value, "DATE_FORMAT")
     return str(value)
 
 

@@ -2,12 +2,15 @@
 
 Two published clusters in two prefectures, so that every filter a journey uses has something to
 leave out: 浜松 (静岡県) and 札幌 (北海道), each with projects, participants, grants, budgets and
-results, plus the users of every role.
+results (``public_data``); and an open call with two scored proposals (``selection_data``).
+Passwords are random per run.
 """
 
 import datetime
 import secrets
 from dataclasses import dataclass, field
+
+from django.utils import timezone
 
 from projects.models import OutcomeKind, ParticipationRole
 from regions.models import ClusterType, OrganizationKind, Position
@@ -133,8 +136,6 @@ class SelectionData:
 
 
 def submitted_review(*, proposal, reviewer, criteria, scores):
-    from django.utils import timezone
-
     assignment = factories.ReviewAssignmentFactory(
         proposal=proposal, reviewer=reviewer, conflict_declared_at=timezone.now(), submitted_at=timezone.now()
     )
@@ -149,8 +150,6 @@ def selection_data() -> SelectionData:
     Weights 2, 2, 1. 浜松 next phase: (5,4,3) → 4.20 and (4,4,4) → 4.00, mean 4.10.
     新潟: (3,3,3) → 3.00 and (2,3,2) → 2.40, mean 2.70.
     """
-    from django.utils import timezone
-
     today = timezone.localdate()
     call = factories.CallFactory(
         code="cluster-2030",

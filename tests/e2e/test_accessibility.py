@@ -25,7 +25,7 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 
-# Charts (svg) need a text alternative and a table with the same numbers on the page;
+# Charts and maps (svg) need a text alternative, charts a table with the same numbers on the page;
 # form fields need a label. axe checks the label rule too; this states the portal's own rule.
 PAGE_RULES_JS = """() => {
   const problems = [];
@@ -34,8 +34,11 @@ PAGE_RULES_JS = """() => {
     if (svg.closest('[aria-hidden="true"]')) continue;
     const named = svg.getAttribute('aria-label') || svg.getAttribute('aria-labelledby')
       || svg.querySelector(':scope > title');
-    if (svg.getAttribute('role') !== 'img' || !named) {
-      problems.push('chart without a text alternative (role="img" and a title): ' + describe(svg));
+    if (!named) problems.push('chart or map without a text alternative (a title): ' + describe(svg));
+    // A picture is role="img"; one with links inside (a clickable map) must not be, or the links vanish.
+    const interactive = svg.querySelector('a[href], [tabindex]');
+    if (!interactive && svg.getAttribute('role') !== 'img') {
+      problems.push('chart without role="img": ' + describe(svg));
     }
     if (svg.classList.contains('chart') && !document.querySelector('main table')) {
       problems.push('chart without a table alternative on the page: ' + describe(svg));

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from cluster_portal.cache import cached, cached_page
 from cluster_portal.fiscal import fiscal_year_bounds
 from cluster_portal.public.datasets import DATASETS, public_organizations
 from cluster_portal.public.export import csv_response
@@ -55,6 +56,30 @@ class OrganizationFilterForm(forms.Form):
         return getattr(self, "cleaned_data", {})
 
 
+def organization_rows(kind: str, text: str):
+    """Public organisations of one kind (or all) matching ``text``, with their published project counts."""
+    organizations = public_organizations()
+    if kind:
+        organizations = organizations.filter(kind=kind)
+    published_projects = JointResearchProject.objects.published()
+    return (
+        search(organizations, ORGANIZATION_SEARCH_FIELDS, text)
+        .select_related("prefecture")
+        .annotate(
+            project_count=Count(
+                "participations", filter=Q(participations__project__in=published_projects), distinct=True
+            )
+        )
+        .order_by("kind", "name", "pk")
+    )
+
+
+@cached("public-organization-kinds")
+def organization_kind_counts() -> dict[str, int]:
+    kinds = public_organizations().order_by().values("kind").annotate(count=Count("pk")).order_by("kind")
+    return {row["kind"]: row["count"] for row in kinds}
+
+
 def organization_list(request):
     form = OrganizationFilterForm(request.GET)
     data = form.cleaned()
@@ -65,21 +90,16 @@ def organization_list(request):
     if request.GET.get("format") == "csv":
         dataset = DATASETS["organizations"]
         return csv_response(dataset, dataset.queryset().filter(pk__in=organizations.values("pk")), "organizations")
-    published_projects = JointResearchProject.objects.published()
-    organizations = (
-        organizations.select_related("prefecture")
-        .annotate(
-            project_count=Count(
-                "participations", filter=Q(participations__project__in=published_projects), distinct=True
-            )
-        )
-        .order_by("kind", "name", "pk")
-    )
-    kinds = public_organizations().order_by().values("kind").annotate(count=Count("pk")).order_by("kind")
     context = {
         "form": form,
-        "page": _page(request, organizations),
-        "kind_counts": {row["kind"]: row["count"] for row in kinds},
+        "page": cached_page(
+            "public-organizations",
+            organization_rows,
+            (data.get("kind", ""), data.get("q", "")),
+            request.GET.get("page"),
+            PER_PAGE,
+        ),
+        "kind_counts": organization_kind_counts(),
         "is_filtered": any(request.GET.get(name) for name in form.fields),
         "last_updated": data_last_updated(),
     }
@@ -176,6 +196,18 @@ def filter_results(data: dict):
     return search(outcomes, RESULT_SEARCH_FIELDS, data.get("q", ""))
 
 
+def result_rows(kind: str, year, cluster_pk, organization: str, text: str):
+    data = {"kind": kind, "year": year, "cluster": cluster_pk, "organization": organization, "q": text}
+    return filter_results(data).select_related("project", "project__region", "company").order_by("-occurred_on", "-pk")
+
+
+@cached("public-result-counts")
+def result_kind_counts(*args) -> dict[str, int]:
+    """``counts_by_kind`` of ``result_rows(*args)``: the counts beside the results browser (cached)."""
+    return result_rows(*args).order_by().counts_by_kind()
+
+
+@cached("public-result-years")
 def result_years() -> list[int]:
     dates = Outcome.objects.published().dates("occurred_on", "month")
     return sorted({day.year if day.month >= 4 else day.year - 1 for day in dates}, reverse=True)
@@ -188,13 +220,13 @@ def result_list(request):
     if request.GET.get("format") == "csv":
         dataset = DATASETS["results"]
         return csv_response(dataset, dataset.queryset().filter(pk__in=outcomes.values("pk")), "results")
-    counts = outcomes.counts_by_kind()
+    cluster = data.get("cluster")
+    args = (data.get("kind", ""), data.get("year"), cluster.pk if cluster else None, data.get("organization", ""))
+    args = (*args, data.get("q", ""))
+    counts = result_kind_counts(*args)
     context = {
         "form": form,
-        "page": _page(
-            request,
-            outcomes.select_related("project", "project__region", "company").order_by("-occurred_on", "-pk"),
-        ),
+        "page": cached_page("public-results", result_rows, args, request.GET.get("page"), PER_PAGE),
         "kind_counts": [(code, label, counts.get(code, 0)) for code, label in OutcomeKind.choices],
         "organization": Organization.objects.filter(slug=data["organization"]).first()
         if data.get("organization")

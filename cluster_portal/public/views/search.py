@@ -3,6 +3,7 @@
 from django.http import Http404
 from django.shortcuts import render
 
+from cluster_portal.cache import cached
 from cluster_portal.public.datasets import DATASETS, public_organizations
 from cluster_portal.public.export import csv_response
 from cluster_portal.public.text import normalize, search
@@ -24,6 +25,38 @@ def matches(query: str) -> dict:
     }
 
 
+@cached("public-search")
+def search_sections(query: str) -> list[dict]:
+    """The counts and first rows of each kind for one search, evaluated (so they can be cached)."""
+    found = matches(query)
+    return [
+        {
+            "kind": "clusters",
+            "count": found["clusters"].count(),
+            "items": list(found["clusters"].select_related("program").order_by("name")[:SHOWN_PER_KIND]),
+        },
+        {
+            "kind": "projects",
+            "count": found["projects"].count(),
+            "items": list(found["projects"].select_related("region").order_by("code")[:SHOWN_PER_KIND]),
+        },
+        {
+            "kind": "organizations",
+            "count": found["organizations"].count(),
+            "items": list(found["organizations"].order_by("kind", "name")[:SHOWN_PER_KIND]),
+        },
+        {
+            "kind": "results",
+            "count": found["results"].count(),
+            "items": list(
+                found["results"]
+                .select_related("project", "project__region")
+                .order_by("-occurred_on", "-pk")[:SHOWN_PER_KIND]
+            ),
+        },
+    ]
+
+
 def site_search(request):
     query = normalize(request.GET.get("q", ""))
     kind = request.GET.get("type", "")
@@ -33,33 +66,7 @@ def site_search(request):
         dataset = DATASETS[kind]
         found = matches(query)[kind] if query else DATASETS[kind].queryset().none()
         return csv_response(dataset, dataset.queryset().filter(pk__in=found.values("pk")), f"search-{kind}")
-    sections = []
-    if query:
-        found = matches(query)
-        sections = [
-            {
-                "kind": "clusters",
-                "count": found["clusters"].count(),
-                "items": found["clusters"].select_related("program").order_by("name")[:SHOWN_PER_KIND],
-            },
-            {
-                "kind": "projects",
-                "count": found["projects"].count(),
-                "items": found["projects"].select_related("region").order_by("code")[:SHOWN_PER_KIND],
-            },
-            {
-                "kind": "organizations",
-                "count": found["organizations"].count(),
-                "items": found["organizations"].order_by("kind", "name")[:SHOWN_PER_KIND],
-            },
-            {
-                "kind": "results",
-                "count": found["results"].count(),
-                "items": found["results"]
-                .select_related("project", "project__region")
-                .order_by("-occurred_on", "-pk")[:SHOWN_PER_KIND],
-            },
-        ]
+    sections = search_sections(query) if query else []
     return render(
         request,
         "search/search.html",

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 from django.db.models import ProtectedError
 
+from cluster_portal.cache import invalidate_public_data
 from regions.synthetic import (
     DEFAULT_BATCH_SIZE,
     Scale,
@@ -88,6 +89,7 @@ class Command(BaseCommand):
             report = synthetic_data_generate(scale=scale, batch_size=options["batch_size"], progress=progress)
         except SyntheticDataError as error:
             raise CommandError(str(error)) from error
+        invalidate_public_data()  # bulk writes send no signals (cluster_portal/cache.py)
 
         self.stdout.write(self.style.SUCCESS(f"Synthetic data ready in {report.elapsed:.1f} s."))
         self.stdout.write(f"  {'model':<34}{'rows':>9}{'insert s':>10}")
@@ -108,6 +110,7 @@ class Command(BaseCommand):
                 "Could not remove the synthetic rows: other rows refer to them "
                 f"(remove those first). Nothing was deleted. ({type(error).__name__})"
             ) from error
+        invalidate_public_data()
         elapsed = time.monotonic() - started
         self.stdout.write(f"Removed {sum(deleted.values())} synthetic rows in {elapsed:.1f} s.")
         for label, count in deleted.items():

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from cluster_portal.cache import invalidate_public_data
 from regions.demo import SEED, build_demo
 
 SUMMARY_MODELS = (
@@ -79,6 +80,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         with transaction.atomic():
             ctx = build_demo(password=password)
+        invalidate_public_data()  # bulk writes send no signals (cluster_portal/cache.py)
         elapsed = time.monotonic() - started
 
         self.stdout.write(self.style.SUCCESS(f"Demo database ready in {elapsed:.1f} s (seed {SEED})."))

@@ -1,0 +1,196 @@
+"""The world the permission matrix runs against (tests/test_permission_matrix.py).
+
+Two regions built from tests/factories.py:
+
+- region A (published): a published and an unpublished project, a grant, a budget with an
+  expenditure, progress reports (draft, submitted with an attachment, accepted), a published
+  result and an unpublished patent application, a private coordinator with an activity,
+  a published and an unpublished event, an evaluation, and three proposals (a draft with an
+  attachment, a submitted one, one under review with an attachment) to three calls;
+- region B (unpublished): the region of the second headquarters user, with a project and a
+  draft proposal of its own (so the 404 shows both ways).
+
+The users are the roles of the matrix: anonymous, a reviewer assigned to A's proposal under
+review (conflict declared: none), a second reviewer who declared a conflict on it, a
+headquarters user of A and one of B, ministry staff and an administrator.
+
+``SAMPLES`` names every sample object a URL of the table can use; ``url_kwargs`` turns a
+sample into the URL's keyword arguments.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from projects.models import OutcomeKind, ReportStatus
+from regions.models import CallStatus, ProposalStatus
+from tests import factories
+
+ROLES = ("anonymous", "reviewer", "reviewer_conflict", "hq_a", "hq_b", "ministry", "administrator")
+
+
+@dataclass
+class World:
+    users: dict = field(default_factory=dict)  # role → User (anonymous: None)
+    samples: dict = field(default_factory=dict)  # sample key → model instance, string or kwargs dict
+    files: list = field(default_factory=list)  # stored files to delete when the world goes
+
+
+def build_world() -> World:
+    world = World()
+    today = timezone.localdate()
+
+    region_a = factories.RegionFactory(slug="matrix-a", name="地域A")
+    region_b = factories.RegionFactory(slug="matrix-b", name="地域B", is_published=False)
+    hq_a = factories.HeadquartersFactory(region=region_a)
+    hq_b = factories.HeadquartersFactory(region=region_b)
+
+    reviewer = factories.UserFactory(reviewer=True, username="matrix-reviewer")
+    reviewer_conflict = factories.UserFactory(reviewer=True, username="matrix-reviewer-conflict")
+    world.users = {
+        "anonymous": None,
+        "reviewer": reviewer,
+        "reviewer_conflict": reviewer_conflict,
+        "hq_a": factories.UserFactory(hq=True, headquarters=hq_a, username="matrix-hq-a"),
+        "hq_b": factories.UserFactory(hq=True, headquarters=hq_b, username="matrix-hq-b"),
+        "ministry": factories.UserFactory(ministry=True, username="matrix-ministry"),
+        "administrator": factories.UserFactory(administrator=True, username="matrix-admin"),
+    }
+
+    # projects, money, reports, results
+    project_published = factories.ProjectFactory(region=region_a, code="MX-A-PUB")
+    project_unpublished = factories.ProjectFactory(region=region_a, code="MX-A-PRIV", unpublished=True)
+    organization = factories.OrganizationFactory(slug="matrix-university")
+    factories.ParticipationFactory(project=project_published, organization=organization)
+    grant = factories.GrantFactory(region=region_a, fiscal_year=2008, amount=500_000_000)
+    budget = factories.ProjectBudgetFactory(project=project_unpublished, grant=grant, allocated=100_000_000)
+    expenditure = factories.ExpenditureFactory(budget=budget)
+    report_draft = factories.ProgressReportFactory(project=project_published, fiscal_year=2008)
+    report_submitted = factories.ProgressReportFactory(
+        project=project_published, fiscal_year=2009, status=ReportStatus.SUBMITTED
+    )
+    factories.ProgressReportFactory(project=project_published, fiscal_year=2010, accepted=True)
+    report_attachment = factories.ReportAttachmentFactory(report=report_submitted)
+    draft_attachment = factories.ReportAttachmentFactory(report=report_draft)
+    world.files += [report_attachment.file.name, draft_attachment.file.name]
+    outcome_published = factories.OutcomeFactory(project=project_published)
+    outcome_unpublished = factories.OutcomeFactory(
+        project=project_unpublished, patent=True, unpublished=True, kind=OutcomeKind.PATENT_APPLICATION
+    )
+
+    # region B's own private data, to show the 404 the other way round
+    project_b = factories.ProjectFactory(region=region_b, code="MX-B-PROJ")
+
+    # coordinators and events
+    coordinator = factories.CoordinatorFactory(region=region_a, is_published=False)
+    activity = factories.CoordinationActivityFactory(coordinator=coordinator)
+    event_published = factories.EventFactory(region=region_a)
+    event_unpublished = factories.EventFactory(region=region_a, is_published=False)
+    evaluation = factories.EvaluationFactory(region=region_a, is_published=False)
+
+    # calls and proposals
+    call_open = factories.CallFactory(
+        code="matrix-open",
+        fiscal_year=today.year,
+        opens_on=today - datetime.timedelta(days=10),
+        closes_on=today + datetime.timedelta(days=10),
+        status=CallStatus.OPEN,
+    )
+    call_draft = factories.CallFactory(code="matrix-call-draft")
+    call_submitted = factories.CallFactory(code="matrix-call-submitted")
+    call_review = factories.CallFactory(code="matrix-call-review", status=CallStatus.CLOSED)
+    factories.ReviewCriterionFactory(call=call_review)
+    proposal_draft = factories.ProposalFactory(call=call_draft, region=region_a)
+    proposal_submitted = factories.ProposalFactory(
+        call=call_submitted, region=region_a, status=ProposalStatus.SUBMITTED
+    )
+    proposal_review = factories.ProposalFactory(call=call_review, region=region_a, status=ProposalStatus.UNDER_REVIEW)
+    proposal_b_draft = factories.ProposalFactory(call=call_draft, region=region_b)
+    attachment_draft = factories.ProposalAttachmentFactory(proposal=proposal_draft)
+    attachment_review = factories.ProposalAttachmentFactory(proposal=proposal_review)
+    world.files += [attachment_draft.file.name, attachment_review.file.name]
+    now = timezone.now()
+    assignment_clean = factories.ReviewAssignmentFactory(
+        proposal=proposal_review, reviewer=reviewer, conflict_declared_at=now
+    )
+    assignment_conflicted = factories.ReviewAssignmentFactory(
+        proposal=proposal_review, reviewer=reviewer_conflict, conflict_declared_at=now, conflicted=True
+    )
+
+    world.samples = {
+        # regions (the region's slug), projects (their code or pk)
+        "region_a": region_a,
+        "region_b_unpublished": region_b,
+        "project_a_published": project_published,
+        "project_a_unpublished": project_unpublished,
+        "project_b": project_b,
+        "organization_public": organization,
+        "grant_a": grant,
+        "budget_a": budget,
+        "expenditure_a": expenditure,
+        "report_a_draft": report_draft,
+        "report_a_submitted": report_submitted,
+        "report_attachment_a_submitted": report_attachment,
+        "report_attachment_a_draft": draft_attachment,
+        "outcome_a_published": outcome_published,
+        "outcome_a_unpublished_patent": outcome_unpublished,
+        "coordinator_a_unpublished": coordinator,
+        "activity_a": activity,
+        "event_a_published": event_published,
+        "event_a_unpublished": event_unpublished,
+        "evaluation_a": evaluation,
+        "call_open": call_open,
+        "call_of_review": call_review,
+        "proposal_a_draft": proposal_draft,
+        "proposal_a_submitted": proposal_submitted,
+        "proposal_a_under_review": proposal_review,
+        "proposal_b_draft": proposal_b_draft,
+        "assignment_clean": assignment_clean,
+        "assignment_conflicted": assignment_conflicted,
+        # URLs with several arguments
+        "attachment_of_a_draft": {"pk": proposal_draft.pk, "attachment_pk": attachment_draft.pk},
+        "attachment_of_a_under_review": {"pk": proposal_review.pk, "attachment_pk": attachment_review.pk},
+        "assignment_of_a_under_review": {"pk": proposal_review.pk, "assignment_pk": assignment_clean.pk},
+        "publish_project_a_unpublished": {"kind": "project", "pk": project_unpublished.pk, "action": "publish"},
+        "unpublish_project_a_published": {"kind": "project", "pk": project_published.pk, "action": "unpublish"},
+        "opendata_projects_csv": {"key": "projects", "extension": "csv"},
+        # data sets of /data/ (by name): headquarters may import projects, not grants
+        "dataset_projects": "projects",
+        "dataset_grants": "grants",
+    }
+    return world
+
+
+# How a sample object fills each URL keyword argument.
+_ATTRIBUTE_OF_KWARG = {
+    "pk": "pk",
+    "project_pk": "pk",
+    "budget_pk": "pk",
+    "coordinator_pk": "pk",
+    "object_id": "pk",
+    "slug": "slug",
+    "code": "code",  # projects, calls; a region's code is its slug (see below)
+    "call_code": "code",
+    "identifier": "code",
+}
+
+
+def url_kwargs(world: World, sample: str | None, kwarg_names) -> dict:
+    """The keyword arguments for a URL taking ``kwarg_names``, from the named sample."""
+    if sample is None:
+        return {}
+    value = world.samples[sample]
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str):
+        return dict.fromkeys(kwarg_names, value)
+    kwargs = {}
+    for name in kwarg_names:
+        attribute = _ATTRIBUTE_OF_KWARG[name]
+        if attribute == "code" and not hasattr(value, "code"):
+            attribute = "slug"  # regions and organisations: the public code is the slug
+        kwargs[name] = getattr(value, attribute)
+    return kwargs

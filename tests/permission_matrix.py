@@ -1,0 +1,273 @@
+"""The expected permission table: every named URL × every role × GET and POST.
+
+One entry per URL name (``namespace:name``). An entry is a list of cases; a case is
+``(sample, GET row, POST row)``:
+
+- ``sample`` names the object of tests/matrix_fixtures.py whose identifiers fill the URL
+  (``None`` for URLs without arguments). Samples of region A are used throughout, so the
+  ``hq_b`` column shows what another region's headquarters gets for A's private objects.
+- a row gives the outcome for each of the seven roles, always all seven, in this order:
+  anonymous, reviewer, reviewer with a conflict, headquarters A, headquarters B,
+  ministry staff, administrator.
+
+Outcomes:
+
+- ``200`` / ``403`` / ``404`` / ``405``: exactly that status code;
+- ``LOGIN``: 302 to the login page (anonymous on a private page);
+- ``ADMIN_LOGIN``: 302 to the admin's login page;
+- ``REDIRECT``: 302 anywhere except a login page;
+- ``ALLOWED``: the role may do this; with an empty POST the answer is one of
+  200, 201, 204, 302 (not to a login page), 400 or 409 (validation, not authorisation).
+
+POST rows:
+
+- ``SUBMITS``: the POST row is the GET row with every 200 read as ``ALLOWED``;
+- ``READ_ONLY``: a page that changes nothing: POST answers 405, or exactly what GET answers.
+
+The rules (DESIGN.md §2 and issue 7): anonymous users are sent to the login page from every
+private page; a role that has no business on a page gets 403; a headquarters user gets 404
+(never 403) for anything private of another region; a reviewer gets 404 for a proposal not
+assigned to them and for an assignment on which a conflict was declared; the admin is for
+administrators only (everyone else is sent to the admin's login page).
+"""
+
+from __future__ import annotations
+
+LOGIN = "login"
+ADMIN_LOGIN = "admin_login"
+REDIRECT = "redirect"
+ALLOWED = "allowed"
+SUBMITS = "submits"
+READ_ONLY = "read_only"
+
+ROLES = ("anonymous", "reviewer", "reviewer_conflict", "hq_a", "hq_b", "ministry", "administrator")
+
+
+def row(anonymous, reviewer, reviewer_conflict, hq_a, hq_b, ministry, administrator) -> dict:
+    """One outcome per role, all seven given, in the column order of the module docstring."""
+    return dict(zip(ROLES, (anonymous, reviewer, reviewer_conflict, hq_a, hq_b, ministry, administrator), strict=True))
+
+
+def everyone(outcome) -> dict:
+    return row(*[outcome] * len(ROLES))
+
+
+# Rows used again and again.                anon   rev  rev-c  hq A  hq B  min  admin
+PUBLIC = everyone(200)
+METHOD_NOT_ALLOWED = everyone(405)
+ADMIN_ONLY = row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
+HQ_PAGE = row(LOGIN, 403, 403, 200, 200, 403, 403)
+HQ_A_OBJECT = row(LOGIN, 403, 403, 200, 404, 403, 403)
+HQ_B_OBJECT = row(LOGIN, 403, 403, 404, 200, 403, 403)
+#: an object of region A in a state its headquarters may no longer edit: sent back to it, nothing saved
+HQ_A_READ_ONLY_STATE = row(LOGIN, 403, 403, REDIRECT, 404, 403, 403)
+MINISTRY_PAGE = row(LOGIN, 403, 403, 403, 403, 200, 403)
+REVIEWER_PAGE = row(LOGIN, 200, 200, 403, 403, 403, 403)
+DATA_PAGE = row(LOGIN, 403, 403, 200, 200, 200, 200)
+#: a private object of region A that ministry staff and administrators also see (public pages)
+A_PRIVATE_ON_PUBLIC_PAGE = row(404, 404, 404, 200, 404, 200, 200)
+#: region B is unpublished: only its own headquarters, the ministry and administrators see it
+B_PRIVATE_ON_PUBLIC_PAGE = row(404, 404, 404, 404, 200, 200, 200)
+#: the open-data API serves published data only, whoever asks
+NOT_PUBLISHED = everyone(404)
+
+
+def case(sample, get, post):
+    return (sample, get, post)
+
+
+def public_page(sample=None):
+    return [case(sample, PUBLIC, READ_ONLY)]
+
+
+def api(sample=None, get=PUBLIC):
+    return [case(sample, get, METHOD_NOT_ALLOWED)]
+
+
+def post_only(sample, post):
+    """A form action: GET is refused (405) for everyone, POST as given."""
+    return [case(sample, METHOD_NOT_ALLOWED, post)]
+
+
+MATRIX: dict[str, list] = {
+    # --- public site, auth, i18n, health ------------------------------------------------------
+    "home": public_page(),
+    "login": [case(None, PUBLIC, everyone(ALLOWED))],
+    "logout": [case(None, METHOD_NOT_ALLOWED, everyone(REDIRECT))],
+    "set_language": [case(None, everyone(ALLOWED), everyone(ALLOWED))],
+    "healthz": [case(None, PUBLIC, METHOD_NOT_ALLOWED)],
+    "regions:list": public_page(),
+    "regions:detail": [
+        case("region_a", PUBLIC, READ_ONLY),
+        case("region_b_unpublished", B_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
+    ],
+    "projects:detail": [
+        case("project_a_published", PUBLIC, READ_ONLY),
+        case("project_a_unpublished", A_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
+        case("project_b", B_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
+    ],
+    "public:organization_list": public_page(),
+    "public:organization_detail": public_page("organization_public"),
+    "public:result_list": public_page(),
+    "public:event_list": public_page(),
+    "public:funding_flow": public_page(),
+    "public:search": public_page(),
+    "public:opendata": public_page(),
+    "public:opendata_download": public_page("opendata_projects_csv"),
+    "public:robots": public_page(),
+    "public:sitemap": public_page(),
+    # --- open-data API (GET only, published data only) -----------------------------------------
+    "public:api_index": api(),
+    "public:api_openapi": api(),
+    "public:api_clusters": api(),
+    "public:api_cluster": api("region_a") + api("region_b_unpublished", NOT_PUBLISHED),
+    "public:api_projects": api(),
+    "public:api_project": api("project_a_published") + api("project_a_unpublished", NOT_PUBLISHED),
+    "public:api_organizations": api(),
+    "public:api_organization": api("organization_public"),
+    "public:api_results": api(),
+    "public:api_result": api("outcome_a_published") + api("outcome_a_unpublished_patent", NOT_PUBLISHED),
+    "public:api_events": api(),
+    "public:api_event": api("event_a_published") + api("event_a_unpublished", NOT_PUBLISHED),
+    "public:api_participations": api(),
+    "public:api_budgets": api(),
+    "public:api_grants": api(),
+    "public:api_funding_flow": api(),
+    # --- headquarters workspace (/workspace/): headquarters staff, own region only ------------
+    "workspace:dashboard": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:project_list": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:project_create": [case(None, HQ_PAGE, SUBMITS)],
+    "workspace:project_detail": [
+        case("project_a_unpublished", HQ_A_OBJECT, READ_ONLY),
+        case("project_b", HQ_B_OBJECT, READ_ONLY),
+    ],
+    "workspace:project_edit": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
+    "workspace:project_status": post_only("project_a_unpublished", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "workspace:organization_search": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:budget_overview": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:budget_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
+    "workspace:budget_detail": [case("budget_a", HQ_A_OBJECT, READ_ONLY)],
+    "workspace:budget_edit": [case("budget_a", HQ_A_OBJECT, SUBMITS)],
+    "workspace:expenditure_create": [case("budget_a", HQ_A_OBJECT, SUBMITS)],
+    "workspace:expenditure_edit": [case("expenditure_a", HQ_A_OBJECT, SUBMITS)],
+    "workspace:report_list": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:report_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
+    "workspace:report_detail": [
+        # a draft belongs to the headquarters until it is submitted: 404 to the ministry
+        case("report_a_draft", row(LOGIN, 403, 403, 200, 404, 404, 403), READ_ONLY),
+        case("report_a_submitted", row(LOGIN, 403, 403, 200, 404, 200, 403), READ_ONLY),
+    ],
+    "workspace:report_edit": [
+        case("report_a_draft", HQ_A_OBJECT, SUBMITS),
+        # submitted: read-only to the headquarters, both methods go back to the report
+        case("report_a_submitted", HQ_A_READ_ONLY_STATE, HQ_A_READ_ONLY_STATE),
+    ],
+    "workspace:report_submit": post_only("report_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "workspace:report_attach": post_only("report_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "workspace:attachment_download": [
+        case("report_attachment_a_submitted", row(LOGIN, 403, 403, 200, 404, 200, 403), READ_ONLY),
+        case("report_attachment_a_draft", row(LOGIN, 403, 403, 200, 404, 404, 403), READ_ONLY),
+    ],
+    "workspace:report_review": [
+        case("report_a_submitted", MINISTRY_PAGE, SUBMITS),
+        case("report_a_draft", row(LOGIN, 403, 403, 403, 403, 404, 403), SUBMITS),
+    ],
+    "workspace:outcome_list": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:outcome_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
+    "workspace:outcome_detail": [case("outcome_a_unpublished_patent", HQ_A_OBJECT, READ_ONLY)],
+    "workspace:outcome_edit": [case("outcome_a_unpublished_patent", HQ_A_OBJECT, SUBMITS)],
+    "workspace:outcome_grant": [case("outcome_a_unpublished_patent", HQ_A_OBJECT, SUBMITS)],
+    "workspace:event_list": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:event_create": [case(None, HQ_PAGE, SUBMITS)],
+    "workspace:event_detail": [case("event_a_unpublished", HQ_A_OBJECT, READ_ONLY)],
+    "workspace:event_edit": [case("event_a_unpublished", HQ_A_OBJECT, SUBMITS)],
+    "workspace:publication": (
+        # headquarters publish their own region's data; the ministry may only withdraw publication
+        post_only("publish_project_a_unpublished", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403))
+        + post_only("unpublish_project_a_published", row(LOGIN, 403, 403, ALLOWED, 404, ALLOWED, 403))
+    ),
+    "workspace:ministry": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    "workspace:coordinator_list": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:coordinator_create": [case(None, HQ_PAGE, SUBMITS)],
+    "workspace:coordinator_detail": [case("coordinator_a_unpublished", HQ_A_OBJECT, READ_ONLY)],
+    "workspace:coordinator_edit": [case("coordinator_a_unpublished", HQ_A_OBJECT, SUBMITS)],
+    "workspace:activity_create": [case("coordinator_a_unpublished", HQ_A_OBJECT, SUBMITS)],
+    "workspace:activity_edit": [case("activity_a", HQ_A_OBJECT, SUBMITS)],
+    # --- import/export (/data/): headquarters (own region's rows), ministry, administrators ----
+    "dataio:index": [case(None, DATA_PAGE, READ_ONLY)],
+    "dataio:export": [case("dataset_projects", DATA_PAGE, READ_ONLY)],
+    "dataio:import": [
+        case("dataset_projects", DATA_PAGE, SUBMITS),
+        # grants are the ministry's: headquarters may export them, not import
+        case("dataset_grants", row(LOGIN, 403, 403, 403, 403, 200, 200), SUBMITS),
+    ],
+    "dataio:confirm": [
+        case("dataset_projects", row(LOGIN, 405, 405, 405, 405, 405, 405), row(LOGIN, 403, 403, *[ALLOWED] * 4)),
+    ],
+    # --- ministry workflow (/ministry/): ministry staff only ------------------------------------
+    "ministry:dashboard": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    "ministry:call_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    "ministry:call_create": [case(None, MINISTRY_PAGE, SUBMITS)],
+    "ministry:call_detail": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
+    "ministry:call_edit": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
+    "ministry:review_table": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
+    "ministry:review_remind": post_only("call_of_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
+    "ministry:proposal_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    "ministry:assign_reviewer": post_only("proposal_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
+    "ministry:unassign_reviewer": post_only(
+        "assignment_of_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)
+    ),
+    "ministry:decide": post_only("proposal_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
+    "ministry:grant_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    "ministry:grant_create": [case(None, MINISTRY_PAGE, SUBMITS)],
+    "ministry:grant_detail": [case("grant_a", MINISTRY_PAGE, SUBMITS)],
+    "ministry:evaluation_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    "ministry:evaluation_create": [case(None, MINISTRY_PAGE, SUBMITS)],
+    "ministry:evaluation_edit": [case("evaluation_a", MINISTRY_PAGE, SUBMITS)],
+    # --- proposals (/proposals/): the applicant region, assigned reviewers, the ministry -------
+    "proposals:list": [case(None, row(LOGIN, 403, 403, 200, 200, 200, 403), READ_ONLY)],
+    "proposals:create": [case("call_open", HQ_PAGE, SUBMITS)],
+    "proposals:detail": [
+        # never assigned to a reviewer: 404 to reviewers
+        case("proposal_a_draft", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
+        case("proposal_a_submitted", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
+        # assigned to both reviewers; the second declared a conflict and no longer sees it
+        case("proposal_a_under_review", row(LOGIN, 200, 404, 200, 404, 200, 200), READ_ONLY),
+        case("proposal_b_draft", row(LOGIN, 404, 404, 404, 200, 200, 200), READ_ONLY),
+    ],
+    "proposals:edit": [
+        case("proposal_a_draft", HQ_A_OBJECT, SUBMITS),
+        case("proposal_b_draft", HQ_B_OBJECT, SUBMITS),
+        # submitted: no longer editable, both methods go back to the proposal
+        case("proposal_a_submitted", HQ_A_READ_ONLY_STATE, HQ_A_READ_ONLY_STATE),
+    ],
+    "proposals:submit": post_only("proposal_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "proposals:withdraw": post_only("proposal_a_submitted", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "proposals:attachment_upload": post_only("proposal_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "proposals:attachment": [
+        case("attachment_of_a_draft", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
+        case("attachment_of_a_under_review", row(LOGIN, 200, 404, 200, 404, 200, 200), READ_ONLY),
+    ],
+    "proposals:attachment_delete": post_only("attachment_of_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    # --- reviews (/reviews/): reviewers, their own assignments without a conflict ----------------
+    "reviews:list": [case(None, REVIEWER_PAGE, READ_ONLY)],
+    "reviews:detail": [
+        case("assignment_clean", row(LOGIN, 200, 404, 403, 403, 403, 403), SUBMITS),
+        case("assignment_conflicted", row(LOGIN, 404, 404, 403, 403, 403, 403), SUBMITS),
+    ],
+    "reviews:conflict": (
+        post_only("assignment_clean", row(LOGIN, ALLOWED, 404, 403, 403, 403, 403))
+        + post_only("assignment_conflicted", row(LOGIN, 404, 404, 403, 403, 403, 403))
+    ),
+    # --- Django admin: one rule, a representative sample (tests/test_admin.py covers every model)
+    "admin:index": [case(None, ADMIN_ONLY, SUBMITS)],
+    "admin:regions_region_changelist": [case(None, ADMIN_ONLY, SUBMITS)],
+    "admin:regions_region_change": [case("region_a", ADMIN_ONLY, SUBMITS)],
+    "admin:projects_jointresearchproject_changelist": [case(None, ADMIN_ONLY, SUBMITS)],
+    "admin:regions_proposal_change": [case("proposal_a_draft", ADMIN_ONLY, SUBMITS)],
+    "admin:cluster_portal_user_changelist": [case(None, ADMIN_ONLY, SUBMITS)],
+}
+
+#: URL names of the admin namespace that the matrix checks; the rest of the admin is covered per model
+#: by tests/test_admin.py and is not required in MATRIX.
+ADMIN_NAMESPACE = "admin"
