@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cluster_portal import uploads
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, public_code
 from cluster_portal.workflow import Transition, Workflow
@@ -387,6 +388,24 @@ class Milestone(models.Model):
 
 ATTACHMENT_EXTENSIONS = ("pdf", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "png", "jpg", "jpeg", "txt", "csv")
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+REPORT_ATTACHMENT_KINDS = frozenset(uploads.EXTENSIONS)  # every kind cluster_portal.uploads recognises
+
+
+def validate_attachment_content(file) -> None:
+    """The file's content must be what its extension says (PDF, Office, image or plain text)."""
+    uploads.validate_content_matches_name(
+        file,
+        allowed={
+            uploads.PDF,
+            uploads.DOCX,
+            uploads.XLSX,
+            uploads.PPTX,
+            uploads.OLE2,
+            uploads.PNG,
+            uploads.JPEG,
+            uploads.TEXT,
+        },
+    )
 
 
 def validate_attachment_size(file) -> None:
@@ -407,7 +426,11 @@ class ReportAttachment(models.Model):
     file = models.FileField(
         _("ファイル"),
         upload_to="reports/%Y/%m/",
-        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_attachment_size],
+        validators=[
+            FileExtensionValidator(ATTACHMENT_EXTENSIONS),
+            validate_attachment_size,
+            validate_attachment_content,
+        ],
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

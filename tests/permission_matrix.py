@@ -59,7 +59,7 @@ ADMIN_ONLY = row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN
 HQ_PAGE = row(LOGIN, 403, 403, 200, 200, 403, 403)
 HQ_A_OBJECT = row(LOGIN, 403, 403, 200, 404, 403, 403)
 HQ_B_OBJECT = row(LOGIN, 403, 403, 404, 200, 403, 403)
-#: an object of region A in a state its headquarters may no longer edit: sent back to it, nothing saved
+#: an object of region A in a state its headquarters may no longer edit: the edit page sends them back to it
 HQ_A_READ_ONLY_STATE = row(LOGIN, 403, 403, REDIRECT, 404, 403, 403)
 MINISTRY_PAGE = row(LOGIN, 403, 403, 403, 403, 200, 403)
 REVIEWER_PAGE = row(LOGIN, 200, 200, 403, 403, 403, 403)

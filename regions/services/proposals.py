@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import io
-import zipfile
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluster_portal import uploads
 from regions import permissions
 from regions.models import (
     AttachmentKind,
@@ -58,34 +58,23 @@ def plan_years(call: Call) -> list[int]:
 
 # --- attachments: type by content, never by name -------------------------------------------------
 
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-OLE2 = "ole2"  # a DOC or XLS container; the two are told apart by the extension
+OLE2 = uploads.OLE2  # a DOC or XLS container; the two are told apart by the extension
+_PROPOSAL_KINDS = {
+    uploads.PDF: AttachmentKind.PDF,
+    uploads.DOCX: AttachmentKind.DOCX,
+    uploads.XLSX: AttachmentKind.XLSX,
+    uploads.OLE2: OLE2,
+}
 
 
 def sniff_attachment_kind(head: bytes, stream) -> str | None:
     """The AttachmentKind of a file by its content (magic bytes), or None if it is not accepted.
 
-    PDF starts with ``%PDF-``; DOCX/XLSX are ZIP archives with ``word/`` or ``xl/`` entries;
-    legacy DOC/XLS are OLE2 compound files (told apart by the extension only among themselves,
-    since both are the same container; an OLE2 file named otherwise counts as DOC).
+    PDF, DOCX and XLSX are recognised by ``cluster_portal.uploads.sniff``; legacy DOC/XLS are OLE2
+    compound files, told apart by the extension only among themselves (an OLE2 file named otherwise
+    counts as DOC).
     """
-    if head.startswith(b"%PDF-"):
-        return AttachmentKind.PDF
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            stream.seek(0)
-            with zipfile.ZipFile(stream) as archive:
-                names = archive.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        if any(name.startswith("word/") for name in names):
-            return AttachmentKind.DOCX
-        if any(name.startswith("xl/") for name in names):
-            return AttachmentKind.XLSX
-        return None
-    if head.startswith(_OLE2):
-        return OLE2
-    return None
+    return _PROPOSAL_KINDS.get(uploads.sniff(head, stream))
 
 
 def validate_attachment(upload: UploadedFile) -> str:

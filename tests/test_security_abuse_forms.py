@@ -1,0 +1,433 @@
+"""Abuse cases in the create/edit forms of the portal (issue 7, part 6).
+
+SQL-injection and XSS payloads (Japanese and ASCII) typed into every free-text field of
+every create/edit form are stored as plain text, exactly as typed, and rendered escaped
+on the object's pages; over-long input and control characters get a clear Japanese
+message (or are stored safely), never a 500.
+
+Every form is one entry of ``FORMS``: the role that uses it, the page that shows it,
+the object that holds the text once saved and the pages that show that object. The
+fields are read from the page itself (``tests/abuse_helpers.py``), so a field added to
+a form is covered without editing this file; a new form needs one ``FormCase``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.db.models import Model
+from django.test import Client
+from django.urls import reverse
+
+from coordinators.models import CoordinationActivity, Coordinator
+from projects.models import Expenditure, JointResearchProject, Outcome, ProgressReport, ProjectBudget
+from regions.models import Call, Evaluation, Event, Grant, GrantAmendment, Proposal, SelectionDecision
+from tests import factories
+from tests.abuse_helpers import build_world, fill, post_form
+from tests.test_security_abuse import PAYLOADS, SQL_PAYLOADS, XSS_PAYLOADS, assert_escaped
+
+pytestmark = pytest.mark.django_db
+
+
+def latest(model) -> Callable[[dict], Model]:
+    return lambda world: model.objects.order_by("-pk").first()
+
+
+def refreshed(key: str) -> Callable[[dict], Model]:
+    def get(world):
+        world[key].refresh_from_db()
+        return world[key]
+
+    return get
+
+
+def url(name: str, key: str | None = None, attribute: str = "pk") -> Callable[[dict], str]:
+    return lambda world: reverse(name, args=[getattr(world[key], attribute)] if key else [])
+
+
+@dataclass(frozen=True)
+class FormCase:
+    id: str
+    role: str  # "headquarters", "ministry" or "reviewer"
+    page: Callable[[dict], str]  # the page that shows the form
+    saved: Callable[[dict], Model]  # the object that holds the text after a save
+    shown_on: Callable[[dict, Model], list[str]]  # its detail page first, then list pages
+    target: Callable[[dict], str] | None = None  # the form's action when it is not the page itself
+    structured: tuple[str, ...] = ("code", "doi")  # text fields with a format of their own: left valid
+    overrides: Callable[[dict], dict] = field(default=lambda world: {})
+
+
+def project_pages(world, project):
+    return [reverse("workspace:project_detail", args=[project.pk]), reverse("workspace:project_list")]
+
+
+def budget_pages(world, budget):
+    return [reverse("workspace:budget_detail", args=[budget.pk]), reverse("workspace:budget_overview")]
+
+
+def report_pages(world, report):
+    return [reverse("workspace:report_detail", args=[report.pk]), reverse("workspace:report_list")]
+
+
+def outcome_pages(world, outcome):
+    return [reverse("workspace:outcome_detail", args=[outcome.pk]), reverse("workspace:outcome_list")]
+
+
+def coordinator_pages(world, coordinator):
+    return [reverse("workspace:coordinator_detail", args=[coordinator.pk]), reverse("workspace:coordinator_list")]
+
+
+def activity_pages(world, activity):
+    return [reverse("workspace:coordinator_detail", args=[activity.coordinator_id])]
+
+
+def event_pages(world, event):
+    return [reverse("workspace:event_detail", args=[event.pk]), reverse("workspace:event_list")]
+
+
+def call_pages(world, call):
+    return [reverse("ministry:call_detail", args=[call.code]), reverse("ministry:call_list")]
+
+
+def proposal_pages(world, proposal):
+    return [reverse("proposals:detail", args=[proposal.pk]), reverse("proposals:list")]
+
+
+def evaluation_pages(world, evaluation):
+    return [reverse("ministry:evaluation_list")]
+
+
+FORMS = [
+    # headquarters workspace
+    FormCase(
+        "project_create",
+        "headquarters",
+        url("workspace:project_create"),
+        latest(JointResearchProject),
+        project_pages,
+        overrides=lambda world: {"code": "ABUSE-1"},
+    ),
+    FormCase(
+        "project_edit", "headquarters", url("workspace:project_edit", "project"), refreshed("project"), project_pages
+    ),
+    FormCase(
+        "budget_create",
+        "headquarters",
+        url("workspace:budget_create", "project"),
+        latest(ProjectBudget),
+        budget_pages,
+        overrides=lambda world: {"fiscal_year": str(world["next_grant"].fiscal_year)},
+    ),
+    FormCase("budget_edit", "headquarters", url("workspace:budget_edit", "budget"), refreshed("budget"), budget_pages),
+    FormCase(
+        "expenditure_create",
+        "headquarters",
+        url("workspace:expenditure_create", "budget"),
+        latest(Expenditure),
+        lambda world, expenditure: budget_pages(world, expenditure.budget),
+    ),
+    FormCase(
+        "expenditure_edit",
+        "headquarters",
+        url("workspace:expenditure_edit", "expenditure"),
+        refreshed("expenditure"),
+        lambda world, expenditure: budget_pages(world, expenditure.budget),
+    ),
+    FormCase(
+        "report_create",
+        "headquarters",
+        url("workspace:report_create", "project"),
+        latest(ProgressReport),
+        report_pages,
+        overrides=lambda world: {"fiscal_year": "2009"},
+    ),
+    FormCase("report_edit", "headquarters", url("workspace:report_edit", "report"), refreshed("report"), report_pages),
+    FormCase(
+        "outcome_create",
+        "headquarters",
+        url("workspace:outcome_create", "project"),
+        latest(Outcome),
+        outcome_pages,
+        overrides=lambda world: {"kind": "paper"},
+    ),
+    FormCase(
+        "outcome_edit", "headquarters", url("workspace:outcome_edit", "outcome"), refreshed("outcome"), outcome_pages
+    ),
+    FormCase(
+        "coordinator_create",
+        "headquarters",
+        url("workspace:coordinator_create"),
+        latest(Coordinator),
+        coordinator_pages,
+        overrides=lambda world: {"code": "abuse-cd-1"},
+    ),
+    FormCase(
+        "coordinator_edit",
+        "headquarters",
+        url("workspace:coordinator_edit", "coordinator"),
+        refreshed("coordinator"),
+        coordinator_pages,
+    ),
+    FormCase(
+        "activity_create",
+        "headquarters",
+        url("workspace:activity_create", "coordinator"),
+        latest(CoordinationActivity),
+        activity_pages,
+    ),
+    FormCase(
+        "activity_edit",
+        "headquarters",
+        url("workspace:activity_edit", "activity"),
+        refreshed("activity"),
+        activity_pages,
+    ),
+    FormCase("event_create", "headquarters", url("workspace:event_create"), latest(Event), event_pages),
+    FormCase("event_edit", "headquarters", url("workspace:event_edit", "event"), refreshed("event"), event_pages),
+    # ministry workflow
+    FormCase(
+        "call_create",
+        "ministry",
+        url("ministry:call_create"),
+        latest(Call),
+        call_pages,
+        structured=("code", "criteria_text", "budgets_text"),
+        overrides=lambda world: {
+            "code": "abuse-call",
+            "fiscal_year": "2040",
+            "criteria_text": "独創性,1",
+            "budgets_text": "2040,1000000",
+        },
+    ),
+    FormCase(
+        "call_edit",
+        "ministry",
+        url("ministry:call_edit", "call", "code"),
+        refreshed("call"),
+        call_pages,
+        structured=("code", "criteria_text", "budgets_text"),
+    ),
+    FormCase(
+        "proposal_create",
+        "headquarters",
+        url("proposals:create", "call", "code"),
+        latest(Proposal),
+        proposal_pages,
+    ),
+    FormCase("proposal_edit", "headquarters", url("proposals:edit", "draft"), refreshed("draft"), proposal_pages),
+    FormCase(
+        "review_scores",
+        "reviewer",
+        url("reviews:detail", "assignment"),
+        refreshed("assignment"),
+        lambda world, assignment: [reverse("reviews:detail", args=[assignment.pk]), reverse("reviews:list")],
+    ),
+    FormCase(
+        "selection_decision",
+        "ministry",
+        url("proposals:detail", "under_review"),
+        lambda world: SelectionDecision.objects.get(proposal=world["under_review"]),
+        lambda world, decision: [
+            reverse("proposals:detail", args=[decision.proposal_id]),
+            reverse("ministry:proposal_list"),
+        ],
+        target=url("ministry:decide", "under_review"),
+    ),
+    FormCase(
+        "grant_create",
+        "ministry",
+        url("ministry:grant_create"),
+        latest(Grant),
+        lambda world, grant: [reverse("ministry:grant_detail", args=[grant.pk]), reverse("ministry:grant_list")],
+        overrides=lambda world: {
+            "region": str(world["region"].pk),
+            "call": str(world["call"].pk),
+            "fiscal_year": "2031",
+            "amount": "1000",
+        },
+    ),
+    FormCase(
+        "grant_amend",
+        "ministry",
+        url("ministry:grant_detail", "ministry_grant"),
+        latest(GrantAmendment),
+        lambda world, amendment: [reverse("ministry:grant_detail", args=[amendment.grant_id])],
+    ),
+    FormCase(
+        "evaluation_create",
+        "ministry",
+        url("ministry:evaluation_create"),
+        latest(Evaluation),
+        evaluation_pages,
+        overrides=lambda world: {"region": str(world["other_region"].pk), "fiscal_year": "2009"},
+    ),
+    FormCase(
+        "evaluation_edit",
+        "ministry",
+        url("ministry:evaluation_edit", "evaluation"),
+        refreshed("evaluation"),
+        evaluation_pages,
+    ),
+]
+FORM_IDS = [case.id for case in FORMS]
+
+
+@pytest.fixture
+def world(region, other_region, hq_user, ministry_user, reviewer_user):
+    world = build_world(region=region, other_region=other_region, hq_user=hq_user, reviewer_user=reviewer_user)
+    world["next_grant"] = factories.GrantFactory(region=region, fiscal_year=2009, amount=300_000_000)
+    world["users"] = {"headquarters": hq_user, "ministry": ministry_user, "reviewer": reviewer_user}
+    return world
+
+
+def open_form(case: FormCase, world: dict):
+    """A logged-in client of the form's role, and the form as the page shows it."""
+    client = Client(raise_request_exception=False)
+    client.force_login(world["users"][case.role])
+    page_url = case.page(world)
+    response = client.get(page_url)
+    assert response.status_code == 200, (case.id, page_url, response.status_code)
+    target = case.target(world) if case.target else page_url
+    return client, target, post_form(response.content.decode(), page_url, target)
+
+
+def submit(case: FormCase, world: dict, text: str):
+    client, target, form = open_form(case, world)
+    data, carried = fill(form, text, structured=case.structured, overrides=case.overrides(world))
+    assert carried, f"{case.id}: no free-text field found"
+    response = client.post(target, data)
+    assert response.status_code < 500, (case.id, response.status_code)
+    return client, response, data, carried
+
+
+def form_errors(response) -> str:
+    form = response.context and response.context.get("form")
+    return form.errors.as_text() if form is not None and hasattr(form, "errors") else ""
+
+
+def saved(response) -> bool:
+    return response.status_code == 302
+
+
+# ---------------------------------------------------------------- the list of forms itself
+
+
+def test_every_create_and_edit_form_is_listed():
+    """Each form view of the workspace and the ministry workflow appears in FORMS (by its URL name)."""
+    listed = {case.id for case in FORMS}
+    for name in ("project", "budget", "expenditure", "report", "outcome", "coordinator", "activity", "event"):
+        assert {f"{name}_create", f"{name}_edit"} <= listed, name
+    assert {"call_create", "call_edit", "proposal_create", "proposal_edit", "review_scores"} <= listed
+    assert {"selection_decision", "grant_create", "grant_amend", "evaluation_create", "evaluation_edit"} <= listed
+
+
+# ---------------------------------------------------------------- payloads are stored as typed and shown escaped
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("case", FORMS, ids=FORM_IDS)
+def test_payload_in_every_text_field_is_stored_as_typed_and_shown_escaped(case, payload, world):
+    client, response, data, carried = submit(case, world, payload)
+    if not saved(response):
+        # Refused: the payload comes back escaped in the form, never as markup.
+        page = response.content.decode()
+        assert response.status_code in (200, 400)
+        assert html.escape(payload) in page, (case.id, form_errors(response))
+        assert_escaped(response, payload)
+        pytest.fail(f"{case.id} refused plain text {payload!r}: {form_errors(response)}")
+    stored = case.saved(world)
+    compared = [name for name in carried if name in {f.name for f in stored._meta.concrete_fields}]
+    assert compared, f"{case.id}: none of {carried} is a field of {type(stored).__name__}"
+    for name in compared:
+        assert getattr(stored, name) == payload, (case.id, name)
+    pages = case.shown_on(world, stored)
+    for index, path in enumerate(pages):
+        shown = client.get(path)
+        assert shown.status_code == 200, (case.id, path)
+        assert_escaped(shown, payload)
+        if index == 0:
+            assert html.escape(payload) in shown.content.decode(), (case.id, path)
+
+
+# ---------------------------------------------------------------- over-long input and control characters
+
+
+LONG_TEXT = "あ" * 100_000
+
+
+def _first(form, predicate, structured):
+    for item in form.fields:
+        if item.is_free_text and item.name.rsplit("-", 1)[-1] not in structured and predicate(item):
+            return item.name
+    return None
+
+
+@pytest.mark.parametrize("kind", ["char field with max_length", "text field"])
+@pytest.mark.parametrize("case", FORMS, ids=FORM_IDS)
+def test_over_long_input_gets_a_japanese_message_not_a_500(case, kind, world):
+    client, target, form = open_form(case, world)
+    if kind == "text field":
+        name = _first(form, lambda item: item.tag == "textarea", case.structured)
+    else:
+        name = _first(form, lambda item: item.maxlength is not None, case.structured)
+    if name is None:
+        pytest.skip(f"{case.id} has no {kind}")
+    data, _carried = fill(form, "試験", structured=case.structured, overrides=case.overrides(world))
+    data[name] = LONG_TEXT
+    response = client.post(target, data)
+    assert response.status_code < 500, (case.id, name)
+    if saved(response):
+        # An unlimited text field may keep it all, but then exactly as typed.
+        stored = case.saved(world)
+        assert getattr(stored, name, LONG_TEXT) == LONG_TEXT, (case.id, name)
+        assert kind == "text field", (case.id, name)
+        return
+    assert response.status_code in (200, 400)
+    errors = form_errors(response)
+    assert errors, (case.id, name)
+    assert any("\u3040" <= char <= "\u30ff" for char in errors), errors  # kana: the message is Japanese
+
+
+CONTROL_TEXTS = {"NUL": "試験\x00データ", "escape sequence": "試験\x1b[31mデータ\x07"}
+
+
+@pytest.mark.parametrize("kind", CONTROL_TEXTS)
+@pytest.mark.parametrize("case", FORMS, ids=FORM_IDS)
+def test_control_characters_are_refused_clearly_or_stored_harmlessly(case, kind, world):
+    text = CONTROL_TEXTS[kind]
+    client, response, data, carried = submit(case, world, text)
+    if saved(response):
+        stored = case.saved(world)
+        for name in carried:
+            value = getattr(stored, name, None)
+            if value is not None:
+                assert "\x00" not in value, (case.id, name)
+        return
+    errors = form_errors(response)
+    assert errors, case.id
+    if kind == "NUL":
+        assert "ヌル文字" in errors or "Null characters" not in errors, errors
+
+
+def test_a_sql_payload_is_stored_and_found_as_text_not_run(world):
+    """The payload meant to drop a table is a project title like any other; the table is still there."""
+    case = next(case for case in FORMS if case.id == "project_create")
+    client, response, data, carried = submit(case, world, SQL_PAYLOADS[1])
+    assert saved(response)
+    assert JointResearchProject.objects.filter(title=SQL_PAYLOADS[1]).count() == 1
+    assert JointResearchProject.objects.count() == 2
+
+
+def test_the_form_refused_for_another_reason_keeps_the_payload_escaped(world):
+    """A form that refuses (here: a missing required title) shows the typed payload escaped, not as markup."""
+    case = next(case for case in FORMS if case.id == "event_create")
+    client, target, form = open_form(case, world)
+    data, _carried = fill(form, XSS_PAYLOADS[1], overrides=case.overrides(world))
+    data["title"] = ""
+    response = client.post(target, data)
+    assert response.status_code == 400
+    assert html.escape(XSS_PAYLOADS[1]) in response.content.decode()
+    assert_escaped(response, XSS_PAYLOADS[1])
