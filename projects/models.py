@@ -2,6 +2,7 @@
 progress reports and outcomes (results)."""
 
 import re
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -416,6 +417,12 @@ def validate_attachment_size(file) -> None:
         )
 
 
+def report_attachment_path(instance, filename):
+    """Stored under a random name (the extension kept); the title is what users see."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"reports/{instance.report_id}/{uuid.uuid4().hex}.{extension}"
+
+
 class ReportAttachment(models.Model):
     """A file attached to a progress report. Served only through the workspace (never as public media)."""
 
@@ -425,7 +432,7 @@ class ReportAttachment(models.Model):
     title = models.CharField(_("資料名"), max_length=200)
     file = models.FileField(
         _("ファイル"),
-        upload_to="reports/%Y/%m/",
+        upload_to=report_attachment_path,
         validators=[
             FileExtensionValidator(ATTACHMENT_EXTENSIONS),
             validate_attachment_size,
