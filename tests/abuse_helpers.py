@@ -154,10 +154,15 @@ def fill(form: Form, text: str | None, *, structured=(), overrides=None) -> tupl
             continue
         if item.tag == "select":
             values = _option_values(item)
-            chosen = [value for value, (_v, selected, _t) in zip(values, item.options, strict=True) if selected]
-            if not chosen and values and (item.type == "select" or item.required):
-                valid = [value for value in values if value]
-                chosen = [valid[0] if item.required and valid else values[0]]
+            chosen = [
+                value for value, (_v, selected, _t) in zip(values, item.options, strict=True) if selected and value
+            ]
+            valid = [value for value in values if value]
+            in_formset = name.count("-") >= 2  # an extra form of a formset stays empty
+            if not chosen and valid and (item.required or (item.type == "select" and not in_formset)):
+                chosen = [valid[0]]
+            elif not chosen and values and item.type == "select":
+                chosen = [values[0]]  # what a browser sends: the first option
             if chosen:
                 data[name] = chosen if item.type == "select-multiple" else chosen[0]
         elif item.type == "checkbox":

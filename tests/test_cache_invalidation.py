@@ -304,3 +304,16 @@ def test_cached_result_pages_keep_their_rows_in_order_across_pages(client):
     assert [row.pk for row in again.object_list] == [row.pk for row in second.object_list]
     assert not {row.pk for row in first.object_list} & {row.pk for row in second.object_list}
     assert again.has_previous() and not again.has_next()
+
+
+PUBLIC_URLS = ("/", "/clusters/", "/results/", "/organizations/", "/funding/", "/events/", "/search/?q=地域")
+
+
+@pytest.mark.django_db
+def test_public_pages_make_at_most_20_queries_cold_and_fewer_warm(client):
+    region, _grant, _project = funded_region()
+    for url in (*PUBLIC_URLS, f"/clusters/{region.slug}/"):
+        cold = queries(client, url)
+        warm = queries(client, url)
+        assert cold <= 20, (url, cold)
+        assert warm <= cold, (url, cold, warm)

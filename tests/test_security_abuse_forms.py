@@ -13,21 +13,27 @@ a form is covered without editing this file; a new form needs one ``FormCase``.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Model
+from django.forms import BaseForm, BaseFormSet
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from coordinators.models import CoordinationActivity, Coordinator
 from projects.models import Expenditure, JointResearchProject, Outcome, ProgressReport, ProjectBudget
 from regions.models import Call, Evaluation, Event, Grant, GrantAmendment, Proposal, SelectionDecision
 from tests import factories
 from tests.abuse_helpers import build_world, fill, post_form
-from tests.test_security_abuse import PAYLOADS, SQL_PAYLOADS, XSS_PAYLOADS, assert_escaped
+from tests.test_security_abuse import CRAWL_PAYLOADS, PAYLOADS, SQL_PAYLOADS, XSS_PAYLOADS, assert_escaped
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +64,19 @@ class FormCase:
     target: Callable[[dict], str] | None = None  # the form's action when it is not the page itself
     structured: tuple[str, ...] = ("code", "doi")  # text fields with a format of their own: left valid
     overrides: Callable[[dict], dict] = field(default=lambda world: {})
+    nested: Callable[[Model], list[str]] = field(default=lambda stored: [])  # texts saved in rows of a formset
+
+
+def milestone_texts(report) -> list[str]:
+    return [
+        text
+        for milestone in report.milestones.all()
+        for text in (milestone.title, milestone.planned, milestone.achieved)
+    ]
+
+
+def review_comments(assignment) -> list[str]:
+    return [review.comment for review in assignment.scores.all()]
 
 
 def project_pages(world, project):
@@ -97,7 +116,8 @@ def proposal_pages(world, proposal):
 
 
 def evaluation_pages(world, evaluation):
-    return [reverse("ministry:evaluation_list")]
+    # No detail page: the edit form shows the stored text.
+    return [reverse("ministry:evaluation_edit", args=[evaluation.pk]), reverse("ministry:evaluation_list")]
 
 
 FORMS = [
@@ -143,8 +163,16 @@ FORMS = [
         latest(ProgressReport),
         report_pages,
         overrides=lambda world: {"fiscal_year": "2009"},
+        nested=milestone_texts,
     ),
-    FormCase("report_edit", "headquarters", url("workspace:report_edit", "report"), refreshed("report"), report_pages),
+    FormCase(
+        "report_edit",
+        "headquarters",
+        url("workspace:report_edit", "report"),
+        refreshed("report"),
+        report_pages,
+        nested=milestone_texts,
+    ),
     FormCase(
         "outcome_create",
         "headquarters",
@@ -224,6 +252,7 @@ FORMS = [
         url("reviews:detail", "assignment"),
         refreshed("assignment"),
         lambda world, assignment: [reverse("reviews:detail", args=[assignment.pk]), reverse("reviews:list")],
+        nested=review_comments,
     ),
     FormCase(
         "selection_decision",
@@ -255,6 +284,7 @@ FORMS = [
         url("ministry:grant_detail", "ministry_grant"),
         latest(GrantAmendment),
         lambda world, amendment: [reverse("ministry:grant_detail", args=[amendment.grant_id])],
+        overrides=lambda world: {"new_amount": "2000"},
     ),
     FormCase(
         "evaluation_create",
@@ -273,6 +303,9 @@ FORMS = [
     ),
 ]
 FORM_IDS = [case.id for case in FORMS]
+# Per form: SQL and XSS payloads, ASCII and Japanese (the crawl's four), and a bare <script>.
+# Every payload of tests/test_security_abuse.py goes through one form of each app below.
+FORM_PAYLOADS = [*CRAWL_PAYLOADS, XSS_PAYLOADS[0]]
 
 
 @pytest.fixture
@@ -300,12 +333,24 @@ def submit(case: FormCase, world: dict, text: str):
     assert carried, f"{case.id}: no free-text field found"
     response = client.post(target, data)
     assert response.status_code < 500, (case.id, response.status_code)
-    return client, response, data, carried
+    return client, response, carried
 
 
 def form_errors(response) -> str:
-    form = response.context and response.context.get("form")
-    return form.errors.as_text() if form is not None and hasattr(form, "errors") else ""
+    """The errors of every form and formset the page was rendered with."""
+    texts = []
+    seen = set()
+    for context in response.context or []:
+        for value in context.flatten().values() if hasattr(context, "flatten") else []:
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, BaseForm) and value.is_bound:
+                texts.append(value.errors.as_text())
+            elif isinstance(value, BaseFormSet) and value.is_bound:
+                texts.extend(form.errors.as_text() for form in value.forms)
+                texts.append(value.non_form_errors().as_text())
+    return "\n".join(text for text in texts if text)
 
 
 def saved(response) -> bool:
@@ -327,10 +372,24 @@ def test_every_create_and_edit_form_is_listed():
 # ---------------------------------------------------------------- payloads are stored as typed and shown escaped
 
 
-@pytest.mark.parametrize("payload", PAYLOADS)
+@pytest.mark.parametrize("payload", FORM_PAYLOADS, ids=lambda payload: f"p{FORM_PAYLOADS.index(payload)}")
 @pytest.mark.parametrize("case", FORMS, ids=FORM_IDS)
 def test_payload_in_every_text_field_is_stored_as_typed_and_shown_escaped(case, payload, world):
-    client, response, data, carried = submit(case, world, payload)
+    assert_stored_as_typed_and_shown_escaped(case, world, payload)
+
+
+EDIT_FORMS_FOR_EVERY_PAYLOAD = ["project_edit", "coordinator_edit", "report_edit", "proposal_edit", "call_edit"]
+
+
+@pytest.mark.parametrize("case_id", EDIT_FORMS_FOR_EVERY_PAYLOAD)
+def test_every_payload_is_stored_as_typed_through_an_edit_form_of_each_area(case_id, world):
+    case = next(case for case in FORMS if case.id == case_id)
+    for payload in PAYLOADS:
+        assert_stored_as_typed_and_shown_escaped(case, world, payload)
+
+
+def assert_stored_as_typed_and_shown_escaped(case: FormCase, world: dict, payload: str):
+    client, response, carried = submit(case, world, payload)
     if not saved(response):
         # Refused: the payload comes back escaped in the form, never as markup.
         page = response.content.decode()
@@ -343,6 +402,8 @@ def test_payload_in_every_text_field_is_stored_as_typed_and_shown_escaped(case, 
     assert compared, f"{case.id}: none of {carried} is a field of {type(stored).__name__}"
     for name in compared:
         assert getattr(stored, name) == payload, (case.id, name)
+    for text in case.nested(stored):
+        assert text == payload, case.id
     pages = case.shown_on(world, stored)
     for index, path in enumerate(pages):
         shown = client.get(path)
@@ -398,24 +459,37 @@ CONTROL_TEXTS = {"NUL": "試験\x00データ", "escape sequence": "試験\x1b[31
 @pytest.mark.parametrize("case", FORMS, ids=FORM_IDS)
 def test_control_characters_are_refused_clearly_or_stored_harmlessly(case, kind, world):
     text = CONTROL_TEXTS[kind]
-    client, response, data, carried = submit(case, world, text)
+    _client, response, carried = submit(case, world, text)
     if saved(response):
+        # Kept as typed or with the control characters removed; never a NUL in the database.
+        assert kind != "NUL", case.id
         stored = case.saved(world)
         for name in carried:
             value = getattr(stored, name, None)
             if value is not None:
-                assert "\x00" not in value, (case.id, name)
+                assert value in (text, "".join(char for char in text if char.isprintable())), (case.id, name)
         return
     errors = form_errors(response)
     assert errors, case.id
     if kind == "NUL":
-        assert "ヌル文字" in errors or "Null characters" not in errors, errors
+        with translation.override("ja"):
+            assert translation.gettext(ProhibitNullCharactersValidator.message) in errors, errors
+
+
+def test_the_message_for_a_nul_character_says_what_is_wrong(world):
+    # Django's own Japanese catalogue says 「何か文字を入力してください。」; locale/ja overrides it.
+    case = next(case for case in FORMS if case.id == "event_create")
+    _client, response, _carried = submit(case, world, CONTROL_TEXTS["NUL"])
+    assert response.status_code == 400
+    errors = form_errors(response)
+    assert "何か文字を入力してください" not in errors
+    assert any(word in errors for word in ("NUL", "ヌル", "制御文字")), errors
 
 
 def test_a_sql_payload_is_stored_and_found_as_text_not_run(world):
     """The payload meant to drop a table is a project title like any other; the table is still there."""
     case = next(case for case in FORMS if case.id == "project_create")
-    client, response, data, carried = submit(case, world, SQL_PAYLOADS[1])
+    _client, response, _carried = submit(case, world, SQL_PAYLOADS[1])
     assert saved(response)
     assert JointResearchProject.objects.filter(title=SQL_PAYLOADS[1]).count() == 1
     assert JointResearchProject.objects.count() == 2
@@ -431,3 +505,53 @@ def test_the_form_refused_for_another_reason_keeps_the_payload_escaped(world):
     assert response.status_code == 400
     assert html.escape(XSS_PAYLOADS[1]) in response.content.decode()
     assert_escaped(response, XSS_PAYLOADS[1])
+
+
+# ---------------------------------------------------------------- import upload (cluster_portal/dataio)
+
+
+def import_csv(client, region, theme: str):
+    """Upload a one-row project CSV whose theme is ``theme`` (written with the csv module: quotes escaped)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["プロジェクトコード", "地域", "研究テーマ名", "開始日"])
+    writer.writerow(["P-ABUSE", region.slug, theme, "2008-04-01"])
+    upload = SimpleUploadedFile("projects.csv", buffer.getvalue().encode(), content_type="text/csv")
+    return client.post(
+        reverse("dataio:import", args=["projects"]), {"file": upload, "file_format": "auto", "encoding": "auto"}
+    )
+
+
+@pytest.mark.parametrize("payload", FORM_PAYLOADS, ids=lambda payload: f"p{FORM_PAYLOADS.index(payload)}")
+def test_payload_in_an_imported_file_is_previewed_escaped_and_stored_as_typed(payload, client, hq_user, region):
+    client.force_login(hq_user)
+    preview = import_csv(client, region, payload)
+    assert preview.status_code == 200
+    assert_escaped(preview, payload)  # the preview lists keys and changed columns, not the values
+    confirmed = client.post(reverse("dataio:confirm", args=["projects"]), {"token": preview.context["token"]})
+    assert confirmed.status_code == 302
+    project = JointResearchProject.objects.get(code="P-ABUSE")
+    assert project.title == payload
+    shown = client.get(reverse("workspace:project_detail", args=[project.pk]))
+    assert_escaped(shown, payload)
+    assert html.escape(payload) in shown.content.decode()
+
+
+@pytest.mark.parametrize("text", ["試験\x00データ", "あ" * 100_000], ids=["NUL", "over-long"])
+def test_control_characters_and_over_long_cells_in_an_imported_file_are_refused_not_a_500(
+    text, client, hq_user, region
+):
+    """Refused in the preview with the row named (in Japanese), or imported without the NUL; never a 500."""
+    client.force_login(hq_user)
+    preview = import_csv(client, region, text)
+    assert preview.status_code in (200, 422)
+    page = preview.content.decode()
+    assert "\x00" not in page
+    if preview.status_code == 422:
+        assert "2行目" in page, "the refusal names the row and column of the problem"
+        assert not JointResearchProject.objects.filter(code="P-ABUSE").exists()
+        return
+    confirmed = client.post(reverse("dataio:confirm", args=["projects"]), {"token": preview.context["token"]})
+    assert confirmed.status_code < 500
+    stored = JointResearchProject.objects.filter(code="P-ABUSE").first()
+    assert stored is None or "\x00" not in stored.title, "a NUL character was stored from an imported file"

@@ -55,7 +55,11 @@ class TextWidget(widgets.CharWidget):
             return ""
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return str(value)  # kept as written (not stripped), so that an export imports back unchanged
+        text = str(value)
+        if "\x00" in text:
+            # Forms refuse NUL too (Django's ProhibitNullCharactersValidator); PostgreSQL cannot store it.
+            raise ValueError(_("NUL文字（制御文字）は使用できません。"))
+        return text  # kept as written (not stripped), so that an export imports back unchanged
 
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else str(value)
