@@ -101,6 +101,7 @@ MATRIX: dict[str, list] = {
         case("region_a", PUBLIC, READ_ONLY),
         case("region_b_unpublished", B_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
     ],
+    "projects:list": public_page(),
     "projects:detail": [
         case("project_a_published", PUBLIC, READ_ONLY),
         case("project_a_unpublished", A_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
@@ -109,6 +110,10 @@ MATRIX: dict[str, list] = {
     "public:organization_list": public_page(),
     "public:organization_detail": public_page("organization_public"),
     "public:result_list": public_page(),
+    "public:result_detail": [
+        case("outcome_a_published", PUBLIC, READ_ONLY),
+        case("outcome_a_unpublished_patent", A_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
+    ],
     "public:event_list": public_page(),
     "public:funding_flow": public_page(),
     "public:search": public_page(),

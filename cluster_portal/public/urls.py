@@ -11,6 +11,7 @@ urlpatterns = [
     path("organizations/", browse.organization_list, name="organization_list"),
     path("organizations/<slug:slug>/", browse.organization_detail, name="organization_detail"),
     path("results/", browse.result_list, name="result_list"),
+    path("results/<str:code>/", browse.result_detail, name="result_detail"),
     path("events/", browse.event_list, name="event_list"),
     path("funding/", funding.funding_flow, name="funding_flow"),
     path("search/", search.site_search, name="search"),

@@ -1,9 +1,6 @@
-"""Journey (c): a public visitor finds a cluster from the map, filters the cluster's results, opens one
-and downloads the CSV — once with the mouse, once with the keyboard only.
-
-The portal has no separate public project list yet: the visitor narrows the cluster's research
-through the results browser (filtered by cluster and kind) and opens a result's project page,
-where the result is listed (there is no page for a single result).
+"""Journey (c): a public visitor finds a cluster from the map, filters the cluster's projects in the
+project list, filters the cluster's results, opens one on its own page and downloads the CSV — once
+with the mouse, once with the keyboard only.
 """
 
 import csv
@@ -58,6 +55,22 @@ def test_public_visitor_finds_cluster_on_map_filters_results_and_downloads_csv(p
         expect(page.get_by_role("link", name=project.title)).to_be_visible()
     shots(page, "cluster detail")
 
+    # The cluster's projects in the project list, then only those matching a keyword.
+    page.get_by_role("link", name="このクラスターのプロジェクト一覧").click()
+    expect(page.get_by_label("クラスター")).to_have_value(data.hamamatsu.region.slug)
+    projects = page.locator("table", has=page.locator("caption", has_text="プロジェクトの一覧"))
+    expect(projects.locator("tbody tr")).to_have_count(len(data.hamamatsu.projects))
+    expect(page.locator("main")).not_to_contain_text(data.sapporo.projects[0].title)
+    page.get_by_label("キーワード").fill("イメージセンサ")
+    page.locator("form.filter-form").get_by_role("button", name="絞り込む").click()
+    page.wait_for_url("**q=**")
+    expect(projects.locator("tbody tr")).to_have_count(1)
+    expect(projects).to_contain_text(data.patent.project.title)
+    expect(page.get_by_label("クラスター")).to_have_value(data.hamamatsu.region.slug)
+    shots(page, "projects filtered")
+    projects.get_by_role("link", name=data.hamamatsu.region.name).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(data.hamamatsu.region.name)
+
     # All results of the cluster, then only its patent applications.
     page.get_by_role("link", name="この地域の成果をすべて見る").click()
     expect(page.get_by_label("クラスター")).to_have_value(data.hamamatsu.region.slug)
@@ -72,14 +85,14 @@ def test_public_visitor_finds_cluster_on_map_filters_results_and_downloads_csv(p
     expect(page.locator("main")).not_to_contain_text(data.sapporo_patent.title)
     shots(page, "results filtered")
 
-    # Open the result: its project page lists it with the application number.
+    # Open the result: its own page shows the application number and links to its project.
     results_url = page.url
-    table.get_by_role("link", name=data.patent.project.code).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text(data.patent.project.title)
-    outcomes = page.locator("section", has=page.locator("#outcomes-heading"))
-    expect(outcomes).to_contain_text(data.patent.title)
-    expect(outcomes).to_contain_text(data.patent.application_number)
-    shots(page, "result in its project")
+    table.get_by_role("link", name=data.patent.title).click()
+    page.wait_for_url(f"**/results/{data.patent.code}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(data.patent.title)
+    expect(page.locator("main")).to_contain_text(data.patent.application_number)
+    expect(page.locator("main").get_by_role("link", name=data.patent.project.title)).to_be_visible()
+    shots(page, "result page")
 
     page.goto(results_url)
     with page.expect_download() as download_info:
@@ -108,6 +121,19 @@ def test_public_journey_with_the_keyboard_only(page, screenshots, keyboard):
     keys.activate(tag="a", text=data.hamamatsu.region.name, href_end=f"/clusters/{data.hamamatsu.region.slug}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(data.hamamatsu.region.name)
 
+    keys.activate(tag="a", text="このクラスターのプロジェクト一覧")
+    expect(page.get_by_label("クラスター")).to_have_value(data.hamamatsu.region.slug)
+    keys.type_into("イメージセンサ", tag="input", name="q")
+    keys.tab_to(tag="button", text="絞り込む")
+    keys.press("Enter")
+    page.wait_for_url("**q=**")
+    projects = page.locator("table", has=page.locator("caption", has_text="プロジェクトの一覧"))
+    expect(projects.locator("tbody tr")).to_have_count(1)
+    expect(projects).to_contain_text(data.patent.project.title)
+    shots(page, "projects filtered")
+    keys.activate(tag="a", text=data.hamamatsu.region.name, href_end=f"/clusters/{data.hamamatsu.region.slug}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(data.hamamatsu.region.name)
+
     keys.activate(tag="a", text="この地域の成果をすべて見る")
     expect(page.get_by_label("クラスター")).to_have_value(data.hamamatsu.region.slug)
     keys.choose("特許出願", name="kind")
@@ -123,8 +149,10 @@ def test_public_journey_with_the_keyboard_only(page, screenshots, keyboard):
         keys.press("Enter")
     assert_csv_has_only_the_filtered_result(download_info.value, data)
 
-    keys.activate(tag="a", text=data.patent.project.code)
-    expect(page.get_by_role("heading", level=1)).to_contain_text(data.patent.project.title)
+    keys.activate(tag="a", text=data.patent.title, href_end=f"/results/{data.patent.code}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(data.patent.title)
     expect(page.locator("main")).to_contain_text(data.patent.application_number)
-    shots(page, "result in its project")
+    shots(page, "result page")
+    keys.activate(tag="a", href_end=data.patent.project.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_contain_text(data.patent.project.title)
     assert_no_page_problems(page)

@@ -4,7 +4,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import cached, cached_page
@@ -235,6 +235,18 @@ def result_list(request):
         "last_updated": data_last_updated(),
     }
     return render(request, "results/result_list.html", context)
+
+
+def result_detail(request, code):
+    """One result (成果) with its identifiers, people, product and project; unpublished ones are 404 to the public."""
+    outcome = get_object_or_404(
+        Outcome.objects.visible_to(request.user).select_related(
+            "project", "project__region", "project__host_organization", "company"
+        ),
+        code=code,
+    )
+    context = {"outcome": outcome, "last_updated": outcome.updated_at}
+    return render(request, "results/result_detail.html", context)
 
 
 # --- events --------------------------------------------------------------------------------------
