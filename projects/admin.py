@@ -108,7 +108,7 @@ class ProjectBudgetAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistor
 
 
 @admin.register(Expenditure)
-class ExpenditureAdmin(SimpleHistoryAdmin):
+class ExpenditureAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
     list_display = ("spent_on", "category", "amount_display", "budget", "description")
     list_filter = ("category", "budget__grant__fiscal_year")
     list_select_related = ("budget__project", "budget__grant")

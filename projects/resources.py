@@ -2,7 +2,9 @@
 
 Natural keys: project = code; participation = project code + organisation
 (name, kind); budget = project code + fiscal year (the grant is the project's
-region's grant for that year); outcome = project code + kind + title + date.
+region's grant for that year); outcome = project code + kind + title + date;
+expenditure (執行) = project code + fiscal year + category + date + description
+(the budget is the project's budget for that year).
 
 Projects and outcomes are imported with ``use_bulk`` (10,000 projects and 50,000
 outcomes must stay practical): their rows are validated with ``full_clean()``
@@ -12,16 +14,20 @@ the database constraints still guard the final write. Budgets are bulk-written
 too: the grants are locked for the whole import and each row is checked by
 ``ProjectBudget.clean()`` against the grant with a running sum of everything
 allocated before it (the database's sum plus this file's earlier rows).
+Expenditures lock the budgets they book against, and after the rows are written
+each changed budget's 執行額 is recomputed by the workspace's own rule
+(``projects.services``) in the same transaction.
 """
 
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from import_export.results import RowResult
 
 from cluster_portal.dataio.resources import PortalField, PortalResource, column, key_column, organization_columns
 from cluster_portal.dataio.widgets import IntegerValueWidget, KeyForeignKeyWidget
-from projects.models import JointResearchProject, Outcome, Participation, ProjectBudget
+from projects.models import Expenditure, JointResearchProject, Outcome, Participation, ProjectBudget
 from regions.models import Grant, Region
 
 
@@ -287,3 +293,183 @@ class OutcomeResource(PortalResource):
                     ]
                 }
         return {}
+
+
+class BudgetByYearWidget(IntegerValueWidget):
+    """The fiscal year of an execution row, read as the row's project's budget for that year."""
+
+    def __init__(self, project_widget: KeyForeignKeyWidget, project_column: str):
+        super().__init__(suffix="年度")
+        self.project_widget = project_widget
+        self.project_column = project_column
+        self.budgets = {}
+        self.loaded_projects = set()
+
+    def load(self, project_ids) -> None:
+        """Every budget of these projects, in one query."""
+        project_ids = set(project_ids) - self.loaded_projects
+        if not project_ids:
+            return
+        self.loaded_projects |= project_ids
+        for budget in ProjectBudget.objects.filter(project_id__in=project_ids).select_related("grant", "project"):
+            self.budgets[(budget.project_id, budget.grant.fiscal_year)] = budget
+
+    def clean(self, value, row=None, **kwargs):
+        year = self.parse(value)
+        if year is None:
+            raise ValueError(_("年度を入力してください。"))
+        try:
+            project = self.project_widget.clean(row[self.project_column]) if row is not None else None
+        except (ValueError, KeyError):
+            project = None
+        if project is None:
+            return None  # the project column reports the problem
+        self.load([project.pk])
+        budget = self.budgets.get((project.pk, year))
+        if budget is None:
+            raise ValueError(
+                _("プロジェクト「%(project)s」の%(year)s年度の予算（配分）が登録されていません。")
+                % {"project": project.code, "year": year}
+            )
+        return budget
+
+    def render(self, value, obj=None, **kwargs):
+        return None if value is None else value.grant.fiscal_year
+
+
+class ExpenditureResource(PortalResource):
+    """執行 by expense category: one row per entry of a project's budget for a fiscal year.
+
+    Natural key: project code + fiscal year + category + date + description (an
+    entry is never deleted, so the key identifies it; the same key twice in one
+    file is an error). The budget must exist, the date must fall within its
+    fiscal year (the workspace's rule), and afterwards each changed budget's
+    執行額 is the sum of its entries; above 配分額 without a recorded reason the
+    whole import fails.
+    """
+
+    project = PortalField(
+        attribute="budget__project",
+        column_name="プロジェクトコード",
+        widget=KeyForeignKeyWidget(JointResearchProject, "code", select_related=("region",)),
+        readonly=True,
+        aliases=("project", "project code"),
+        required=True,
+    )
+    fiscal_year = PortalField(
+        attribute="budget",
+        column_name="年度",
+        widget=None,
+        aliases=("fiscal_year", "fiscal year"),
+        required=True,
+    )
+    category = column(Expenditure, "category")
+    spent_on = column(Expenditure, "spent_on")
+    amount = column(Expenditure, "amount", required=True)
+    description = column(Expenditure, "description")
+
+    region_path = ("budget", "project", "region_id")
+    region_lookup = "budget__project__region_id"
+    region_field = "project"
+    select_related = ("budget__project__region", "budget__grant")
+
+    class Meta:
+        model = Expenditure
+        import_id_fields = ("project", "fiscal_year", "category", "spent_on", "description")
+        use_bulk = True
+        fields = ("project", "fiscal_year", "category", "spent_on", "amount", "description")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.fields["fiscal_year"].widget = BudgetByYearWidget(
+            self.fields["project"].widget, self.fields["project"].column_name
+        )
+        self.changed_budgets = {}
+
+    def column_for(self, error_key: str) -> str:
+        if error_key == self.fields["project"].attribute:
+            return self.fields["project"].column_name
+        return super().column_for(error_key)
+
+    def prime(self, dataset) -> None:
+        super().prime(dataset)
+        projects = [project for project in self.fields["project"].widget.cache.values() if project is not None]
+        self.fields["fiscal_year"].widget.load(project.pk for project in projects)
+
+    def load_existing(self, dataset) -> dict:
+        self.prime(dataset)
+        # Lock the budgets this file books against (as the workspace's expenditure services do)
+        # before reading their entries: no concurrent entry can change their 執行額 meanwhile.
+        budget_ids = [budget.pk for budget in self.fields["fiscal_year"].widget.budgets.values()]
+        if budget_ids:
+            list(ProjectBudget.objects.select_for_update().filter(pk__in=budget_ids).values_list("pk"))
+        return super().load_existing(dataset)
+
+    def row_errors(self, instance, row, errors) -> dict:
+        from projects.services import _check_spent_in_year
+
+        if instance.budget_id is None:
+            return {} if "budget" in errors else self.project_errors(row)
+        budget = instance.budget
+        if "spent_on" in errors or instance.spent_on is None:
+            return {}
+        try:
+            _check_spent_in_year(instance, budget)
+        except ValidationError as error:
+            return error.update_error_dict({})
+        return {}
+
+    def project_errors(self, row) -> dict:
+        """The project column is read only through the budget: its own problems are reported here."""
+        field = self.fields["project"]
+        try:
+            project = field.clean(row)
+        except (ValueError, KeyError) as error:
+            return {field.attribute: [ValidationError(str(error))]}
+        if project is None:
+            return {field.attribute: [ValidationError(_("プロジェクトコードを入力してください。"))]}
+        return {}
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        self.changed_budgets[instance.budget_id] = kwargs.get("row_number")
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if not self.changed_budgets or result.has_errors() or result.has_validation_errors():
+            return
+        self.recompute_executed(dataset, result)
+
+    def recompute_executed(self, dataset, result) -> None:
+        """Each changed budget's 執行額 = the sum of its entries, by the workspace's rule; errors go on the last row."""
+        from projects.services import _recompute_executed
+
+        budgets = ProjectBudget.objects.select_for_update(of=("self",)).select_related("grant", "project")
+        for budget in budgets.filter(pk__in=list(self.changed_budgets)).order_by("pk"):
+            if self.user is not None and self.user.is_authenticated:
+                budget._history_user = self.user
+            try:
+                _recompute_executed(budget, None)
+            except ValidationError as error:
+                self.mark_invalid(dataset, result, self.changed_budgets[budget.pk], budget, error)
+
+    def mark_invalid(self, dataset, result, row_number, budget, error) -> None:
+        messages = error.messages
+        if hasattr(error, "error_dict") and "overrun_reason" in error.error_dict:
+            messages = [
+                _(
+                    "%(project)s の%(year)s年度の%(message)s"
+                    "予算の「執行額が配分額を超える理由」を登録してから取り込んでください。"
+                )
+                % {"project": budget.project.code, "year": budget.grant.fiscal_year, "message": message}
+                for message in error.message_dict["overrun_reason"]
+            ]
+        invalid = ValidationError({"amount": messages})
+        index = (row_number or len(result.rows)) - 1
+        if 0 <= index < len(result.rows):
+            row_result = result.rows[index]
+            row_result.import_type = RowResult.IMPORT_TYPE_INVALID
+            row_result.validation_error = invalid
+            result.append_invalid_row(index + 1, dict(zip(dataset.headers, dataset[index], strict=False)), invalid)
+        else:
+            raise invalid

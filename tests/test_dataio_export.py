@@ -34,7 +34,10 @@ def populate(region):
         region=region, code="RT-1", title="-マイナスで始まるテーマ", summary="@メンション"
     )
     factories.ParticipationFactory(project=project, organization=company, role=ParticipationRole.COMPANY)
-    factories.ProjectBudgetFactory(project=project, grant=grant, allocated=123_456_789, executed=100_000_000)
+    budget = factories.ProjectBudgetFactory(project=project, grant=grant, allocated=123_456_789, executed=100_000_000)
+    factories.ExpenditureFactory(
+        budget=budget, amount=100_000_000, spent_on=datetime.date(2008, 6, 1), description="試作"
+    )
     factories.OutcomeFactory(
         project=project,
         kind=OutcomeKind.PATENT_GRANTED,

@@ -41,6 +41,7 @@ SPECS = [
     ResourceSpec(
         "budgets", "projects.resources.ProjectBudgetResource", _("プロジェクト予算（配分額・執行額）"), True, True
     ),
+    ResourceSpec("expenditures", "projects.resources.ExpenditureResource", _("執行（費目別）"), True, True),
     ResourceSpec("outcomes", "projects.resources.OutcomeResource", _("成果（特許・論文等）"), True, True),
     ResourceSpec(
         "coordinators", "coordinators.resources.CoordinatorResource", _("コーディネータ・アドバイザー"), True, True
