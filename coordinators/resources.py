@@ -63,7 +63,6 @@ class CoordinationActivityResource(PortalResource):
     resulting_project = key_column(CoordinationActivity, "resulting_project", JointResearchProject, "code")
 
     region_path = ("coordinator", "region_id")
-    region_lookup = "coordinator__region_id"
     region_field = "coordinator"
     select_related = ("coordinator", "resulting_project")
     prefetch_related = ("organizations",)

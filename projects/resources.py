@@ -95,7 +95,6 @@ class ParticipationResource(PortalResource):
     role = column(Participation, "role")
 
     region_path = ("project", "region_id")
-    region_lookup = "project__region_id"
     region_field = "project"
     select_related = ("project__region", "organization")
 
@@ -157,7 +156,6 @@ class ProjectBudgetResource(PortalResource):
     overrun_reason = column(ProjectBudget, "overrun_reason")
 
     region_path = ("project", "region_id")
-    region_lookup = "project__region_id"
     region_field = "project"
     select_related = ("project__region", "grant")
 
@@ -237,7 +235,6 @@ class OutcomeResource(PortalResource):
     is_published = column(Outcome, "is_published")
 
     region_path = ("project", "region_id")
-    region_lookup = "project__region_id"
     region_field = "project"
     select_related = ("project__region", "company")
 
@@ -369,7 +366,6 @@ class ExpenditureResource(PortalResource):
     description = column(Expenditure, "description")
 
     region_path = ("budget", "project", "region_id")
-    region_lookup = "budget__project__region_id"
     region_field = "project"
     select_related = ("budget__project__region", "budget__grant")
 

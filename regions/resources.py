@@ -71,7 +71,6 @@ class OrganizationResource(PortalResource):
     url = column(Organization, "url")
 
     region_path = None
-    region_lookup = None
     select_related = ("prefecture", "parent")
 
     class Meta:
@@ -119,7 +118,6 @@ class RegionResource(PortalResource):
     source = column(Region, "source")
 
     region_path = ("pk",)
-    region_lookup = "pk"
     region_field = "slug"
     protected_on_update = ("status",)
     select_related = ("program", "core_institution", "designated_by")
@@ -183,7 +181,6 @@ class HeadquartersMemberResource(PortalResource):
     term_end = column(HeadquartersMember, "term_end")
 
     region_path = ("headquarters", "region_id")
-    region_lookup = "headquarters__region_id"
     region_field = "headquarters"
     select_related = ("headquarters__region",)
 

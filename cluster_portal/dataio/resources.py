@@ -177,10 +177,9 @@ def _key_part(value):
 
 
 class PortalResource(resources.ModelResource):
-    #: attribute path from an instance to its region's id (None: not region data)
+    #: attribute path from an instance to its region's id (None: shared master data, not region data);
+    #: the same path joined with "__" is the ORM lookup of a headquarters user's export
     region_path: tuple[str, ...] | None = ("region_id",)
-    #: ORM lookup from the model to its region's id, for a headquarters user's export (None: shared master data)
-    region_lookup: str | None = "region_id"
     #: relations the export and the row checks read
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple[str, ...] = ()
@@ -361,6 +360,10 @@ class PortalResource(resources.ModelResource):
         if self.select_related:
             queryset = queryset.select_related(*self.select_related)
         return queryset
+
+    @property
+    def region_lookup(self) -> str | None:
+        return None if self.region_path is None else "__".join(self.region_path)
 
     def export_queryset(self, user):
         """What ``user`` may export: everything for the ministry and administrators, their region for HQ staff."""
