@@ -9,7 +9,7 @@ p50/p95/p99 latency, SQL queries per request (the ``X-Query-Count`` header of
 same gunicorn in the same run, as a Markdown table on the terminal and in
 ``bench/results/`` (gitignored). It reports; it never fails on a time.
 
-    python bench/run.py [--scales 1 10] [--duration 10] [--connections 16] [--reuse]
+    python bench/run.py [--scales 1 10] [--duration 10] [--connections 8] [--pages WORD ...] [--reuse]
 
 Needs PostgreSQL (``--database-url``: a server URL whose user may create databases)
 and Redis (``--cache-url``; database 15 by default, flushed before each scale).
@@ -40,18 +40,23 @@ RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "report.lua"
 BARE = "/bench/bare"
 
-# (label, path): the baseline, the health check and the main public pages.
+# (label, path): the baseline, the health check and the public pages the issue names (home,
+# cluster list with a facet, cluster detail, project search, funding flow, a CSV download, an API
+# list) plus the other main public pages.
 PAGES = (
     ("bare Django view", BARE),
     ("health check", "/healthz"),
     ("home", "/"),
     ("cluster list", "/clusters/"),
+    ("cluster list, one facet", "/clusters/?cluster_type=global"),
     ("cluster detail", "/clusters/syn-r0001/"),
+    ("project search", "/projects/?q=%E3%82%BB%E3%83%B3%E3%82%B5"),
     ("project detail", "/projects/SYN-0001-00001/"),
     ("results list", "/results/"),
     ("organisations", "/organizations/"),
     ("funding flow", "/funding/"),
-    ("search", "/search/?q=%E3%82%BB%E3%83%B3%E3%82%B5"),
+    ("site search", "/search/?q=%E3%82%BB%E3%83%B3%E3%82%B5"),
+    ("CSV download (clusters, one facet)", "/clusters/?cluster_type=global&format=csv"),
     ("API projects", "/api/v1/projects"),
 )
 
@@ -63,6 +68,7 @@ class Row:
     path: str
     status: int
     queries: int | None = None
+    first_ms: float | None = None
     rps: float | None = None
     p50_ms: float | None = None
     p95_ms: float | None = None
@@ -128,14 +134,16 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
-def get(url: str) -> tuple[int, dict]:
+def get(url: str) -> tuple[int, dict, float]:
+    """Status, headers and milliseconds until the whole body arrived."""
     request = urllib.request.Request(url)  # noqa: S310 (our own local server)
+    started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             response.read()
-            return response.status, dict(response.headers)
+            return response.status, dict(response.headers), (time.perf_counter() - started) * 1000
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers)
+        return error.code, dict(error.headers), (time.perf_counter() - started) * 1000
 
 
 def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -144,7 +152,7 @@ def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> 
         if process.poll() is not None:
             raise SystemExit("gunicorn exited during start-up")
         try:
-            status, _headers = get(base + "/healthz")
+            status, _headers, _ms = get(base + "/healthz")
             if status == 200:
                 return
         except OSError:
@@ -171,6 +179,13 @@ def figures(row: Row, data: dict) -> None:
     row.rps = data["requests"] / seconds if seconds else 0.0
     row.p50_ms, row.p95_ms, row.p99_ms = (data[key] / 1000 for key in ("p50", "p95", "p99"))
     row.errors = data["socket_errors"] + data["non_2xx"]
+
+
+def pages(words: list[str] | None) -> list[tuple[str, str]]:
+    """The pages to load: all, or the bare view plus those whose label or path contains one of ``words``."""
+    if not words:
+        return list(PAGES)
+    return [(label, path) for label, path in PAGES if path == BARE or any(w in label or w in path for w in words)]
 
 
 def bench_scale(scale: str, args, wrk: str) -> list[Row]:
@@ -223,20 +238,23 @@ def bench_scale(scale: str, args, wrk: str) -> list[Row]:
     rows = []
     try:
         wait_until_up(base, server)
-        for label, path in PAGES:
-            status, headers = get(base + path)
-            row = Row(scale=scale, label=label, path=path, status=status)
+        for label, path in pages(args.pages):
+            status, headers, first_ms = get(base + path)  # the first request: nothing of it cached yet
+            row = Row(scale=scale, label=label, path=path, status=status, first_ms=first_ms)
             rows.append(row)
             if status != 200:
                 log(f"   {path}: HTTP {status}, not loaded")
                 continue
             row.queries = int(headers.get("X-Query-Count", "0"))
-            get(base + path)  # warm the cache as a visitor would
+            get(base + path)  # a second visitor: the page is now cached as it would be under load
             figures(
                 row,
                 run_wrk(wrk, base + path, threads=args.threads, connections=args.connections, duration=args.duration),
             )
-            log(f"   {path}: {row.rps:.0f} req/s, p99 {row.p99_ms:.1f} ms, {row.queries} queries")
+            log(
+                f"   {path}: {row.rps:.0f} req/s, p95 {row.p95_ms:.1f} ms, "
+                f"first request {row.first_ms:.0f} ms with {row.queries} queries"
+            )
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -258,17 +276,19 @@ def markdown(rows: list[Row], *, title: str) -> str:
     lines = [
         title,
         "",
-        "| scale | page | path | req/s | p50 ms | p95 ms | p99 ms | queries/request | vs bare view | errors |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| scale | page | path | req/s | p50 ms | p95 ms | p99 ms | vs bare view | errors "
+        "| first request ms | queries (first request) |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         if row.status != 200:
-            lines.append(f"| {row.scale} | {row.label} | `{row.path}` | HTTP {row.status} | | | | | | |")
+            lines.append(f"| {row.scale} | {row.label} | `{row.path}` | HTTP {row.status} | | | | | | | |")
             continue
         lines.append(
             f"| {row.scale} | {row.label} | `{row.path}` | {number(row.rps, 0)} | {number(row.p50_ms)} | "
-            f"{number(row.p95_ms)} | {number(row.p99_ms)} | {row.queries} | "
-            f"{'—' if row.ratio is None else f'{row.ratio:.2f}'} | {row.errors} |"
+            f"{number(row.p95_ms)} | {number(row.p99_ms)} | "
+            f"{'—' if row.ratio is None else f'{row.ratio:.2f}'} | {row.errors} | "
+            f"{number(row.first_ms)} | {row.queries} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -277,7 +297,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", nargs="+", default=["1", "10"])
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page (default 10)")
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=8, help="concurrent clients (default 8)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
     parser.add_argument("--port", type=int, default=8907)
@@ -287,6 +307,7 @@ def main(argv=None) -> int:
         help="PostgreSQL server (the database name is replaced per scale)",
     )
     parser.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/15"))
+    parser.add_argument("--pages", nargs="+", help="only pages whose label or path contains one of these words")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run of the same scale")
     args = parser.parse_args(argv)
 

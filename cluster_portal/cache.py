@@ -38,12 +38,15 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import logging
+import re
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.http import HttpResponse
 from django.utils import translation
 
 logger = logging.getLogger(__name__)
@@ -55,7 +58,7 @@ _MISSING = object()
 
 
 def timeout() -> int:
-    return getattr(settings, "PUBLIC_CACHE_TIMEOUT", 60 * 60)
+    return settings.PUBLIC_CACHE_TIMEOUT
 
 
 def _fresh_generation() -> int:
@@ -173,3 +176,122 @@ def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page:
     paginator = Paginator([], per_page)
     paginator.count = count  # overrides the cached_property: no COUNT query
     return Page(rows, number, paginator)
+
+
+# --- whole public pages for anonymous visitors ----------------------------------------------------
+#
+# A public page is the same for every anonymous visitor who asks for the same address in the same
+# language, except for the CSRF token of its forms (the language switch). ``public_page`` keeps the
+# rendered response under (language, scheme, host, full path) together with the data generation it
+# was rendered in, and serves it while that generation is current. One ``get_many`` fetches the
+# generation and the page in a single round trip. A fresh token is put into each copy served, so a
+# visitor served from the cache can still post the page's forms. Signed-in users (who may see
+# unpublished data), visitors with pending messages, and responses that set cookies, touch the
+# session, are not a 200 or are larger than ``PUBLIC_PAGE_CACHE_MAX_BYTES`` are never cached.
+
+CSRF_TOKEN_VALUE = re.compile(rb'(?<=name="csrfmiddlewaretoken" value=")[^"]*')
+UNCACHED_HEADERS = frozenset({"set-cookie", "content-length"})
+
+
+def page_timeout() -> int:
+    return settings.PUBLIC_PAGE_CACHE_TIMEOUT
+
+
+def page_max_bytes() -> int:
+    return settings.PUBLIC_PAGE_CACHE_MAX_BYTES
+
+
+def page_key(request) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return f"{KEY_PREFIX}:page:{language}:{hashlib.sha256(address).hexdigest()[:32]}"
+
+
+def _visitor_may_share(request) -> bool:
+    if request.method not in ("GET", "HEAD") or page_timeout() <= 0:
+        return False
+    if request.user.is_authenticated:
+        return False
+    from django.contrib.messages import get_messages
+
+    return len(get_messages(request)) == 0
+
+
+def _storable(request, response) -> bool:
+    if response.status_code != 200 or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "")
+    if "private" in cache_control or "no-store" in cache_control:
+        return False
+    session = getattr(request, "session", None)
+    return not (session is not None and session.modified)
+
+
+def _buffered(response):
+    """``response`` with its whole body in memory, or None (and the stream intact) when it is too large."""
+    if not response.streaming:
+        return response
+    chunks, size, limit = [], 0, page_max_bytes()
+    stream = iter(response.streaming_content)
+    for chunk in stream:
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            response.streaming_content = itertools.chain(chunks, stream)
+            return None
+    buffered = HttpResponse(b"".join(chunks), status=response.status_code)
+    for name, value in response.items():
+        buffered[name] = value
+    response.close()
+    return buffered
+
+
+def _serve(headers, chunks, request) -> HttpResponse:
+    from django.middleware.csrf import get_token
+
+    content = get_token(request).encode().join(chunks) if len(chunks) > 1 else chunks[0]
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def public_page(view):
+    """Serve ``view``'s response to anonymous visitors from the cache until the data changes.
+
+    The view must show every anonymous visitor the same response for the same address and
+    language; signed-in users always get a freshly rendered page.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _visitor_may_share(request):
+            return view(request, *args, **kwargs)
+        key = page_key(request)
+        try:
+            found = cache.get_many([GENERATION_KEY, key])
+            generation = found.get(GENERATION_KEY)
+            if generation is None:
+                generation = data_generation()
+        except Exception:
+            logger.exception("Cache unreachable; rendering %s directly", request.path)
+            return view(request, *args, **kwargs)
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation:
+            return _serve(entry[1], entry[2], request)
+        response = view(request, *args, **kwargs)
+        if not _storable(request, response):
+            return response
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        buffered = _buffered(response)
+        if buffered is None:
+            return response
+        headers = [(name, value) for name, value in buffered.items() if name.lower() not in UNCACHED_HEADERS]
+        try:
+            cache.set(key, (generation, headers, CSRF_TOKEN_VALUE.split(buffered.content)), timeout=page_timeout())
+        except Exception:
+            logger.exception("Could not cache the page %s", request.path)
+        return buffered
+
+    return wrapper

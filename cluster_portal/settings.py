@@ -104,6 +104,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cluster-portal")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "cluster_portal.redis_cache.ReusedClientRedisCache"
+# Public aggregates and whole public pages for anonymous visitors (cluster_portal/cache.py): kept
+# until the data changes (a generation counter), these timeouts are only a safety net. Pages expire
+# sooner because a few depend on today's date (upcoming events). 0 switches the page cache off.
+PUBLIC_CACHE_TIMEOUT = env.int("PUBLIC_CACHE_TIMEOUT", default=60 * 60)
+PUBLIC_PAGE_CACHE_TIMEOUT = env.int("PUBLIC_PAGE_CACHE_TIMEOUT", default=5 * 60)
+PUBLIC_PAGE_CACHE_MAX_BYTES = env.int("PUBLIC_PAGE_CACHE_MAX_BYTES", default=2 * 1024 * 1024)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -2,7 +2,7 @@ from django.http import QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
-from cluster_portal.cache import cached
+from cluster_portal.cache import cached, public_page
 from cluster_portal.public.japan_map import MapPrefecture, render_map
 from cluster_portal.stats import data_last_updated, key_figures
 from cluster_portal.templatetags.portal import localized
@@ -38,6 +38,7 @@ def cluster_map():
     return render_map(marked, names=names), marked
 
 
+@public_page
 def home(request):
     """The program's structure, live key figures, the map, and the latest published events and results."""
     japan_map, map_prefectures = cluster_map()

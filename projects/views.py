@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
+from cluster_portal.cache import public_page
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_of
 from cluster_portal.public.datasets import DATASETS
 from cluster_portal.public.export import csv_response
@@ -85,6 +86,7 @@ def filter_projects(projects, data: dict):
     return search(projects, PROJECT_SEARCH_FIELDS, data.get("q", ""))
 
 
+@public_page
 def project_list(request):
     visible = JointResearchProject.objects.visible_to(request.user)
     form = ProjectFilterForm(request.GET, projects=visible)
@@ -106,6 +108,7 @@ def project_list(request):
     return render(request, "projects/project_list.html", context)
 
 
+@public_page
 def project_detail(request, code):
     user = request.user
     project = get_object_or_404(JointResearchProject.objects.visible_to(user).for_detail(), code=code)

@@ -4,7 +4,7 @@ from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.cache import cached
+from cluster_portal.cache import cached, public_page
 from cluster_portal.public import charts
 from cluster_portal.public.datasets import DATASETS
 from cluster_portal.public.export import csv_response
@@ -29,6 +29,11 @@ from regions.models import (
 
 REGIONS_PER_PAGE = 25
 RESULTS_PER_KIND = 10
+# The cluster page's lists that grow with the data: projects and events show the first rows and link
+# to their full, filtered and paginated lists; participants (no such list) are paginated in place.
+PROJECTS_SHOWN = 20
+EVENTS_SHOWN = 10
+PARTICIPANTS_PER_PAGE = 30
 
 SORTS = {
     "": ("program__start_fiscal_year", "selected_fiscal_year", "name"),
@@ -145,6 +150,7 @@ def public_facet_counts(**filters) -> dict:
     return facet_counts(Region.objects.published().filter_list(**filters))
 
 
+@public_page
 def region_list(request):
     visible = Region.objects.visible_to(request.user)
     form = RegionFilterForm(request.GET, regions=visible)
@@ -172,6 +178,7 @@ def region_list(request):
     return render(request, "regions/region_list.html", context)
 
 
+@public_page
 def region_detail(request, slug):
     user = request.user
     region = get_object_or_404(Region.objects.visible_to(user).for_detail(), slug=slug)
@@ -202,12 +209,17 @@ def region_detail(request, slug):
         .annotate(projects=Count("project", distinct=True))
         .order_by("organization__kind", "organization__name")
     )
+    projects = list(
+        visible_projects.select_related("host_organization").order_by("code")[: PROJECTS_SHOWN + 1]
+    )  # one row more than shown tells whether there are more, without a COUNT query
+    events = list(Event.objects.visible_to(user).of_region(region.pk).order_by("-starts_on", "-pk")[: EVENTS_SHOWN + 1])
     context = {
         "region": region,
         "headquarters": headquarters,
         "members": HeadquartersMember.objects.visible_to(user).of_region(region.pk).roster(),
-        "projects": visible_projects.select_related("host_organization"),
-        "participants": participants,
+        "projects": projects[:PROJECTS_SHOWN],
+        "more_projects": len(projects) > PROJECTS_SHOWN,
+        "participants": Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("participants_page")),
         "organization_kinds": OrganizationKind.choices,
         "funding_rows": funding_rows,
         "funding_total": funding_total,
@@ -216,7 +228,8 @@ def region_detail(request, slug):
         "outcome_kinds": [(code, label, outcome_counts.get(code, 0)) for code, label in OutcomeKind.choices],
         "outcome_total": sum(outcome_counts.values()),
         "outcomes": outcomes,
-        "events": Event.objects.visible_to(user).of_region(region.pk).order_by("-starts_on", "-pk"),
+        "events": events[:EVENTS_SHOWN],
+        "more_events": len(events) > EVENTS_SHOWN,
         "evaluations": Evaluation.objects.visible_to(user).of_region(region.pk).order_by("fiscal_year", "kind"),
         "measures": RelatedMeasure.objects.visible_to(user).of_region(region.pk),
         "coordinators": Coordinator.objects.visible_to(user).of_region(region.pk).select_related("affiliation"),

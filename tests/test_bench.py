@@ -64,8 +64,20 @@ def test_figures_turn_wrk_output_into_rate_and_milliseconds():
 
 def test_markdown_table_lists_every_page_with_its_ratio_and_failed_pages():
     rows = [
-        Row("1", "bare Django view", "/bench/bare", 200, 0, 1000.0, 1.0, 2.0, 3.0, 0, 1.0),
-        Row("1", "home", "/", 200, 9, 250.0, 10.0, 20.0, 30.0, 0, 0.25),
+        Row("1", "bare Django view", "/bench/bare", 200, queries=0, first_ms=4.0, rps=1000.0, ratio=1.0),
+        Row(
+            "1",
+            "home",
+            "/",
+            200,
+            queries=9,
+            first_ms=120.5,
+            rps=250.0,
+            p50_ms=10.0,
+            p95_ms=20.0,
+            p99_ms=30.0,
+            ratio=0.25,
+        ),
         Row("1", "missing", "/nowhere/", 404),
     ]
 
@@ -73,6 +85,14 @@ def test_markdown_table_lists_every_page_with_its_ratio_and_failed_pages():
 
     lines = table.splitlines()
     assert lines[0] == "Benchmark"
-    assert "| 1 | home | `/` | 250 | 10.0 | 20.0 | 30.0 | 9 | 0.25 | 0 |" in lines
-    assert "| 1 | missing | `/nowhere/` | HTTP 404 | | | | | | |" in lines
+    assert "| 1 | home | `/` | 250 | 10.0 | 20.0 | 30.0 | 0.25 | 0 | 120.5 | 9 |" in lines
+    assert "| 1 | missing | `/nowhere/` | HTTP 404 | | | | | | | |" in lines
     assert len([line for line in lines if line.startswith("| 1 |")]) == 3
+
+
+def test_pages_option_keeps_the_bare_view_and_the_pages_asked_for():
+    from bench.run import BARE, PAGES, pages
+
+    assert pages(None) == list(PAGES)
+    chosen = pages(["funding", "/api/"])
+    assert [path for _label, path in chosen] == [BARE, "/funding/", "/api/v1/projects"]

@@ -348,6 +348,63 @@ def test_query_counts_do_not_grow_with_data(client):
     assert before["detail"] <= 16
 
 
+def test_cluster_page_shows_the_first_projects_and_events_and_links_to_their_full_lists(client, region):
+    for number in range(22):
+        factories.ProjectFactory(region=region, code=f"LIST-{number:03d}")
+    for day in range(1, 13):
+        factories.EventFactory(region=region, title=f"フォーラム{day:02d}", starts_on=datetime.date(2009, 6, day))
+
+    page = html(client.get(region.get_absolute_url()))
+
+    assert "LIST-019" in page and "LIST-020" not in page  # code order, first 20
+    assert "プロジェクトコード順に最初の20件を表示しています。" in page
+    assert f'href="/projects/?cluster={region.slug}">このクラスターのプロジェクトをすべて見る</a>' in page
+    assert "フォーラム12" in page and "フォーラム03" in page and "フォーラム02" not in page  # newest 10
+    assert f'href="/events/?cluster={region.slug}">' in page
+    full_list = client.get(f"/projects/?cluster={region.slug}")
+    assert full_list.context["page"].paginator.count == 22
+
+
+def test_cluster_page_without_more_rows_says_nothing_about_a_cut(client, region):
+    factories.ProjectFactory(region=region)
+    factories.EventFactory(region=region)
+    page = html(client.get(region.get_absolute_url()))
+    assert "最初の" not in page
+    assert "このクラスターのプロジェクト一覧" in page
+    assert "/events/?cluster=" not in page
+
+
+def test_cluster_page_paginates_participants_in_place(client, region):
+    project = factories.ProjectFactory(region=region)
+    for number in range(35):
+        factories.ParticipationFactory(
+            project=project, organization=factories.OrganizationFactory(name=f"参画機関{number:02d}")
+        )
+
+    first = html(client.get(region.get_absolute_url()))
+    second = html(client.get(region.get_absolute_url(), {"participants_page": 2}))
+
+    def names(page):
+        return set(re.findall(r"参画機関\d\d", page))
+
+    assert len(names(first)) == 30 and len(names(second)) == 5
+    assert not names(first) & names(second)
+    assert 'aria-label="ページ送り（参画機関）"' in first
+    assert 'href="?participants_page=2#participants-heading" rel="next"' in first
+    assert "35件中 31〜35件を表示" in second
+
+
+def test_cluster_page_query_count_is_the_same_beyond_every_cap(client):
+    small = populate_region(projects=2, outcomes=1)
+    for _ in range(2):
+        factories.EventFactory(region=small)
+    before = queries_for(client, small.get_absolute_url())
+    big = populate_region(projects=45, outcomes=1)  # more projects, participants and results than shown
+    for _ in range(15):
+        factories.EventFactory(region=big)
+    assert queries_for(client, big.get_absolute_url()) == before <= 20
+
+
 def test_query_counts_for_signed_in_hq_user_do_not_grow_with_data(client, hq_user, region):
     client.force_login(hq_user)
     factories.ProjectFactory(region=region)

@@ -247,7 +247,7 @@ def test_region_comparison_reports_patents_per_hundred_million_yen(client):
 
 def test_csv_is_utf8_with_bom_and_japanese_headers(client, region):
     response = client.get("/opendata/clusters.csv")
-    raw = b"".join(response.streaming_content)
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
     assert raw.startswith(b"\xef\xbb\xbf")
     assert response["Content-Type"].startswith("text/csv")
     header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))

@@ -51,7 +51,7 @@ def test_debug_defaults_to_off_and_sqlite_locmem_console_are_the_defaults():
     ("variable", "value", "expected"),
     [
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/x", "django.db.backends.postgresql"),
-        ("CACHE_URL", "redis://127.0.0.1:6379/1", "django.core.cache.backends.redis.RedisCache"),
+        ("CACHE_URL", "redis://127.0.0.1:6379/1", "cluster_portal.redis_cache.ReusedClientRedisCache"),
     ],
 )
 def test_database_and_cache_are_chosen_by_url(variable, value, expected):

@@ -93,3 +93,14 @@ def period(start, end, unit: str = "date"):
     if not start and not end:
         return "—"
     return pgettext("period", "%(start)s〜%(end)s") % {"start": show(start) or "—", "end": show(end)}
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number, param: str = "page", anchor: str = ""):
+    """The current query string with ``param`` set to ``number`` (other filters kept), plus ``#anchor``.
+
+    Lets one page carry several paginated lists, each with its own page parameter.
+    """
+    query = context["request"].GET.copy()
+    query[param] = number
+    return f"?{query.urlencode()}{'#' + anchor if anchor else ''}"

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from cluster_portal import stats
+from cluster_portal.cache import public_page
 from cluster_portal.public import openapi
 from cluster_portal.public.datasets import DATASETS
 from cluster_portal.public.views.browse import filter_events, filter_results, search
@@ -111,6 +112,7 @@ def paginated(request, key, queryset):
 
 def api_view(function):
     @require_GET
+    @public_page
     def wrapper(request, *args, **kwargs):
         try:
             return function(request, *args, **kwargs)

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.cache import cached, cached_page
+from cluster_portal.cache import cached, cached_page, public_page
 from cluster_portal.fiscal import fiscal_year_bounds
 from cluster_portal.public.datasets import DATASETS, public_organizations
 from cluster_portal.public.export import csv_response
@@ -80,6 +80,7 @@ def organization_kind_counts() -> dict[str, int]:
     return {row["kind"]: row["count"] for row in kinds}
 
 
+@public_page
 def organization_list(request):
     form = OrganizationFilterForm(request.GET)
     data = form.cleaned()
@@ -106,6 +107,7 @@ def organization_list(request):
     return render(request, "organizations/organization_list.html", context)
 
 
+@public_page
 def organization_detail(request, slug):
     organization = public_organizations().select_related("prefecture", "parent").filter(slug=slug).first()
     if organization is None:
@@ -213,6 +215,7 @@ def result_years() -> list[int]:
     return sorted({day.year if day.month >= 4 else day.year - 1 for day in dates}, reverse=True)
 
 
+@public_page
 def result_list(request):
     form = ResultFilterForm(request.GET, years=result_years())
     data = form.cleaned()
@@ -237,6 +240,7 @@ def result_list(request):
     return render(request, "results/result_list.html", context)
 
 
+@public_page
 def result_detail(request, code):
     """One result (成果) with its identifiers, people, product and project; unpublished ones are 404 to the public."""
     outcome = get_object_or_404(
@@ -275,6 +279,7 @@ def filter_events(data: dict):
     return search(events, EVENT_SEARCH_FIELDS, data.get("q", ""))
 
 
+@public_page
 def event_list(request):
     form = EventFilterForm(request.GET)
     events = filter_events(form.cleaned())

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from cluster_portal import stats
+from cluster_portal.cache import public_page
 from cluster_portal.fiscal import current_fiscal_year
 from cluster_portal.public import charts
 from projects.models import OutcomeKind
@@ -58,6 +59,7 @@ def results_summary(flow) -> tuple[str, str]:
     )
 
 
+@public_page
 def funding_flow(request):
     form, start, end, region = flow_selection(request)
     flow = stats.funding_flow(start, end, region_id=region.pk if region else None)

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from cluster_portal.cache import public_page
 from cluster_portal.public.datasets import DATASETS
 from cluster_portal.public.export import csv_response, json_response
 from cluster_portal.stats import data_last_updated
@@ -11,6 +12,7 @@ from cluster_portal.stats import data_last_updated
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
 
 
+@public_page
 def opendata_index(request):
     return render(
         request,
@@ -19,6 +21,7 @@ def opendata_index(request):
     )
 
 
+@public_page
 def dataset_download(request, key, extension):
     dataset = DATASETS.get(key)
     if dataset is None or extension not in ("csv", "json"):

@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import render
 
-from cluster_portal.cache import cached
+from cluster_portal.cache import cached, public_page
 from cluster_portal.public.datasets import DATASETS, public_organizations
 from cluster_portal.public.export import csv_response
 from cluster_portal.public.text import normalize, search
@@ -57,6 +57,7 @@ def search_sections(query: str) -> list[dict]:
     ]
 
 
+@public_page
 def site_search(request):
     query = normalize(request.GET.get("q", ""))
     kind = request.GET.get("type", "")

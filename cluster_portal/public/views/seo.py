@@ -4,10 +4,12 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from cluster_portal.cache import public_page
 from projects.models import JointResearchProject
 from regions.models import Region
 
 
+@public_page
 def robots_txt(request):
     lines = [
         "User-agent: *",
@@ -24,6 +26,7 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
+@public_page
 def sitemap_xml(request):
     from cluster_portal.public.datasets import public_organizations
 
