@@ -286,7 +286,7 @@ def region_comparison(start_year: int, end_year: int) -> list[RegionFunding]:
 @cached("data-last-updated")
 def data_last_updated():
     """When published data last changed (the newest ``updated_at`` of the published rows), in one query."""
-    from django.db.models import Max
+    from django.db.models import Subquery
 
     from projects.models import ProjectBudget
     from regions.models import Event, Grant
@@ -299,6 +299,13 @@ def data_last_updated():
         Grant.objects.published(),
         ProjectBudget.objects.published(),
     ]
-    first, *others = [queryset.order_by().values(last=Max("updated_at")) for queryset in querysets]
-    values = [row["last"] for row in first.union(*others, all=True) if row["last"] is not None]
+    # The newest ``updated_at`` of each table as a scalar subquery (ORDER BY … LIMIT 1, which the
+    # ``updated_at`` indexes answer), all six in one row. Nothing is published without a region, so
+    # no region at all means no date.
+    newest = {
+        f"newest_{index}": Subquery(queryset.order_by("-updated_at").values("updated_at")[:1])
+        for index, queryset in enumerate(querysets)
+    }
+    row = Region.objects.order_by().annotate(**newest).values_list(*newest).first()
+    values = [value for value in row or () if value is not None]
     return max(values) if values else None

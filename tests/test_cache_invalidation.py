@@ -335,3 +335,23 @@ def test_public_pages_make_at_most_20_queries_cold_and_fewer_warm(client):
         warm = queries(client, url)
         assert cold <= 20, (url, cold)
         assert warm <= cold, (url, cold, warm)
+
+
+# --- "last updated" ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_last_updated_is_the_newest_change_of_published_data_only():
+    from django.utils import timezone
+
+    from projects.models import Outcome
+
+    assert stats.data_last_updated.uncached() is None  # nothing at all yet
+    _region, _grant, project = funded_region()
+    published_result = project.outcomes.get()
+    newest_published = timezone.now() + datetime.timedelta(days=1)
+    Outcome.objects.filter(pk=published_result.pk).update(updated_at=newest_published)
+    hidden = factories.OutcomeFactory(project=factories.ProjectFactory(region=project.region, unpublished=True))
+    Outcome.objects.filter(pk=hidden.pk).update(updated_at=newest_published + datetime.timedelta(days=5))
+
+    assert stats.data_last_updated.uncached() == newest_published
