@@ -242,7 +242,8 @@ def _buffered(response):
     buffered = HttpResponse(b"".join(chunks), status=response.status_code)
     for name, value in response.items():
         buffered[name] = value
-    response.close()
+    # The stream is exhausted. Not ``response.close()``: that sends ``request_finished``, which
+    # closes the database connection in the middle of the request; the server closes ``buffered``.
     return buffered
 
 

@@ -91,7 +91,11 @@ class JointResearchProject(TimeStampedModel):
         verbose_name = _("共同研究プロジェクト")
         verbose_name_plural = _("共同研究プロジェクト")
         ordering = ["code"]
-        indexes = [models.Index(fields=["region", "status"])]
+        indexes = [
+            models.Index(fields=["region", "status"]),
+            # "last updated" of the public pages (cluster_portal.stats.data_last_updated): newest first
+            models.Index(fields=["updated_at"], name="project_updated_at_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
@@ -203,6 +207,7 @@ class ProjectBudget(TimeStampedModel):
         verbose_name = _("プロジェクト予算")
         verbose_name_plural = _("プロジェクト予算")
         ordering = ["project", "grant__fiscal_year"]
+        indexes = [models.Index(fields=["updated_at"], name="budget_updated_at_idx")]  # "last updated"
         constraints = [
             models.UniqueConstraint(
                 fields=["project", "grant"],
@@ -538,7 +543,12 @@ class Outcome(TimeStampedModel):
         verbose_name = _("成果")
         verbose_name_plural = _("成果")
         ordering = ["-occurred_on", "pk"]
-        indexes = [models.Index(fields=["kind", "occurred_on"])]
+        indexes = [
+            models.Index(fields=["kind", "occurred_on"]),
+            # the newest results first (home, results browser, cluster page) and "last updated"
+            models.Index(fields=["-occurred_on", "-id"], name="outcome_newest_idx"),
+            models.Index(fields=["updated_at"], name="outcome_updated_at_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["country", "application_number"],
