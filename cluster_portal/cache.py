@@ -181,13 +181,14 @@ def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page:
 # --- whole public pages for anonymous visitors ----------------------------------------------------
 #
 # A public page is the same for every anonymous visitor who asks for the same address in the same
-# language, except for the CSRF token of its forms (the language switch). ``public_page`` keeps the
-# rendered response under (language, scheme, host, full path) together with the data generation it
-# was rendered in, and serves it while that generation is current. One ``get_many`` fetches the
-# generation and the page in a single round trip. A fresh token is put into each copy served, so a
-# visitor served from the cache can still post the page's forms. Signed-in users (who may see
-# unpublished data), visitors with pending messages, and responses that set cookies, touch the
-# session, are not a 200 or are larger than ``PUBLIC_PAGE_CACHE_MAX_BYTES`` are never cached.
+# language. ``public_page`` keeps the rendered response under (language, scheme, host, full path)
+# together with the data generation it was rendered in, and serves it while that generation is
+# current. One ``get_many`` fetches the generation and the page in a single round trip. Public pages
+# carry no CSRF token (the language switch needs none, cluster_portal/urls.py); should a cached page
+# ever contain a POST form, its token is cut out of the stored copy and each visitor gets their own
+# put back in. Signed-in users (who may see unpublished data), visitors with pending messages, and
+# responses that set cookies, touch the session, are not a 200 or are larger than
+# ``PUBLIC_PAGE_CACHE_MAX_BYTES`` are never cached.
 
 CSRF_TOKEN_VALUE = re.compile(rb'(?<=name="csrfmiddlewaretoken" value=")[^"]*')
 UNCACHED_HEADERS = frozenset({"set-cookie", "content-length"})

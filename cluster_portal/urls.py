@@ -3,6 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from cluster_portal import health, views
 
@@ -10,7 +12,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch (POST, the next address checked against ALLOWED_HOSTS), without a CSRF
+    # token: all it changes is the visitor's display language, so a forged post can do no harm, and
+    # public pages then carry no per-visitor token or cookie and are served from the page cache as is.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("clusters/", include("regions.urls")),
     path("projects/", include("projects.urls")),
     path("workspace/", include("projects.workspace.urls", namespace="workspace")),

@@ -76,13 +76,21 @@ def test_a_page_served_from_the_cache_lets_the_next_visitor_switch_language(publ
     Client().get("/clusters/")  # the first visitor stores the page
     visitor = Client(enforce_csrf_checks=True)
     page = visitor.get("/clusters/")
-    token = TOKEN.search(page.content.decode()).group(1)
-    assert "csrftoken" in page.cookies  # the visitor's own token, set with the stored page
+    assert 'action="/i18n/setlang/"' in page.content.decode()
 
-    response = visitor.post("/i18n/setlang/", {"language": "en", "next": "/clusters/", "csrfmiddlewaretoken": token})
+    response = visitor.post("/i18n/setlang/", {"language": "en", "next": "/clusters/"})
 
     assert response.status_code == 302
     assert visitor.get("/clusters/").headers["Content-Language"] == "en"
+
+
+def test_anonymous_visitors_get_public_pages_without_any_cookie_or_token(client, published):
+    for url in public_urls(*published):
+        for _visit in range(2):  # rendered, then from the cache
+            response = client.get(url)
+            assert not response.cookies, (url, response.cookies)
+            content = b"".join(response.streaming_content) if response.streaming else response.content
+            assert b"csrfmiddlewaretoken" not in content, url
 
 
 def test_changed_project_title_shows_on_the_next_request(client, published):
@@ -132,14 +140,14 @@ def test_query_string_is_part_of_the_address(client, published):
 
 
 class CountingView:
-    def __init__(self, make_response=lambda: HttpResponse("ページ")):
+    def __init__(self, make_response=lambda request: HttpResponse("ページ")):
         self.calls = 0
         self.make_response = make_response
         self.view = portal_cache.public_page(self._render)
 
     def _render(self, request):
         self.calls += 1
-        return self.make_response()
+        return self.make_response(request)
 
     def __call__(self, request):
         return self.view(request)
@@ -153,6 +161,29 @@ def visitor_request(path="/page/", method="get", user=None, message=None):
     if message:
         request._messages.add(message_levels.INFO, message)
     return request
+
+
+@pytest.mark.django_db
+def test_a_stored_page_with_a_post_form_gets_each_visitors_own_csrf_token():
+    from django.middleware.csrf import CsrfViewMiddleware
+    from django.template import RequestContext, Template
+
+    form = Template('<form method="post">{% csrf_token %}<button>送信</button></form>')
+    view = CountingView(lambda request: HttpResponse(form.render(RequestContext(request, {}))))
+
+    def visit():
+        request = visitor_request()
+        response = view(request)
+        token = TOKEN.search(response.content.decode()).group(1)
+        posted = RequestFactory().post("/page/", {"csrfmiddlewaretoken": token})
+        posted.COOKIES["csrftoken"] = request.META["CSRF_COOKIE"]  # the cookie the middleware would set
+        refused = CsrfViewMiddleware(lambda r: HttpResponse()).process_view(posted, lambda r: None, (), {})
+        return token, refused
+
+    first, second = visit(), visit()
+    assert view.calls == 1  # the second visitor was served the stored page ...
+    assert first[0] != second[0]  # ... with a token of their own ...
+    assert first[1] is None and second[1] is None  # ... that the CSRF check accepts
 
 
 @pytest.mark.django_db
@@ -185,10 +216,10 @@ def test_post_signed_in_users_and_pending_messages_always_render(ministry_user):
 @pytest.mark.parametrize(
     "make_response",
     [
-        lambda: HttpResponse("見つかりません", status=404),
-        lambda: HttpResponse("リダイレクト", status=302),
-        lambda: _with_cookie(HttpResponse("クッキー")),
-        lambda: _private(HttpResponse("個別")),
+        lambda request: HttpResponse("見つかりません", status=404),
+        lambda request: HttpResponse("リダイレクト", status=302),
+        lambda request: _with_cookie(HttpResponse("クッキー")),
+        lambda request: _private(HttpResponse("個別")),
     ],
     ids=["404", "302", "sets-a-cookie", "private"],
 )
@@ -211,12 +242,12 @@ def _private(response):
 
 @pytest.mark.django_db
 def test_small_streamed_download_is_stored_and_a_large_one_streams_untouched():
-    small = CountingView(lambda: StreamingHttpResponse(iter([b"a,b\n", b"1,2\n"]), content_type="text/csv"))
+    small = CountingView(lambda request: StreamingHttpResponse(iter([b"a,b\n", b"1,2\n"]), content_type="text/csv"))
     assert small(visitor_request()).content == small(visitor_request()).content == b"a,b\n1,2\n"
     assert small.calls == 1
 
     chunk = b"x" * 1000
-    large = CountingView(lambda: StreamingHttpResponse(iter([chunk] * 5)))
+    large = CountingView(lambda request: StreamingHttpResponse(iter([chunk] * 5)))
     with override_settings(PUBLIC_PAGE_CACHE_MAX_BYTES=2500):
         responses = [large(visitor_request("/large/")), large(visitor_request("/large/"))]
     assert all(b"".join(response.streaming_content) == chunk * 5 for response in responses)
