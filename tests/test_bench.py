@@ -71,6 +71,7 @@ def test_markdown_table_lists_every_page_with_its_ratio_and_failed_pages():
             "/",
             200,
             queries=9,
+            cached_queries=0,
             first_ms=120.5,
             rps=250.0,
             p50_ms=10.0,
@@ -85,8 +86,8 @@ def test_markdown_table_lists_every_page_with_its_ratio_and_failed_pages():
 
     lines = table.splitlines()
     assert lines[0] == "Benchmark"
-    assert "| 1 | home | `/` | 250 | 10.0 | 20.0 | 30.0 | 0.25 | 0 | 120.5 | 9 |" in lines
-    assert "| 1 | missing | `/nowhere/` | HTTP 404 | | | | | | | |" in lines
+    assert "| 1 | home | `/` | 250 | 10.0 | 20.0 | 30.0 | 0.25 | 0 | 0 | 120.5 | 9 |" in lines
+    assert "| 1 | missing | `/nowhere/` | HTTP 404 | | | | | | | | |" in lines
     assert len([line for line in lines if line.startswith("| 1 |")]) == 3
 
 
