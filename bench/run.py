@@ -6,7 +6,8 @@ production settings from the environment, Redis cache), and loads each page with
 ``wrk`` — a second process — for a fixed time. It reports requests per second,
 p50/p95/p99 latency, SQL queries per request (the ``X-Query-Count`` header of
 ``bench.settings``) and the throughput relative to a bare Django view served by the
-same gunicorn in the same run, as a Markdown table on the terminal and in
+same gunicorn in the same run — measured again for half the time right before each page,
+so that drift during the run moves both figures — as a Markdown table on the terminal and in
 ``bench/results/`` (gitignored). It reports; it never fails on a time.
 
     python bench/run.py [--scales 1 10] [--duration 10] [--connections 8] [--pages WORD ...] [--reuse]
@@ -76,6 +77,7 @@ class Row:
     p99_ms: float | None = None
     errors: int = 0
     ratio: float | None = None
+    bare_rps: float | None = None  # the bare view measured right before this page
 
 
 def log(message: str) -> None:
@@ -237,6 +239,7 @@ def bench_scale(scale: str, args, wrk: str) -> list[Row]:
     log(f"   gunicorn -w {args.workers} on {base} (DEBUG off, {args.cache_url})")
     server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
     rows = []
+    load = {"threads": args.threads, "connections": args.connections}
     try:
         wait_until_up(base, server)
         for label, path in pages(args.pages):
@@ -250,10 +253,13 @@ def bench_scale(scale: str, args, wrk: str) -> list[Row]:
             # A second visitor: the page is now cached as it is for the requests under load.
             _status, headers, _ms = get(base + path)
             row.cached_queries = int(headers.get("X-Query-Count", "0"))
-            figures(
-                row,
-                run_wrk(wrk, base + path, threads=args.threads, connections=args.connections, duration=args.duration),
-            )
+            if path != BARE:
+                # The ceiling right before the page, so that a machine getting slower or faster during
+                # the run (other processes, autovacuum, CPU clock) moves both figures of the ratio.
+                baseline = Row(scale=scale, label="", path=BARE, status=200)
+                figures(baseline, run_wrk(wrk, base + BARE, **load, duration=max(1, args.duration // 2)))
+                row.bare_rps = baseline.rps
+            figures(row, run_wrk(wrk, base + path, **load, duration=args.duration))
             log(
                 f"   {path}: {row.rps:.0f} req/s, p95 {row.p95_ms:.1f} ms, "
                 f"first request {row.first_ms:.0f} ms with {row.queries} queries"
@@ -265,10 +271,11 @@ def bench_scale(scale: str, args, wrk: str) -> list[Row]:
         except subprocess.TimeoutExpired:
             server.kill()
         shutil.rmtree(static_root, ignore_errors=True)
-    bare = next((row.rps for row in rows if row.path == BARE and row.rps), None)
     for row in rows:
-        if bare and row.rps is not None:
-            row.ratio = row.rps / bare
+        if row.path == BARE and row.rps:
+            row.bare_rps = row.rps
+        if row.bare_rps and row.rps is not None:
+            row.ratio = row.rps / row.bare_rps
     return rows
 
 
@@ -279,17 +286,17 @@ def markdown(rows: list[Row], *, title: str) -> str:
     lines = [
         title,
         "",
-        "| scale | page | path | req/s | p50 ms | p95 ms | p99 ms | vs bare view | errors "
+        "| scale | page | path | req/s | p50 ms | p95 ms | p99 ms | bare view req/s | vs bare view | errors "
         "| queries/request (cached) | first request ms | queries (first request) |",
-        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         if row.status != 200:
-            lines.append(f"| {row.scale} | {row.label} | `{row.path}` | HTTP {row.status} | | | | | | | | |")
+            lines.append(f"| {row.scale} | {row.label} | `{row.path}` | HTTP {row.status} | | | | | | | | | |")
             continue
         lines.append(
             f"| {row.scale} | {row.label} | `{row.path}` | {number(row.rps, 0)} | {number(row.p50_ms)} | "
-            f"{number(row.p95_ms)} | {number(row.p99_ms)} | "
+            f"{number(row.p95_ms)} | {number(row.p99_ms)} | {number(row.bare_rps, 0)} | "
             f"{'—' if row.ratio is None else f'{row.ratio:.2f}'} | {row.errors} | "
             f"{'—' if row.cached_queries is None else row.cached_queries} | {number(row.first_ms)} | {row.queries} |"
         )

@@ -77,6 +77,7 @@ def test_markdown_table_lists_every_page_with_its_ratio_and_failed_pages():
             p50_ms=10.0,
             p95_ms=20.0,
             p99_ms=30.0,
+            bare_rps=1000.0,
             ratio=0.25,
         ),
         Row("1", "missing", "/nowhere/", 404),
@@ -86,8 +87,8 @@ def test_markdown_table_lists_every_page_with_its_ratio_and_failed_pages():
 
     lines = table.splitlines()
     assert lines[0] == "Benchmark"
-    assert "| 1 | home | `/` | 250 | 10.0 | 20.0 | 30.0 | 0.25 | 0 | 0 | 120.5 | 9 |" in lines
-    assert "| 1 | missing | `/nowhere/` | HTTP 404 | | | | | | | | |" in lines
+    assert "| 1 | home | `/` | 250 | 10.0 | 20.0 | 30.0 | 1,000 | 0.25 | 0 | 0 | 120.5 | 9 |" in lines
+    assert "| 1 | missing | `/nowhere/` | HTTP 404 | | | | | | | | | |" in lines
     assert len([line for line in lines if line.startswith("| 1 |")]) == 3
 
 
