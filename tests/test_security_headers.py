@@ -182,6 +182,18 @@ def test_templates_contain_no_inline_script_or_style():
 # ---------------------------------------------------------------- cookies
 
 
+def test_language_cookie_is_secure_http_only_and_lax_in_production(client):
+    from django.conf import settings as active
+
+    with override_settings(LANGUAGE_COOKIE_SECURE=True):
+        response = client.post(reverse("set_language"), {"language": "en", "next": "/"}, secure=True)
+    cookie = response.cookies[active.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["secure"] is True
+    assert cookie["httponly"] is True
+    assert cookie["samesite"] == "Lax"
+
+
 @override_settings(SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
 def test_session_and_csrf_cookies_are_secure_and_http_only_in_production(client, ministry_user):
     login_page = client.get(reverse("login"), secure=True)
