@@ -57,10 +57,6 @@ INVALIDATING_APPS = frozenset({"regions", "projects", "coordinators"})
 _MISSING = object()
 
 
-def timeout() -> int:
-    return settings.PUBLIC_CACHE_TIMEOUT
-
-
 def _fresh_generation() -> int:
     """A start value larger than any earlier one, so a lost counter never revives stale keys."""
     return time.time_ns() // 1000
@@ -148,7 +144,7 @@ def cached(name: str, *, per_language: bool = False):
             if value is _MISSING:
                 value = func(*args, **kwargs)
                 try:
-                    cache.set(key, value, timeout=timeout())
+                    cache.set(key, value, timeout=settings.PUBLIC_CACHE_TIMEOUT)
                 except Exception:
                     logger.exception("Could not cache %s", name)
             return value
@@ -194,14 +190,6 @@ CSRF_TOKEN_VALUE = re.compile(rb'(?<=name="csrfmiddlewaretoken" value=")[^"]*')
 UNCACHED_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
-def page_timeout() -> int:
-    return settings.PUBLIC_PAGE_CACHE_TIMEOUT
-
-
-def page_max_bytes() -> int:
-    return settings.PUBLIC_PAGE_CACHE_MAX_BYTES
-
-
 def page_key(request) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
     language = translation.get_language() or settings.LANGUAGE_CODE
@@ -209,7 +197,7 @@ def page_key(request) -> str:
 
 
 def _visitor_may_share(request) -> bool:
-    if request.method not in ("GET", "HEAD") or page_timeout() <= 0:
+    if request.method not in ("GET", "HEAD") or settings.PUBLIC_PAGE_CACHE_TIMEOUT <= 0:
         return False
     if request.user.is_authenticated:
         return False
@@ -232,7 +220,7 @@ def _buffered(response):
     """``response`` with its whole body in memory, or None (and the stream intact) when it is too large."""
     if not response.streaming:
         return response
-    chunks, size, limit = [], 0, page_max_bytes()
+    chunks, size, limit = [], 0, settings.PUBLIC_PAGE_CACHE_MAX_BYTES
     stream = iter(response.streaming_content)
     for chunk in stream:
         chunks.append(chunk)
@@ -240,9 +228,7 @@ def _buffered(response):
         if size > limit:
             response.streaming_content = itertools.chain(chunks, stream)
             return None
-    buffered = HttpResponse(b"".join(chunks), status=response.status_code)
-    for name, value in response.items():
-        buffered[name] = value
+    buffered = HttpResponse(b"".join(chunks), status=response.status_code, headers=dict(response.items()))
     # The stream is exhausted. Not ``response.close()``: that sends ``request_finished``, which
     # closes the database connection in the middle of the request; the server closes ``buffered``.
     return buffered
@@ -252,10 +238,7 @@ def _serve(headers, chunks, request) -> HttpResponse:
     from django.middleware.csrf import get_token
 
     content = get_token(request).encode().join(chunks) if len(chunks) > 1 else chunks[0]
-    response = HttpResponse(content)
-    for name, value in headers:
-        response[name] = value
-    return response
+    return HttpResponse(content, headers=dict(headers))
 
 
 def public_page(view):
@@ -291,7 +274,11 @@ def public_page(view):
             return response
         headers = [(name, value) for name, value in buffered.items() if name.lower() not in UNCACHED_HEADERS]
         try:
-            cache.set(key, (generation, headers, CSRF_TOKEN_VALUE.split(buffered.content)), timeout=page_timeout())
+            cache.set(
+                key,
+                (generation, headers, CSRF_TOKEN_VALUE.split(buffered.content)),
+                timeout=settings.PUBLIC_PAGE_CACHE_TIMEOUT,
+            )
         except Exception:
             logger.exception("Could not cache the page %s", request.path)
         return buffered

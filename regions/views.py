@@ -116,6 +116,12 @@ class RegionFilterForm(forms.Form):
         return SORTS.get(getattr(self, "cleaned_data", {}).get("sort", ""), SORTS[""])
 
 
+def first_rows(queryset, count: int) -> tuple[list, bool]:
+    """The first ``count`` rows and whether there are more: one query (a row more), no COUNT."""
+    rows = list(queryset[: count + 1])
+    return rows[:count], len(rows) > count
+
+
 def facet_counts(regions) -> dict:
     """Counts of the current results per facet value, one grouped query per facet."""
     results = regions.order_by()
@@ -209,16 +215,18 @@ def region_detail(request, slug):
         .annotate(projects=Count("project", distinct=True))
         .order_by("organization__kind", "organization__name")
     )
-    projects = list(
-        visible_projects.select_related("host_organization").order_by("code")[: PROJECTS_SHOWN + 1]
-    )  # one row more than shown tells whether there are more, without a COUNT query
-    events = list(Event.objects.visible_to(user).of_region(region.pk).order_by("-starts_on", "-pk")[: EVENTS_SHOWN + 1])
+    projects, more_projects = first_rows(
+        visible_projects.select_related("host_organization").order_by("code"), PROJECTS_SHOWN
+    )
+    events, more_events = first_rows(
+        Event.objects.visible_to(user).of_region(region.pk).order_by("-starts_on", "-pk"), EVENTS_SHOWN
+    )
     context = {
         "region": region,
         "headquarters": headquarters,
         "members": HeadquartersMember.objects.visible_to(user).of_region(region.pk).roster(),
-        "projects": projects[:PROJECTS_SHOWN],
-        "more_projects": len(projects) > PROJECTS_SHOWN,
+        "projects": projects,
+        "more_projects": more_projects,
         "participants": Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("participants_page")),
         "organization_kinds": OrganizationKind.choices,
         "funding_rows": funding_rows,
@@ -228,8 +236,8 @@ def region_detail(request, slug):
         "outcome_kinds": [(code, label, outcome_counts.get(code, 0)) for code, label in OutcomeKind.choices],
         "outcome_total": sum(outcome_counts.values()),
         "outcomes": outcomes,
-        "events": events[:EVENTS_SHOWN],
-        "more_events": len(events) > EVENTS_SHOWN,
+        "events": events,
+        "more_events": more_events,
         "evaluations": Evaluation.objects.visible_to(user).of_region(region.pk).order_by("fiscal_year", "kind"),
         "measures": RelatedMeasure.objects.visible_to(user).of_region(region.pk),
         "coordinators": Coordinator.objects.visible_to(user).of_region(region.pk).select_related("affiliation"),
