@@ -1,11 +1,13 @@
-"""Access helpers shared by the ministry workflow views."""
+"""Access and response helpers shared by the ministry workflow views."""
 
 from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
 
 from regions import permissions
 
@@ -33,3 +35,16 @@ reviewer_required = role_required(permissions.is_reviewer)
 def base_url(request) -> str:
     """Scheme and host of this request, for links in emails."""
     return request.build_absolute_uri("/").rstrip("/")
+
+
+def act_and_redirect(request, action, success_message: str, target):
+    """Run a one-step service ``action()``; show its refusal (each message) or ``success_message``, then
+    go back to ``target`` (an object with ``get_absolute_url`` or a URL)."""
+    try:
+        action()
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, success_message)
+    return redirect(target)

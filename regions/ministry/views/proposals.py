@@ -23,7 +23,7 @@ from regions.ministry.forms import (
     ReasonForm,
     apply_service_errors,
 )
-from regions.ministry.views.common import role_required
+from regions.ministry.views.common import act_and_redirect, role_required
 from regions.models import Call, Proposal, ProposalAttachment
 from regions.services import proposals as proposal_services
 
@@ -181,14 +181,12 @@ def ministry_context(user, proposal: Proposal, *, assign_form=None, decision_for
 @headquarters_required
 def proposal_submit(request, pk):
     proposal = visible_proposal(request, pk)
-    try:
-        proposal_services.proposal_submit(user=request.user, proposal=proposal)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("提案書を提出しました。以後は編集できません。"))
-    return redirect(proposal)
+    return act_and_redirect(
+        request,
+        lambda: proposal_services.proposal_submit(user=request.user, proposal=proposal),
+        _("提案書を提出しました。以後は編集できません。"),
+        proposal,
+    )
 
 
 @require_POST
@@ -197,16 +195,14 @@ def proposal_withdraw(request, pk):
     proposal = visible_proposal(request, pk)
     form = ReasonForm(request.POST)
     form.is_valid()
-    try:
-        proposal_services.proposal_withdraw(
+    return act_and_redirect(
+        request,
+        lambda: proposal_services.proposal_withdraw(
             user=request.user, proposal=proposal, reason=form.cleaned_data.get("reason", "")
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("提案書を取り下げました。"))
-    return redirect(proposal)
+        ),
+        _("提案書を取り下げました。"),
+        proposal,
+    )
 
 
 @require_POST
@@ -233,14 +229,12 @@ def attachment_upload(request, pk):
 def attachment_delete(request, pk, attachment_pk):
     proposal = visible_proposal(request, pk)
     attachment = get_object_or_404(ProposalAttachment, proposal=proposal, pk=attachment_pk)
-    try:
-        proposal_services.attachment_delete(user=request.user, attachment=attachment)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("添付ファイルを削除しました。"))
-    return redirect(proposal)
+    return act_and_redirect(
+        request,
+        lambda: proposal_services.attachment_delete(user=request.user, attachment=attachment),
+        _("添付ファイルを削除しました。"),
+        proposal,
+    )
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from regions.ministry.forms import AssignReviewerForm, DecisionForm, ReasonForm, apply_service_errors
-from regions.ministry.views.common import base_url, ministry_required
+from regions.ministry.views.common import act_and_redirect, base_url, ministry_required
 from regions.ministry.views.proposals import ministry_context, proposal_timeline
 from regions.models import Call, Proposal, ProposalStatus, ReviewAssignment
 from regions.services import reviews as review_services
@@ -93,14 +93,12 @@ def assign_reviewer(request, pk):
 def unassign_reviewer(request, pk, assignment_pk):
     proposal = _proposal(pk)
     assignment = get_object_or_404(ReviewAssignment, proposal=proposal, pk=assignment_pk)
-    try:
-        review_services.assignment_remove(user=request.user, assignment=assignment)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("審査委員の割り当てを解除しました。"))
-    return redirect(proposal)
+    return act_and_redirect(
+        request,
+        lambda: review_services.assignment_remove(user=request.user, assignment=assignment),
+        _("審査委員の割り当てを解除しました。"),
+        proposal,
+    )
 
 
 @require_POST
