@@ -28,7 +28,7 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 
-from cluster_portal.dataio.services import data_export, data_import  # noqa: E402
+from cluster_portal.tabular.services import data_export, data_import  # noqa: E402
 
 
 def timed(function):

@@ -21,7 +21,7 @@ What bumps it (the invalidation mechanism, chosen for correctness across every w
    and row-by-row imports alike — whatever saves a model row. This is the one signal the portal
    uses, and its only effect is this cache bump (DESIGN §5 keeps business rules out of signals).
 2. Explicit ``invalidate_public_data()`` calls where Django sends no signal: bulk writes
-   (``QuerySet.update()``, ``bulk_create``) in ``cluster_portal.dataio.services.data_import``,
+   (``QuerySet.update()``, ``bulk_create``) in ``cluster_portal.tabular.services.data_import``,
    ``manage.py generate_data`` and ``manage.py load_demo``. A new bulk write path must call it too.
 
 If the cache is unreachable, cached functions compute their value directly (logged), so pages

@@ -54,6 +54,13 @@ INSTALLED_APPS = [
     "regions",
     "projects",
     "coordinators",
+    # screens, one app per audience, on top of the domain
+    "public",
+    "ministry",
+    "workspace",
+    "dataio",
+    # demo and synthetic data
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -6,24 +6,25 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from cluster_portal import health, views
+from cluster_portal import health
+from public.views import home
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's language switch (POST, the next address checked against ALLOWED_HOSTS), without a CSRF
     # token: all it changes is the visitor's display language, so a forged post can do no harm, and
     # public pages then carry no per-visitor token or cookie and are served from the page cache as is.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
-    path("clusters/", include("regions.urls")),
-    path("projects/", include("projects.urls")),
-    path("workspace/", include("projects.workspace.urls", namespace="workspace")),
-    path("data/", include("cluster_portal.dataio.urls", namespace="dataio")),
-    path("ministry/", include("regions.ministry.urls")),
-    path("proposals/", include("regions.ministry.proposal_urls")),
-    path("reviews/", include("regions.ministry.review_urls")),
-    path("", include("cluster_portal.public.urls")),
+    path("clusters/", include("public.cluster_urls")),
+    path("projects/", include("public.project_urls")),
+    path("workspace/", include("workspace.urls", namespace="workspace")),
+    path("data/", include("dataio.urls", namespace="dataio")),
+    path("ministry/", include("ministry.urls")),
+    path("proposals/", include("ministry.proposal_urls")),
+    path("reviews/", include("ministry.review_urls")),
+    path("", include("public.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

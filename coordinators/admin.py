@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.dataio.admin import DataIOAdminMixin
+from cluster_portal.tabular.admin import DataIOAdminMixin
 from coordinators.models import CoordinationActivity, Coordinator
 
 

@@ -1,9 +1,9 @@
-"""Import/export resources of the coordinators app (see ``cluster_portal.dataio``).
+"""Import/export resources of the coordinators app (see ``cluster_portal.tabular``).
 
 Natural keys: coordinator = code; coordination activity = coordinator code + date + title.
 """
 
-from cluster_portal.dataio.resources import (
+from cluster_portal.tabular.resources import (
     PortalResource,
     column,
     key_column,

@@ -93,7 +93,7 @@ class JointResearchProject(TimeStampedModel):
         ordering = ["code"]
         indexes = [
             models.Index(fields=["region", "status"]),
-            # "last updated" of the public pages (cluster_portal.stats.data_last_updated): newest first
+            # "last updated" of the public pages (public.stats.data_last_updated): newest first
             models.Index(fields=["updated_at"], name="project_updated_at_idx"),
         ]
         constraints = [

@@ -1,4 +1,4 @@
-"""Import/export resources of the projects app (see ``cluster_portal.dataio``).
+"""Import/export resources of the projects app (see ``cluster_portal.tabular``).
 
 Natural keys: project = code; participation = project code + organisation
 (name, kind); budget = project code + fiscal year (the grant is the project's
@@ -25,8 +25,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from cluster_portal.dataio.resources import PortalField, PortalResource, column, key_column, organization_columns
-from cluster_portal.dataio.widgets import IntegerValueWidget, KeyForeignKeyWidget
+from cluster_portal.tabular.resources import PortalField, PortalResource, column, key_column, organization_columns
+from cluster_portal.tabular.widgets import IntegerValueWidget, KeyForeignKeyWidget
 from projects.models import Expenditure, JointResearchProject, Outcome, Participation, ProjectBudget
 from regions.models import Grant, Region
 

@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cluster_portal.admin import ReadOnlyAdminMixin, SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
-from cluster_portal.dataio.admin import DataIOAdminMixin
 from cluster_portal.fiscal import fiscal_year_label, format_yen
+from cluster_portal.tabular.admin import DataIOAdminMixin
 from regions.models import (
     Call,
     CallBudget,

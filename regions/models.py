@@ -303,7 +303,7 @@ class RegionQuerySet(RegionScopedQuerySet):
 
         Either language; the query and the stored text are NFKC-normalised, so 「ﾅﾉ」 finds 「ナノ」.
         """
-        from cluster_portal.public.text import NFKC, normalize
+        from cluster_portal.text import NFKC, normalize
 
         words = normalize(text).split()
         if not words:

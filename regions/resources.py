@@ -1,4 +1,4 @@
-"""Import/export resources of the regions app (see ``cluster_portal.dataio``).
+"""Import/export resources of the regions app (see ``cluster_portal.tabular``).
 
 Natural keys: organisation = name + kind; region = slug; headquarters = region;
 headquarters member = region + position + name; grant = region + fiscal year;
@@ -8,14 +8,8 @@ event = region + title + date.
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from cluster_portal.dataio.resources import (
-    PortalResource,
-    column,
-    key_column,
-    m2m_column,
-    organization_columns,
-)
-from cluster_portal.dataio.widgets import KeyForeignKeyWidget, KeyManyToManyWidget
+from cluster_portal.tabular.resources import PortalResource, column, key_column, m2m_column, organization_columns
+from cluster_portal.tabular.widgets import KeyForeignKeyWidget, KeyManyToManyWidget
 from regions.models import (
     Call,
     Event,

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from cluster_portal import cache as portal_cache
-from cluster_portal import stats
 from projects import services as project_services
 from projects.models import ProjectBudget
+from public import stats
 from regions.services.grants import grant_amend
 from tests import factories
 

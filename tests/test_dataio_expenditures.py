@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from cluster_portal.dataio import registry
-from cluster_portal.dataio.services import ERROR, data_export, data_import
+from cluster_portal.tabular import registry
+from cluster_portal.tabular.services import ERROR, data_export, data_import
 from projects.models import Expenditure, ExpenseCategory, ProjectBudget
 from tests import factories
 

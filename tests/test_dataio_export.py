@@ -8,9 +8,9 @@ import json
 import openpyxl
 import pytest
 
-from cluster_portal.dataio import files, registry
-from cluster_portal.dataio.errors import DataFileError
-from cluster_portal.dataio.services import data_export, data_import
+from cluster_portal.tabular import files, registry
+from cluster_portal.tabular.errors import DataFileError
+from cluster_portal.tabular.services import data_export, data_import
 from projects.models import OutcomeKind, ParticipationRole
 from regions.models import Position
 from tests import factories

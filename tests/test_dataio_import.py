@@ -7,8 +7,8 @@ import openpyxl
 import pytest
 from django.test import override_settings
 
-from cluster_portal.dataio import files
-from cluster_portal.dataio.services import ERROR, NEW, UNCHANGED, UPDATE, data_import
+from cluster_portal.tabular import files
+from cluster_portal.tabular.services import ERROR, NEW, UNCHANGED, UPDATE, data_import
 from projects.models import JointResearchProject, Outcome, ProjectBudget, ProjectStatus
 from regions.models import Grant, Organization, OrganizationKind
 from tests import factories

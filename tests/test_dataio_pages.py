@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from cluster_portal.dataio import permissions, registry
+from cluster_portal.tabular import permissions, registry
 from projects.models import JointResearchProject
 from tests import factories
 

@@ -11,9 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from simple_history.utils import get_history_model_for_model
 
 from coordinators.models import Coordinator
-from projects.models import JointResearchProject, Outcome, Participation, ProjectBudget
-from regions.models import Grant, Organization, Program, Region
-from regions.synthetic import (
+from demo.synthetic import (
     FISCAL_YEARS,
     PROGRAM_CODE,
     SYNTHETIC,
@@ -23,6 +21,8 @@ from regions.synthetic import (
     synthetic_fingerprint,
     synthetic_summary,
 )
+from projects.models import JointResearchProject, Outcome, Participation, ProjectBudget
+from regions.models import Grant, Organization, Program, Region
 from tests import factories
 
 pytestmark = pytest.mark.django_db

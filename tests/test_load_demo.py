@@ -19,8 +19,8 @@ from django.utils import timezone
 from cluster_portal.fiscal import fiscal_year_of
 from cluster_portal.models import Role, User
 from coordinators.models import CoordinationActivity, Coordinator
+from demo.loader.clusters import CSV_PATH, ClusterRow, read_cluster_rows, status_for
 from projects.models import JointResearchProject, Outcome, OutcomeKind, ProjectBudget
-from regions.demo.clusters import CSV_PATH, ClusterRow, read_cluster_rows, status_for
 from regions.models import (
     Call,
     Decision,

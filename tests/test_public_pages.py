@@ -10,8 +10,8 @@ from django.template import loader
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cluster_portal.stats import key_figures
 from projects.models import OutcomeKind, ParticipationRole
+from public.stats import key_figures
 from regions.models import ClusterType, Position, RegionStatus
 from tests import factories
 

@@ -14,8 +14,9 @@ subquery, which no index can answer.
 import pytest
 from django.db import connection, transaction
 
-from cluster_portal.public.text import search
-from cluster_portal.public.views.browse import (
+from cluster_portal.text import search
+from projects.models import JointResearchProject, Outcome
+from public.views.browse import (
     EVENT_SEARCH_FIELDS,
     ORGANIZATION_SEARCH_FIELDS,
     RESULT_SEARCH_FIELDS,
@@ -23,9 +24,8 @@ from cluster_portal.public.views.browse import (
     filter_results,
     organization_rows,
 )
-from cluster_portal.public.views.search import PROJECT_SEARCH_FIELDS, matches
-from projects.models import JointResearchProject, Outcome
-from projects.views import filter_projects
+from public.views.projects import filter_projects
+from public.views.search import PROJECT_SEARCH_FIELDS, matches
 from regions.models import Event, Organization
 from tests import factories
 

@@ -170,7 +170,7 @@ def test_correcting_an_expenditure_keeps_history_and_recomputes_executed(client,
 def test_there_is_no_way_to_delete_financial_records(grant, project):
     from django.db.models import ProtectedError
 
-    from projects.workspace.urls import urlpatterns
+    from workspace.urls import urlpatterns
 
     assert not [pattern for pattern in urlpatterns if "delete" in str(pattern.pattern)]
     budget = factories.ProjectBudgetFactory(project=project, grant=grant)

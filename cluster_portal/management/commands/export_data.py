@@ -9,10 +9,10 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from cluster_portal.dataio import files, registry
-from cluster_portal.dataio.errors import DataFileError
-from cluster_portal.dataio.services import data_export
 from cluster_portal.management.commands.import_data import resolve_user
+from cluster_portal.tabular import files, registry
+from cluster_portal.tabular.errors import DataFileError
+from cluster_portal.tabular.services import data_export
 
 
 class Command(BaseCommand):

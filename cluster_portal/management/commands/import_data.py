@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
-from cluster_portal.dataio import files, registry
-from cluster_portal.dataio.services import data_import
+from cluster_portal.tabular import files, registry
+from cluster_portal.tabular.services import data_import
 
 MAX_SHOWN_ERRORS = 200
 

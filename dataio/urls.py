@@ -1,0 +1,12 @@
+from django.urls import path
+
+from dataio import views
+
+app_name = "dataio"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("<slug:name>/export/", views.export, name="export"),
+    path("<slug:name>/import/", views.import_upload, name="import"),
+    path("<slug:name>/import/confirm/", views.import_confirm, name="confirm"),
+]

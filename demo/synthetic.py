@@ -1,0 +1,709 @@
+"""A large synthetic dataset for load tests and benchmarks (``manage.py generate_data``).
+
+Scale 1 is about 10 regions, 1,000 joint research projects, 4,000 participations,
+10,000 results (outcomes), 20 fiscal years of grants and budgets per region and 50
+coordinators; every count grows linearly with the scale (scale 10: 100 regions,
+10,000 projects, 40,000 participations, 100,000 results, 500 coordinators).
+
+The data are deterministic: every region draws from its own random stream seeded
+with the demo seed (``demo.loader.base.rng_for``), so two runs at the same scale
+give the same rows, codes and amounts on any machine and any database.
+
+Every generated row is recognisable and can be removed again:
+
+* names start with 「（合成）」 (English "(Synthetic) "), so nobody mistakes them for real data;
+* regions and organisations have slugs ``syn-…``, projects codes ``SYN-…``, coordinators
+  codes ``syn-c…`` and the programme code ``synthetic``; ``load_demo`` never uses these
+  prefixes (its slugs are real place names or ``demo-…``, its codes ``HAM2-001`` and the like).
+
+Rows are written with ``bulk_create`` in batches (with their history records where the
+model keeps history), not through the one-row services: that is what makes scale 10 a
+matter of minutes. The rules those services enforce still hold: every object passes its
+model validation (``clean()`` and field validators) before it is queued, the database
+constraints check the rest, and allocations are drawn so that a region's allocations in
+a fiscal year never exceed its grant — checked again with one aggregate query at the end
+(``grant_rule_violations``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import math
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import connection, models, transaction
+from django.db.models import F, Q, Sum
+from simple_history.utils import bulk_create_with_history, get_history_model_for_model
+
+from coordinators.models import Coordinator, CoordinatorKind
+from demo.loader.base import DemoContext, fiscal_year_end, fiscal_year_start, rng_for, split_amount, thousands
+from demo.loader.reference import load_prefectures
+from demo.loader.vocabulary import (
+    COMPANY_STEMS,
+    COMPANY_WORDS,
+    FIELDS,
+    GIVEN_NAMES,
+    SURNAMES,
+    TITLE_SUFFIXES,
+    UNIVERSITY_WORDS,
+)
+from projects.models import (
+    JointResearchProject,
+    Outcome,
+    OutcomeKind,
+    Participation,
+    ParticipationRole,
+    ProjectBudget,
+    ProjectStatus,
+)
+from regions.models import (
+    ClusterType,
+    Grant,
+    Headquarters,
+    Organization,
+    OrganizationKind,
+    Prefecture,
+    Program,
+    Region,
+    RegionStatus,
+)
+
+SYNTHETIC = "（合成）"
+SYNTHETIC_EN = "(Synthetic) "
+PROGRAM_CODE = "synthetic"
+SLUG_PREFIX = "syn-"
+PROJECT_CODE_PREFIX = "SYN-"
+COORDINATOR_CODE_PREFIX = "syn-c"
+FIRST_FISCAL_YEAR = 2002
+FISCAL_YEARS = 20
+LAST_FISCAL_YEAR = FIRST_FISCAL_YEAR + FISCAL_YEARS - 1
+
+# Per unit of scale.
+REGIONS_PER_SCALE = 10
+PROJECTS_PER_SCALE = 1_000
+COORDINATORS_PER_SCALE = 50
+PARTICIPATIONS_PER_PROJECT = 4
+OUTCOMES_PER_PROJECT = 10
+
+# Each region's pool of organisations.
+UNIVERSITIES_PER_REGION = 4
+COMPANIES_PER_REGION = 16
+PUBLIC_RESEARCH_PER_REGION = 2
+
+DEFAULT_BATCH_SIZE = 2_000
+SOURCE = "合成データ（manage.py generate_data で生成。実在の地域・機関・人物ではありません）"
+GRANT_NOTE = "合成データ（負荷試験用に生成した金額です）"
+CHANGE_REASON = "合成データの生成（generate_data）"
+
+# Outcome kinds and their weights (papers and presentations are the most common results).
+OUTCOME_WEIGHTS = (
+    (OutcomeKind.PAPER, 35),
+    (OutcomeKind.PRESENTATION, 25),
+    (OutcomeKind.PATENT_APPLICATION, 18),
+    (OutcomeKind.PATENT_GRANTED, 8),
+    (OutcomeKind.LICENSE, 5),
+    (OutcomeKind.COMMERCIALIZATION, 5),
+    (OutcomeKind.STARTUP, 2),
+    (OutcomeKind.AWARD, 2),
+)
+
+
+# Outcomes carry a random public code ("R-" + 10 characters) by default; synthetic ones get
+# codes of the same shape drawn from the region's random stream, so they are deterministic too.
+OUTCOME_HAS_CODE = any(f.name == "code" for f in Outcome._meta.concrete_fields)
+CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+class SyntheticDataError(Exception):
+    """The generator produced data that break a rule (a bug in this module, not in the database)."""
+
+
+def synthetic(text: str) -> str:
+    return f"{SYNTHETIC}{text}"
+
+
+def synthetic_en(text: str) -> str:
+    return f"{SYNTHETIC_EN}{text}"
+
+
+# ---------------------------------------------------------------------------
+# Sizes
+
+
+def _scaled(per_scale: int, scale: float) -> int:
+    return max(1, round(per_scale * scale))
+
+
+@dataclass(frozen=True)
+class Scale:
+    """How many rows of each kind one run creates."""
+
+    regions: int
+    projects: int
+    coordinators: int
+    participations_per_project: int = PARTICIPATIONS_PER_PROJECT
+    outcomes_per_project: int = OUTCOMES_PER_PROJECT
+    fiscal_years: int = FISCAL_YEARS
+
+    @classmethod
+    def from_factor(cls, scale: float, *, regions: int | None = None) -> Scale:
+        """Scale 1 ≈ 10 regions, 1,000 projects, 50 coordinators; ``regions`` overrides the region count."""
+        if not math.isfinite(scale) or scale <= 0:
+            raise ValueError("scale must be a positive number")
+        if regions is not None and regions < 1:
+            raise ValueError("regions must be at least 1")
+        return cls(
+            regions=regions if regions is not None else _scaled(REGIONS_PER_SCALE, scale),
+            projects=_scaled(PROJECTS_PER_SCALE, scale),
+            coordinators=_scaled(COORDINATORS_PER_SCALE, scale),
+        )
+
+    @property
+    def participations(self) -> int:
+        return self.projects * self.participations_per_project
+
+    @property
+    def outcomes(self) -> int:
+        return self.projects * self.outcomes_per_project
+
+
+def _share(total: int, parts: int, index: int) -> int:
+    """The ``index``-th of ``parts`` near-equal integer shares of ``total`` (0-based)."""
+    base, remainder = divmod(total, parts)
+    return base + (1 if index < remainder else 0)
+
+
+# ---------------------------------------------------------------------------
+# Which rows are synthetic
+
+
+def synthetic_querysets() -> dict[str, models.QuerySet]:
+    """Every synthetic row, by model label, in an order safe for deletion (children first)."""
+    in_regions = Q(region__slug__startswith=SLUG_PREFIX)
+    of_projects = Q(project__region__slug__startswith=SLUG_PREFIX)
+    return {
+        "projects.Outcome": Outcome.objects.filter(of_projects),
+        "projects.ProjectBudget": ProjectBudget.objects.filter(of_projects),
+        "projects.Participation": Participation.objects.filter(of_projects),
+        "coordinators.Coordinator": Coordinator.objects.filter(code__startswith=COORDINATOR_CODE_PREFIX),
+        "projects.JointResearchProject": JointResearchProject.objects.filter(in_regions),
+        "regions.Grant": Grant.objects.filter(in_regions),
+        "regions.Headquarters": Headquarters.objects.filter(in_regions),
+        "regions.Region": Region.objects.filter(slug__startswith=SLUG_PREFIX),
+        "regions.Organization": Organization.objects.filter(slug__startswith=SLUG_PREFIX),
+        "regions.Program": Program.objects.filter(code=PROGRAM_CODE),
+    }
+
+
+def synthetic_counts() -> dict[str, int]:
+    """Number of synthetic rows per model label (one count query per model)."""
+    return {label: queryset.count() for label, queryset in synthetic_querysets().items()}
+
+
+def synthetic_exists() -> bool:
+    return (
+        Program.objects.filter(code=PROGRAM_CODE).exists()
+        or Region.objects.filter(slug__startswith=SLUG_PREFIX).exists()
+    )
+
+
+def grant_rule_violations(queryset: models.QuerySet | None = None) -> list[tuple[str, int, int, int]]:
+    """(region slug, fiscal year, grant, allocated) wherever allocations exceed the grant — one query."""
+    queryset = Grant.objects.all() if queryset is None else queryset
+    rows = (
+        queryset.annotate(allocated_sum=Sum("budgets__allocated"))
+        .filter(allocated_sum__gt=F("amount"))
+        .values_list("region__slug", "fiscal_year", "amount", "allocated_sum")
+    )
+    return list(rows)
+
+
+def synthetic_summary() -> dict[str, int]:
+    """Counts and money sums of the synthetic rows: equal for two runs at the same scale."""
+    querysets = synthetic_querysets()
+    summary = {label: queryset.count() for label, queryset in querysets.items()}
+    summary.update(querysets["regions.Grant"].aggregate(granted_yen=Sum("amount")))
+    summary.update(
+        querysets["projects.ProjectBudget"].aggregate(allocated_yen=Sum("allocated"), executed_yen=Sum("executed"))
+    )
+    return {key: value or 0 for key, value in summary.items()}
+
+
+def synthetic_fingerprint() -> str:
+    """SHA-256 over the natural keys and values of the synthetic rows, independent of database ids."""
+    querysets = synthetic_querysets()
+    parts = [
+        querysets["regions.Region"].order_by("slug").values_list("slug", "name", "cluster_type", "is_published"),
+        querysets["regions.Grant"]
+        .order_by("region__slug", "fiscal_year")
+        .values_list("region__slug", "fiscal_year", "amount"),
+        querysets["projects.JointResearchProject"]
+        .order_by("code")
+        .values_list("code", "title", "status", "start_date", "end_date", "host_organization__slug"),
+        querysets["projects.Participation"]
+        .order_by("project__code", "organization__slug")
+        .values_list("project__code", "organization__slug", "role"),
+        querysets["projects.ProjectBudget"]
+        .order_by("project__code", "grant__fiscal_year")
+        .values_list("project__code", "grant__fiscal_year", "allocated", "executed"),
+        querysets["projects.Outcome"]
+        .order_by("project__code", "title")
+        .values_list("project__code", "kind", "title", "occurred_on", "application_number", "doi"),
+        querysets["coordinators.Coordinator"].order_by("code").values_list("code", "name", "region__slug"),
+    ]
+    digest = hashlib.sha256()
+    for rows in parts:
+        for row in rows.iterator(chunk_size=5_000):
+            digest.update(repr(row).encode())
+        digest.update(b"|")
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------
+# Removing
+
+
+def _raw_delete(queryset: models.QuerySet) -> int:
+    """DELETE … WHERE without loading rows or sending signals (which for history-keeping
+    models would write one deletion history record per row, one INSERT each)."""
+    return queryset._raw_delete(queryset.db)
+
+
+@transaction.atomic
+def synthetic_data_flush() -> dict[str, int]:
+    """Delete every synthetic row and its history records; returns the rows deleted per model.
+
+    The big tables are deleted with plain DELETE statements; the foreign-key constraints
+    are checked straight afterwards, so a non-synthetic row that points at synthetic data
+    (say a progress report someone entered for a synthetic project) makes the whole flush
+    fail with ``IntegrityError`` or ``ProtectedError`` and nothing is deleted.
+    """
+    querysets = synthetic_querysets()
+    deleted: dict[str, int] = {}
+    for label in ("projects.Outcome", "projects.ProjectBudget", "regions.Grant"):
+        queryset = querysets[label]
+        history = get_history_model_for_model(queryset.model)
+        _raw_delete(history.objects.filter(id__in=queryset.values("pk")))
+    for label in ("projects.Outcome", "projects.ProjectBudget", "projects.Participation", "regions.Grant"):
+        deleted[label] = _raw_delete(querysets[label])
+    connection.check_constraints()
+    for label in (
+        "coordinators.Coordinator",
+        "projects.JointResearchProject",
+        "regions.Headquarters",
+        "regions.Region",
+        "regions.Organization",
+        "regions.Program",
+    ):
+        _count, per_model = querysets[label].delete()
+        deleted[label] = per_model.get(label, 0)
+    return deleted
+
+
+# ---------------------------------------------------------------------------
+# Writing in batches
+
+
+def _validate(obj: models.Model) -> None:
+    """Field validators and ``clean()``; foreign keys point at rows this run wrote, and
+    uniqueness and check constraints are enforced by the database, so those queries are skipped.
+
+    ``ProjectBudget.clean()`` sums the grant's allocations with one query per budget; its rules
+    (same region, grant not exceeded, overrun needs a reason) are checked for the whole run
+    with two aggregate queries at the end instead (``_check_rules``), and the overrun rule is
+    also a database constraint."""
+    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
+    if isinstance(obj, ProjectBudget):
+        obj.clean_fields(exclude=relations)
+        return
+    obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+
+
+@dataclass
+class BulkWriter:
+    """Queues new rows per model and inserts them ``batch_size`` at a time."""
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    validate: bool = True
+    pending: dict = field(default_factory=lambda: defaultdict(list))
+    created: Counter = field(default_factory=Counter)
+    seconds: Counter = field(default_factory=Counter)
+
+    def add(self, obj: models.Model) -> None:
+        if self.validate:
+            _validate(obj)
+        queue = self.pending[type(obj)]
+        queue.append(obj)
+        if len(queue) >= self.batch_size:
+            self.flush(type(obj))
+
+    def create(self, objs: list[models.Model]) -> list[models.Model]:
+        """Validate and insert ``objs`` at once (for rows whose ids are needed next)."""
+        for obj in objs:
+            if self.validate:
+                _validate(obj)
+        if objs:
+            self._insert(type(objs[0]), objs)
+        return objs
+
+    def flush(self, model=None) -> None:
+        for queued_model in [model] if model is not None else list(self.pending):
+            objs = self.pending.pop(queued_model, [])
+            if objs:
+                self._insert(queued_model, objs)
+
+    def _insert(self, model, objs) -> None:
+        started = time.monotonic()
+        if getattr(model._meta, "simple_history_manager_attribute", None):
+            bulk_create_with_history(objs, model, batch_size=self.batch_size, default_change_reason=CHANGE_REASON)
+        else:
+            model._default_manager.bulk_create(objs, batch_size=self.batch_size)
+        self.created[model._meta.label] += len(objs)
+        self.seconds[model._meta.label] += time.monotonic() - started
+
+
+# ---------------------------------------------------------------------------
+# Generating
+
+
+@dataclass
+class RegionPool:
+    government: Organization
+    core: Organization
+    universities: list[Organization]
+    companies: list[Organization]
+    public_research: list[Organization]
+
+
+def _organizations(*, number: int, prefecture: Prefecture, writer: BulkWriter, rng) -> RegionPool:
+    tag = f"S{number:04d}"
+    slug = f"{SLUG_PREFIX}r{number:04d}"
+
+    def org(kind: str, suffix: str, name: str, name_en: str) -> Organization:
+        return Organization(
+            name=synthetic(f"{name}（{tag}）"),
+            name_en=synthetic_en(f"{name_en} ({tag})"),
+            kind=kind,
+            slug=f"{slug}-{suffix}",
+            prefecture=prefecture,
+            is_generated=True,
+        )
+
+    government = org(
+        OrganizationKind.LOCAL_GOVERNMENT,
+        "gov",
+        f"{prefecture.name}産業振興部",
+        f"{prefecture.name_en} industry bureau",
+    )
+    core = org(
+        OrganizationKind.CORE_INSTITUTION,
+        "core",
+        f"{prefecture.name}科学技術振興財団",
+        f"{prefecture.name_en} Science and Technology Foundation",
+    )
+    universities = []
+    for index in range(UNIVERSITIES_PER_REGION):
+        word, word_en = rng.choice(UNIVERSITY_WORDS)
+        universities.append(
+            org(
+                OrganizationKind.UNIVERSITY,
+                f"u{index + 1}",
+                f"{prefecture.name}{word}大学 共同研究センター{index + 1}",
+                f"{prefecture.name_en} University of {word_en}, Joint Research Centre {index + 1}",
+            )
+        )
+    companies = []
+    for index in range(COMPANIES_PER_REGION):
+        stem, stem_en = rng.choice(COMPANY_STEMS)
+        word, word_en = rng.choice(COMPANY_WORDS)
+        companies.append(
+            org(
+                OrganizationKind.COMPANY,
+                f"c{index + 1:02d}",
+                f"{stem}{word}株式会社 {index + 1:02d}",
+                f"{stem_en} {word_en} Co., Ltd. {index + 1:02d}",
+            )
+        )
+    public_research = [
+        org(
+            OrganizationKind.PUBLIC_RESEARCH,
+            f"p{index + 1}",
+            f"{prefecture.name}工業技術センター{index + 1}",
+            f"{prefecture.name_en} Industrial Technology Centre {index + 1}",
+        )
+        for index in range(PUBLIC_RESEARCH_PER_REGION)
+    ]
+    writer.create([government, core, *universities, *companies, *public_research])
+    return RegionPool(government, core, universities, companies, public_research)
+
+
+def _region(*, number: int, program: Program, prefectures: list[Prefecture], pool: RegionPool, rng) -> Region:
+    field_code = rng.choice(sorted(FIELDS))
+    theme = FIELDS[field_code][0]
+    prefecture = prefectures[0]
+    region = Region(
+        slug=f"{SLUG_PREFIX}r{number:04d}",
+        name=synthetic(f"{prefecture.name}第{number}地域"),
+        name_en=synthetic_en(f"{prefecture.name_en} area {number}"),
+        program=program,
+        cluster_name=synthetic(f"{prefecture.name}{theme}クラスター{number}"),
+        cluster_name_en=synthetic_en(f"{prefecture.name_en} {field_code} cluster {number}"),
+        theme=theme,
+        theme_en=field_code,
+        concept=synthetic(
+            f"{prefecture.name}の大学の研究シーズと企業のニーズを結び、{theme}の産業集積をつくる（負荷試験用の架空の構想）。"
+        ),
+        cluster_type=ClusterType.GLOBAL if rng.random() < 0.2 else ClusterType.REGIONAL,
+        status=RegionStatus.ACTIVE if rng.random() < 0.7 else RegionStatus.COMPLETED,
+        core_institution=pool.core,
+        designated_by=pool.government,
+        selected_fiscal_year=FIRST_FISCAL_YEAR,
+        start_fiscal_year=FIRST_FISCAL_YEAR,
+        end_fiscal_year=LAST_FISCAL_YEAR,
+        is_published=rng.random() < 0.9,
+        source=SOURCE,
+    )
+    _validate(region)
+    region.save()
+    region.prefectures.set(prefectures)
+    return region
+
+
+def _grants(*, region: Region, writer: BulkWriter, rng) -> dict[int, Grant]:
+    grants = {}
+    for fiscal_year in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1):
+        grants[fiscal_year] = Grant(
+            region=region,
+            fiscal_year=fiscal_year,
+            amount=thousands(rng.uniform(300e6, 500e6)),
+            decided_on=fiscal_year_start(fiscal_year) + datetime.timedelta(days=rng.randint(0, 30)),
+            note=GRANT_NOTE,
+        )
+    writer.create(list(grants.values()))
+    return grants
+
+
+def _projects(*, number: int, region: Region, count: int, pool: RegionPool, writer: BulkWriter, rng):
+    """``count`` projects spread over the twenty fiscal years, each running one to five years."""
+    projects = []
+    years = {}
+    topics = [(label, topic, topic_en) for label, _keywords, items in FIELDS.values() for topic, topic_en in items]
+    for index in range(count):
+        start_year = FIRST_FISCAL_YEAR + (index * FISCAL_YEARS) // count
+        end_year = min(LAST_FISCAL_YEAR, start_year + rng.randint(0, 4))
+        label, topic, topic_en = rng.choice(topics)
+        suffix, suffix_en = rng.choice(TITLE_SUFFIXES)
+        if end_year < LAST_FISCAL_YEAR:
+            status = ProjectStatus.COMPLETED
+        else:
+            status = ProjectStatus.SUSPENDED if rng.random() < 0.05 else ProjectStatus.ACTIVE
+        project = JointResearchProject(
+            region=region,
+            code=f"{PROJECT_CODE_PREFIX}{number:04d}-{index + 1:05d}",
+            title=synthetic(f"{topic}{suffix}"),
+            title_en=synthetic_en(suffix_en.format(topic_en)),
+            theme=label,
+            summary=synthetic(
+                f"{topic}について、大学の研究シーズと企業のニーズを結ぶ共同研究を行う（負荷試験用の架空の研究）。"
+            ),
+            status=status,
+            start_date=fiscal_year_start(start_year) + datetime.timedelta(days=rng.randint(0, 60)),
+            end_date=fiscal_year_end(end_year),
+            host_organization=rng.choice(pool.universities),
+            is_published=region.is_published and rng.random() < 0.9,
+        )
+        projects.append(project)
+        years[project.code] = (start_year, end_year)
+    writer.create(projects)
+    return projects, years
+
+
+def _participations(*, project: JointResearchProject, per_project: int, pool: RegionPool, writer: BulkWriter, rng):
+    """The host university leads; companies, other universities and public research institutes join."""
+    chosen = [(project.host_organization, ParticipationRole.LEAD_UNIVERSITY)]
+    others = (
+        [(org, ParticipationRole.COMPANY) for org in pool.companies]
+        + [(org, ParticipationRole.UNIVERSITY) for org in pool.universities if org != project.host_organization]
+        + [(org, ParticipationRole.PUBLIC_RESEARCH) for org in pool.public_research]
+    )
+    chosen += rng.sample(others, min(per_project - 1, len(others)))
+    for organization, role in chosen[:per_project]:
+        writer.add(Participation(project=project, organization=organization, role=role))
+    return [organization for organization, role in chosen if role == ParticipationRole.COMPANY]
+
+
+def _budgets(*, grants: dict[int, Grant], projects, years, writer: BulkWriter, rng) -> None:
+    """Per fiscal year, 80–98 % of the grant split among the projects running that year."""
+    for fiscal_year, grant in grants.items():
+        running = [p for p in projects if years[p.code][0] <= fiscal_year <= years[p.code][1]]
+        if not running:
+            continue
+        total = thousands(grant.amount * rng.uniform(0.80, 0.98))
+        for project, allocated in zip(running, split_amount(rng, total, len(running)), strict=True):
+            executed = thousands(allocated * rng.uniform(0.85, 1.0)) if fiscal_year < LAST_FISCAL_YEAR else 0
+            writer.add(ProjectBudget(project=project, grant=grant, allocated=allocated, executed=executed))
+
+
+def _outcomes(*, project: JointResearchProject, count: int, companies, years, writer: BulkWriter, rng) -> None:
+    kinds = [kind for kind, _weight in OUTCOME_WEIGHTS]
+    weights = [weight for _kind, weight in OUTCOME_WEIGHTS]
+    start_year, end_year = years
+    for index in range(count):
+        kind = rng.choices(kinds, weights)[0]
+        fiscal_year = rng.randint(start_year, min(end_year + 1, LAST_FISCAL_YEAR))
+        occurred_on = fiscal_year_start(fiscal_year) + datetime.timedelta(days=rng.randint(0, 364))
+        number = f"{project.code}-{index + 1:02d}"
+        outcome = Outcome(
+            project=project,
+            kind=kind,
+            title=synthetic(f"{project.title.removeprefix(SYNTHETIC)}の成果 {index + 1}"),
+            title_en=synthetic_en(f"Result {index + 1} of {project.code}"),
+            occurred_on=occurred_on,
+            is_published=project.is_published and rng.random() < 0.9,
+        )
+        if OUTCOME_HAS_CODE:
+            outcome.code = "R-" + "".join(rng.choice(CODE_ALPHABET) for _ in range(10))
+        if kind in (OutcomeKind.PATENT_APPLICATION, OutcomeKind.PATENT_GRANTED):
+            outcome.country = "JP"
+            outcome.application_number = f"合成特願{occurred_on.year}-{number}"
+            outcome.applicants = outcome.inventors = SYNTHETIC.strip("（）")
+        if kind == OutcomeKind.PATENT_GRANTED:
+            outcome.registration_number = f"合成特許{number}"
+            outcome.granted_on = occurred_on + datetime.timedelta(days=rng.randint(400, 1200))
+        elif kind == OutcomeKind.PAPER:
+            outcome.doi = f"10.99999/syn.{number.lower()}"
+        elif kind in (OutcomeKind.LICENSE, OutcomeKind.COMMERCIALIZATION) and companies:
+            outcome.company = rng.choice(companies)
+            if kind == OutcomeKind.COMMERCIALIZATION:
+                outcome.product = synthetic(f"製品 {number}")
+        writer.add(outcome)
+
+
+def _coordinators(*, region: Region, first_number: int, count: int, pool: RegionPool, writer: BulkWriter, rng):
+    kinds = [CoordinatorKind.COORDINATOR, CoordinatorKind.COORDINATOR, CoordinatorKind.PATENT_ATTORNEY]
+    kinds.append(CoordinatorKind.ADVISOR)
+    for offset in range(count):
+        surname, surname_en = rng.choice(SURNAMES)
+        given, given_en = rng.choice(GIVEN_NAMES)
+        start_year = rng.randint(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR)
+        writer.add(
+            Coordinator(
+                region=region,
+                code=f"{COORDINATOR_CODE_PREFIX}{first_number + offset:05d}",
+                kind=kinds[offset % len(kinds)],
+                name=synthetic(f"{surname} {given}"),
+                name_en=f"{given_en} {surname_en} (synthetic)",
+                expertise=f"{region.theme}、技術移転",
+                affiliation=pool.core,
+                term_start=fiscal_year_start(start_year),
+                term_end=fiscal_year_end(min(LAST_FISCAL_YEAR, start_year + rng.randint(1, 5))),
+                profile=synthetic("負荷試験用の架空の人物です。"),
+                is_published=region.is_published,
+                is_generated=True,
+            )
+        )
+
+
+@dataclass
+class GenerationReport:
+    scale: Scale
+    created: Counter
+    seconds: Counter
+    elapsed: float
+
+
+def _program() -> Program:
+    program = Program(
+        code=PROGRAM_CODE,
+        name=synthetic("負荷試験用の事業"),
+        name_en=synthetic_en("programme for load tests"),
+        start_fiscal_year=FIRST_FISCAL_YEAR,
+        end_fiscal_year=LAST_FISCAL_YEAR,
+        description=synthetic("manage.py generate_data が生成した負荷試験用のデータです。実在の事業ではありません。"),
+    )
+    _validate(program)
+    program.save()
+    return program
+
+
+def _check_rules(program: Program) -> None:
+    """The rules ``ProjectBudget.clean()`` checks one row at a time, for the whole run at once."""
+    violations = grant_rule_violations(Grant.objects.filter(region__program=program))
+    if violations:
+        raise SyntheticDataError(f"allocations exceed grants: {violations[:5]}")
+    budgets = ProjectBudget.objects.filter(project__region__program=program)
+    if budgets.exclude(grant__region=F("project__region")).exists():
+        raise SyntheticDataError("a budget draws on another region's grant")
+    if budgets.filter(executed__gt=F("allocated"), overrun_reason="").exists():
+        raise SyntheticDataError("a budget's execution exceeds its allocation without a reason")
+
+
+@transaction.atomic
+def synthetic_data_generate(
+    *,
+    scale: Scale,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerationReport:
+    """Create the synthetic dataset in one transaction. Refuses if synthetic rows exist
+    (call ``synthetic_data_flush()`` first). ``progress(done, total)`` is called after each region."""
+    if synthetic_exists():
+        raise SyntheticDataError("synthetic rows exist already; flush them first")
+    started = time.monotonic()
+    writer = BulkWriter(batch_size=batch_size)
+    prefectures = load_prefectures(ctx=DemoContext(today=datetime.date(LAST_FISCAL_YEAR + 1, 3, 31)))
+    prefecture_list = [prefectures[name] for name in sorted(prefectures, key=lambda n: prefectures[n].code)]
+    program = _program()
+    coordinator_number = 1
+    for region_index in range(scale.regions):
+        number = region_index + 1
+        rng = rng_for("synthetic", number)
+        first = prefecture_list[region_index % len(prefecture_list)]
+        region_prefectures = [first]
+        if rng.random() < 0.3:
+            region_prefectures.append(rng.choice([p for p in prefecture_list if p != first]))
+        pool = _organizations(number=number, prefecture=first, writer=writer, rng=rng)
+        region = _region(number=number, program=program, prefectures=region_prefectures, pool=pool, rng=rng)
+        Headquarters.objects.create(region=region, name=synthetic(f"{first.name}第{number}地域クラスター本部"))
+        grants = _grants(region=region, writer=writer, rng=rng)
+        project_count = _share(scale.projects, scale.regions, region_index)
+        if project_count:
+            projects, years = _projects(
+                number=number, region=region, count=project_count, pool=pool, writer=writer, rng=rng
+            )
+            _budgets(grants=grants, projects=projects, years=years, writer=writer, rng=rng)
+            for project in projects:
+                companies = _participations(
+                    project=project,
+                    per_project=scale.participations_per_project,
+                    pool=pool,
+                    writer=writer,
+                    rng=rng,
+                )
+                _outcomes(
+                    project=project,
+                    count=scale.outcomes_per_project,
+                    companies=companies,
+                    years=years[project.code],
+                    writer=writer,
+                    rng=rng,
+                )
+        coordinator_count = _share(scale.coordinators, scale.regions, region_index)
+        _coordinators(
+            region=region, first_number=coordinator_number, count=coordinator_count, pool=pool, writer=writer, rng=rng
+        )
+        coordinator_number += coordinator_count
+        if progress is not None:
+            progress(number, scale.regions)
+    writer.flush()
+    _check_rules(program)
+    writer.created["regions.Region"] += scale.regions
+    writer.created["regions.Headquarters"] += scale.regions
+    writer.created["regions.Program"] += 1
+    return GenerationReport(
+        scale=scale, created=writer.created, seconds=writer.seconds, elapsed=time.monotonic() - started
+    )

@@ -1,0 +1,150 @@
+"""Ministry pages for calls (公募): list, create, edit, detail, and the review table with reminders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ministry.forms import CallForm, apply_service_errors
+from ministry.views.common import base_url, ministry_required
+from regions.models import Call, Proposal, ProposalStatus
+from regions.services import calls as call_services
+from regions.services import grants as grant_services
+from regions.services import reviews as review_services
+
+
+@ministry_required
+def call_list(request):
+    calls = (
+        Call.objects.select_related("program")
+        .annotate(
+            proposal_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.DRAFT), distinct=True),
+            draft_count=Count("proposals", filter=Q(proposals__status=ProposalStatus.DRAFT), distinct=True),
+        )
+        .order_by("-fiscal_year", "code")
+    )
+    status = request.GET.get("status", "")
+    if status:
+        calls = calls.filter(status=status)
+    return render(request, "ministry/call_list.html", {"calls": calls, "status": status})
+
+
+def _save_call(request, *, call: Call | None):
+    form = CallForm(request.POST or None, instance=call)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if call is None:
+                call = call_services.call_create(
+                    user=request.user,
+                    program=data["program"],
+                    code=data["code"],
+                    title=data["title"],
+                    fiscal_year=data["fiscal_year"],
+                    opens_on=data["opens_on"],
+                    closes_on=data["closes_on"],
+                    review_closes_on=data["review_closes_on"],
+                    description=data["description"],
+                    status=data["status"],
+                    criteria=data["criteria_text"],
+                    budgets=data["budgets_text"],
+                )
+            else:
+                call = call_services.call_update(
+                    user=request.user,
+                    call=call,
+                    title=data["title"],
+                    opens_on=data["opens_on"],
+                    closes_on=data["closes_on"],
+                    review_closes_on=data["review_closes_on"],
+                    description=data["description"],
+                    status=data["status"],
+                    criteria=data["criteria_text"],
+                    budgets=data["budgets_text"],
+                )
+        except ValidationError as error:
+            _apply_call_errors(form, error)
+        else:
+            messages.success(request, _("公募を保存しました。"))
+            return redirect(call)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ministry/call_form.html", {"form": form, "call": call}, status=status)
+
+
+def _apply_call_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        renamed = {
+            {"criteria": "criteria_text", "budgets": "budgets_text"}.get(name, name): errors
+            for name, errors in error.error_dict.items()
+        }
+        error = ValidationError(renamed)
+    apply_service_errors(form, error)
+
+
+@ministry_required
+def call_create(request):
+    return _save_call(request, call=None)
+
+
+@ministry_required
+def call_edit(request, code):
+    return _save_call(request, call=get_object_or_404(Call, code=code))
+
+
+@ministry_required
+def call_detail(request, code):
+    call = get_object_or_404(Call.objects.select_related("program"), code=code)
+    proposals = (
+        Proposal.objects.filter(call=call)
+        .select_related("region")
+        .annotate(assigned=Count("review_assignments", distinct=True))
+        .order_by("region__name")
+    )
+    context = {
+        "call": call,
+        "criteria": list(call.criteria.all()),
+        "envelopes": grant_services.envelope_rows(calls=[call]),
+        "proposals": proposals,
+    }
+    return render(request, "ministry/call_detail.html", context)
+
+
+@ministry_required
+def review_table(request, code):
+    call = get_object_or_404(Call.objects.select_related("program"), code=code)
+    sort = request.GET.get("sort", review_services.DEFAULT_SORT)
+    criteria, rows = review_services.review_table(call=call, sort=sort)
+    if sort.lstrip("-") not in review_services.SORT_KEYS:
+        sort = review_services.DEFAULT_SORT
+    context = {
+        "call": call,
+        "criteria": criteria,
+        "rows": rows,
+        "sort": sort,
+        "late_count": review_services.late_assignments(call=call).values("reviewer").distinct().count(),
+        "sort_columns": [
+            ("title", _("提案書")),
+            ("region", _("地域")),
+            ("status", _("状態")),
+            ("mean", _("加重平均")),
+            ("spread", _("ばらつき")),
+            ("missing", _("未提出")),
+        ],
+    }
+    return render(request, "ministry/review_table.html", context)
+
+
+@require_POST
+@ministry_required
+def review_remind(request, code):
+    call = get_object_or_404(Call, code=code)
+    sent = review_services.reviewers_remind(user=request.user, call=call, base_url=base_url(request))
+    if sent:
+        messages.success(request, _("審査が未提出の審査委員 %(count)d 名に督促メールを送りました。") % {"count": sent})
+    else:
+        messages.info(request, _("審査が未提出の審査委員はいません。"))
+    return redirect("ministry:review_table", code=call.code)

@@ -1,0 +1,54 @@
+"""The ministry dashboard: open calls, proposals by state, review progress, decisions,
+granted vs envelope per fiscal year and evaluations, each linking to its list."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils import timezone
+
+from ministry.views.common import ministry_required
+from regions.models import (
+    Call,
+    CallStatus,
+    Decision,
+    Evaluation,
+    Grade,
+    Proposal,
+    ProposalStatus,
+    ReviewAssignment,
+    SelectionDecision,
+)
+from regions.services import evaluations as evaluation_services
+from regions.services import grants as grant_services
+
+
+@ministry_required
+def dashboard(request):
+    today = timezone.localdate()
+    by_state = dict(Proposal.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    reviews = ReviewAssignment.objects.filter(proposal__status=ProposalStatus.UNDER_REVIEW).aggregate(
+        assigned=Count("pk", filter=Q(has_conflict=False)),
+        submitted=Count("pk", filter=Q(has_conflict=False, submitted_at__isnull=False)),
+        undeclared=Count("pk", filter=Q(conflict_declared_at__isnull=True)),
+        conflicts=Count("pk", filter=Q(has_conflict=True)),
+    )
+    decisions = dict(SelectionDecision.objects.order_by().values_list("decision").annotate(n=Count("pk")))
+    grades = dict(Evaluation.objects.order_by().values_list("grade").annotate(n=Count("pk")))
+    ranking = evaluation_services.evaluation_ranking()
+    context = {
+        "open_calls": Call.objects.filter(status=CallStatus.OPEN)
+        .select_related("program")
+        .annotate(proposal_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.DRAFT)))
+        .order_by("closes_on"),
+        "today": today,
+        "by_state": [(code, label, by_state.get(code, 0)) for code, label in ProposalStatus.choices],
+        "reviews": reviews,
+        "reviews_missing": reviews["assigned"] - reviews["submitted"],
+        "decisions": [(code, label, decisions.get(code, 0)) for code, label in Decision.choices],
+        "envelope_years": grant_services.envelope_by_fiscal_year(),
+        "grades": [(code, label, grades.get(code, 0)) for code, label in Grade.choices],
+        "candidates": [row for row in ranking if row.is_global_candidate],
+        "evaluation_count": sum(grades.values()),
+    }
+    return render(request, "ministry/dashboard.html", context)

@@ -1,0 +1,90 @@
+"""Ministry pages for grants (交付決定): envelope / granted / remaining per year, grants, amendments."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from ministry.forms import GrantAmendForm, GrantForm, apply_service_errors
+from ministry.views.common import ministry_required
+from regions.models import Grant
+from regions.services import grants as grant_services
+
+GRANTS_PER_PAGE = 50
+
+
+@ministry_required
+def grant_list(request):
+    grants = Grant.objects.select_related("region", "call").order_by("-fiscal_year", "region__name", "pk")
+    year = request.GET.get("fiscal_year", "")
+    if year.isdigit():
+        grants = grants.filter(fiscal_year=int(year))
+    page = Paginator(grants, GRANTS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "fiscal_year": year,
+        "by_year": grant_services.envelope_by_fiscal_year(),
+        "envelopes": grant_services.envelope_rows(),
+    }
+    return render(request, "ministry/grant_list.html", context)
+
+
+@ministry_required
+def grant_create(request):
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            grant = grant_services.grant_create(
+                user=request.user,
+                region=data["region"],
+                call=data["call"],
+                fiscal_year=data["fiscal_year"],
+                amount=data["amount"],
+                decided_on=data["decided_on"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("交付決定を登録しました。"))
+            return redirect("ministry:grant_detail", pk=grant.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ministry/grant_form.html", {"form": form}, status=status)
+
+
+@ministry_required
+def grant_detail(request, pk):
+    grant = get_object_or_404(Grant.objects.select_related("region", "call"), pk=pk)
+    form = GrantAmendForm(request.POST or None, initial={"version": grant.version, "new_amount": grant.amount})
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant_services.grant_amend(
+                user=request.user,
+                grant=grant,
+                new_amount=form.cleaned_data["new_amount"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("交付決定額を変更しました。変更前の額は履歴に残ります。"))
+            return redirect("ministry:grant_detail", pk=grant.pk)
+    context = {
+        "grant": grant,
+        "form": form,
+        "amendments": grant.amendments.select_related("amended_by").order_by("-amended_at", "-pk"),
+        "envelope": next(
+            (row for row in grant_services.envelope_rows(calls=[grant.call]) if row.fiscal_year == grant.fiscal_year),
+            None,
+        )
+        if grant.call_id
+        else None,
+        "allocated": grant.allocated_total(),
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "ministry/grant_detail.html", context, status=status)

@@ -1,0 +1,263 @@
+"""Proposal pages (提案書): headquarters staff draft, submit and withdraw their own region's proposal;
+ministry staff and assigned reviewers read it. Another region's proposal is a 404."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cluster_portal.models import TransitionLog
+from ministry.forms import (
+    AssignReviewerForm,
+    AttachmentForm,
+    DecisionForm,
+    ProposalForm,
+    ReasonForm,
+    apply_service_errors,
+)
+from ministry.views.common import act_and_redirect, role_required
+from regions import permissions
+from regions.models import Call, Proposal, ProposalAttachment
+from regions.services import proposals as proposal_services
+
+PROPOSALS_PER_PAGE = 30
+
+applicant_or_ministry_required = role_required(
+    lambda user: permissions.is_headquarters(user) or permissions.is_ministry(user)
+)
+headquarters_required = role_required(permissions.is_headquarters)
+
+
+def proposal_timeline(proposal: Proposal) -> list[dict]:
+    """Every logged transition with the states' labels (never codes)."""
+    label = Proposal.workflow.label
+    return [
+        {"log": log, "source": label(log.source_state), "target": label(log.target_state)}
+        for log in TransitionLog.for_object(proposal)
+    ]
+
+
+def visible_proposal(request, pk) -> Proposal:
+    """The proposal if this user may see it, else 404 (never 403: existence is not revealed)."""
+    return get_object_or_404(
+        Proposal.objects.visible_to(request.user).select_related("call__program", "region", "created_by"), pk=pk
+    )
+
+
+@applicant_or_ministry_required
+def proposal_list(request):
+    proposals = (
+        Proposal.objects.visible_to(request.user)
+        .select_related("call", "region")
+        .order_by("-call__fiscal_year", "region__name", "pk")
+    )
+    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    open_calls = []
+    if permissions.is_headquarters(request.user):
+        applied = Proposal.objects.filter(region_id=request.user.region_id).values("call_id")
+        open_calls = (
+            Call.objects.accepting_on(timezone.localdate())
+            .exclude(pk__in=applied)
+            .select_related("program")
+            .order_by("closes_on")
+        )
+    return render(request, "proposals/proposal_list.html", {"page": page, "open_calls": open_calls})
+
+
+def _save_proposal(request, *, call: Call, proposal: Proposal | None):
+    years = proposal_services.plan_years(call)
+    form = ProposalForm(request.POST or None, instance=proposal, years=years)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if proposal is None:
+                proposal = proposal_services.proposal_create(
+                    user=request.user,
+                    call=call,
+                    fields=form.fields_data(),
+                    amounts=form.amounts(),
+                    participants=form.participants(),
+                )
+            else:
+                proposal = proposal_services.proposal_update(
+                    user=request.user,
+                    proposal=proposal,
+                    fields=form.fields_data(),
+                    amounts=form.amounts(),
+                    participants=form.participants(),
+                    expected_version=_int(request.POST.get("version")),
+                )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("提案書を保存しました。提出するまでは編集できます。"))
+            return redirect(proposal)
+    if request.method == "POST" and not form.is_valid():
+        messages.error(request, _("入力内容を確認してください。入力した内容はまだ保存されていません。"))
+    context = {"form": form, "call": call, "proposal": proposal}
+    return render(request, "proposals/proposal_form.html", context, status=400 if form.errors else 200)
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@headquarters_required
+def proposal_create(request, call_code):
+    call = get_object_or_404(Call, code=call_code)
+    if not call.is_accepting(timezone.localdate()):
+        messages.error(request, _("この公募は受付期間外のため、提案書を作成できません。"))
+        return redirect("proposals:list")
+    existing = Proposal.objects.filter(call=call, region_id=request.user.region_id).first()
+    if existing is not None:
+        return redirect(existing)
+    return _save_proposal(request, call=call, proposal=None)
+
+
+@headquarters_required
+def proposal_edit(request, pk):
+    proposal = visible_proposal(request, pk)
+    if not permissions.can_edit_proposal(request.user, proposal):
+        messages.error(
+            request, _("「%(status)s」の提案書は編集できません。") % {"status": proposal.get_status_display()}
+        )
+        return redirect(proposal)
+    return _save_proposal(request, call=proposal.call, proposal=proposal)
+
+
+@login_required
+def proposal_detail(request, pk):
+    proposal = visible_proposal(request, pk)
+    user = request.user
+    context = {
+        "proposal": proposal,
+        "budget_lines": list(proposal.budget_lines.all()),
+        "participants": list(proposal.participants.order_by("kind", "name")),
+        "attachments": list(proposal.attachments.all()),
+        "timeline": proposal_timeline(proposal),
+        "can_edit": permissions.can_edit_proposal(user, proposal),
+        "can_submit": permissions.can_submit_proposal(user, proposal),
+        "can_withdraw": permissions.can_withdraw_proposal(user, proposal),
+        "attachment_form": AttachmentForm() if permissions.can_edit_proposal(user, proposal) else None,
+        "reason_form": ReasonForm(),
+    }
+    if permissions.is_ministry(user):
+        context.update(ministry_context(user, proposal))
+    return render(request, "proposals/proposal_detail.html", context)
+
+
+def ministry_context(user, proposal: Proposal, *, assign_form=None, decision_form=None) -> dict:
+    """The ministry's panels on the proposal page: reviewer assignments (no scores) and the decision."""
+    from regions.models import SelectionDecision
+
+    try:
+        decision = proposal.decision
+    except SelectionDecision.DoesNotExist:
+        decision = None
+    return {
+        "assignments": list(proposal.review_assignments.select_related("reviewer")),
+        "assign_form": assign_form
+        or (AssignReviewerForm(proposal=proposal) if permissions.can_assign_reviewers(user, proposal) else None),
+        "decision": decision,
+        "decision_form": decision_form
+        or (
+            DecisionForm(initial={"version": proposal.version})
+            if decision is None and permissions.can_decide(user, proposal)
+            else None
+        ),
+    }
+
+
+@require_POST
+@headquarters_required
+def proposal_submit(request, pk):
+    proposal = visible_proposal(request, pk)
+    return act_and_redirect(
+        request,
+        lambda: proposal_services.proposal_submit(user=request.user, proposal=proposal),
+        _("提案書を提出しました。以後は編集できません。"),
+        proposal,
+    )
+
+
+@require_POST
+@headquarters_required
+def proposal_withdraw(request, pk):
+    proposal = visible_proposal(request, pk)
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    return act_and_redirect(
+        request,
+        lambda: proposal_services.proposal_withdraw(
+            user=request.user, proposal=proposal, reason=form.cleaned_data.get("reason", "")
+        ),
+        _("提案書を取り下げました。"),
+        proposal,
+    )
+
+
+@require_POST
+@headquarters_required
+def attachment_upload(request, pk):
+    proposal = visible_proposal(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            proposal_services.attachment_add(user=request.user, proposal=proposal, upload=form.cleaned_data["file"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("ファイルを添付しました。"))
+            return redirect(proposal)
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+    return redirect(proposal)
+
+
+@require_POST
+@headquarters_required
+def attachment_delete(request, pk, attachment_pk):
+    proposal = visible_proposal(request, pk)
+    attachment = get_object_or_404(ProposalAttachment, proposal=proposal, pk=attachment_pk)
+    return act_and_redirect(
+        request,
+        lambda: proposal_services.attachment_delete(user=request.user, attachment=attachment),
+        _("添付ファイルを削除しました。"),
+        proposal,
+    )
+
+
+@login_required
+def attachment_download(request, pk, attachment_pk):
+    proposal = visible_proposal(request, pk)
+    attachment = get_object_or_404(ProposalAttachment, proposal=proposal, pk=attachment_pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_types = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "doc": "application/msword",
+        "xls": "application/vnd.ms-excel",
+    }
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=content_types.get(attachment.kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,120 @@
+"""Reviewer pages (審査): only the reviewer's own assignments; conflict declaration first, then scores.
+
+A reviewer never sees another reviewer's scores; an assignment with a declared conflict is
+no longer theirs to open (404), and an unassigned proposal is a 404 too.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ministry.forms import ConflictForm, ScoreForm, apply_service_errors
+from ministry.views.common import reviewer_required
+from regions import permissions
+from regions.models import ReviewAssignment
+from regions.services import reviews as review_services
+
+
+def own_assignment(request, pk) -> ReviewAssignment:
+    return get_object_or_404(
+        ReviewAssignment.objects.filter(reviewer=request.user, has_conflict=False).select_related(
+            "proposal__call", "proposal__region"
+        ),
+        pk=pk,
+    )
+
+
+@reviewer_required
+def assignment_list(request):
+    assignments = (
+        ReviewAssignment.objects.filter(reviewer=request.user, has_conflict=False)
+        .select_related("proposal__call", "proposal__region")
+        .order_by("-proposal__call__fiscal_year", "proposal__title", "pk")
+    )
+    return render(request, "reviews/assignment_list.html", {"assignments": assignments})
+
+
+def _render_detail(request, assignment, *, conflict_form=None, score_form=None, status=200):
+    proposal = assignment.proposal
+    criteria = list(proposal.call.criteria.all())
+    today = timezone.localdate()
+    can_score = (
+        assignment.conflict_declared_at is not None
+        and permissions.can_review(request.user, assignment)
+        and proposal.call.is_review_open(today)
+    )
+    if score_form is None and can_score:
+        score_form = ScoreForm(criteria=criteria, reviews=list(assignment.scores.all()))
+    if (
+        conflict_form is None
+        and assignment.conflict_declared_at is None
+        and permissions.can_review(request.user, assignment)
+    ):
+        conflict_form = ConflictForm()
+    context = {
+        "assignment": assignment,
+        "proposal": proposal,
+        "budget_lines": list(proposal.budget_lines.all()),
+        "participants": list(proposal.participants.order_by("kind", "name")),
+        "attachments": list(proposal.attachments.all()),
+        "conflict_form": conflict_form,
+        "score_form": score_form if can_score else None,
+        "own_scores": list(assignment.scores.select_related("criterion")),
+        "review_open": proposal.call.is_review_open(today),
+    }
+    return render(request, "reviews/assignment_detail.html", context, status=status)
+
+
+@reviewer_required
+def assignment_detail(request, pk):
+    assignment = own_assignment(request, pk)
+    if request.method != "POST":
+        return _render_detail(request, assignment)
+    form = ScoreForm(request.POST, criteria=list(assignment.proposal.call.criteria.all()))
+    if form.is_valid():
+        try:
+            review_services.review_save(
+                user=request.user,
+                assignment=assignment,
+                scores=form.scores(),
+                overall_comment=form.cleaned_data["overall_comment"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+            for message in form.non_field_errors():
+                messages.error(request, message)  # shown even when the score form is no longer offered
+        else:
+            messages.success(request, _("評点を保存しました。審査期間中は修正できます。"))
+            return redirect("reviews:detail", pk=assignment.pk)
+    messages.error(request, _("入力内容を確認してください。評点はまだ保存されていません。"))
+    return _render_detail(request, assignment, score_form=form, status=400)
+
+
+@require_POST
+@reviewer_required
+def conflict_declare(request, pk):
+    assignment = own_assignment(request, pk)
+    form = ConflictForm(request.POST)
+    if form.is_valid():
+        try:
+            review_services.conflict_declare(
+                user=request.user,
+                assignment=assignment,
+                has_conflict=form.cleaned_data["has_conflict"],
+                note=form.cleaned_data["conflict_note"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            if form.cleaned_data["has_conflict"]:
+                messages.success(request, _("利害関係を申告しました。この提案書の審査から外れました。"))
+                return redirect("reviews:list")
+            messages.success(request, _("利害関係がないことを申告しました。採点に進んでください。"))
+            return redirect("reviews:detail", pk=assignment.pk)
+    messages.error(request, _("入力内容を確認してください。"))
+    return _render_detail(request, assignment, conflict_form=form, status=400)

@@ -1,0 +1,38 @@
+"""Public pages added by the public portal: organisations, results, events, funding flow,
+search, open data, the JSON API, robots.txt and sitemap.xml."""
+
+from django.urls import path
+
+from public.views import api, browse, funding, opendata, search, seo
+
+app_name = "public"
+
+urlpatterns = [
+    path("organizations/", browse.organization_list, name="organization_list"),
+    path("organizations/<slug:slug>/", browse.organization_detail, name="organization_detail"),
+    path("results/", browse.result_list, name="result_list"),
+    path("results/<str:code>/", browse.result_detail, name="result_detail"),
+    path("events/", browse.event_list, name="event_list"),
+    path("funding/", funding.funding_flow, name="funding_flow"),
+    path("search/", search.site_search, name="search"),
+    path("opendata/", opendata.opendata_index, name="opendata"),
+    path("opendata/<slug:key>.<extension>", opendata.dataset_download, name="opendata_download"),
+    path("api/v1/", api.api_index, name="api_index"),
+    path("api/v1/openapi.json", api.api_openapi, name="api_openapi"),
+    path("api/v1/clusters", api.clusters, name="api_clusters"),
+    path("api/v1/clusters/<slug:code>", api.cluster_detail, name="api_cluster"),
+    path("api/v1/projects", api.projects, name="api_projects"),
+    path("api/v1/projects/<str:code>", api.project_detail, name="api_project"),
+    path("api/v1/organizations", api.organizations, name="api_organizations"),
+    path("api/v1/organizations/<slug:code>", api.organization_detail, name="api_organization"),
+    path("api/v1/results", api.results, name="api_results"),
+    path("api/v1/results/<str:identifier>", api.result_detail, name="api_result"),
+    path("api/v1/events", api.events, name="api_events"),
+    path("api/v1/events/<str:identifier>", api.event_detail, name="api_event"),
+    path("api/v1/participations", api.participations, name="api_participations"),
+    path("api/v1/budgets", api.budgets, name="api_budgets"),
+    path("api/v1/grants", api.grants, name="api_grants"),
+    path("api/v1/funding-flow", api.funding_flow, name="api_funding_flow"),
+    path("robots.txt", seo.robots_txt, name="robots"),
+    path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
+]

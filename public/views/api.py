@@ -1,0 +1,296 @@
+"""The read-only JSON API under /api/v1/: cursor pagination, filters, stable identifiers.
+
+Rows are the open-data rows (``public.datasets``), so the API, the CSV
+and the JSON downloads always agree. Pagination is by cursor (``?after=<cursor>``,
+the value in ``links.next``) with no offset cap; ``limit`` is 1–1000 (default 100).
+"""
+
+from django import forms
+from django.http import JsonResponse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from cluster_portal.cache import public_page
+from public import openapi, stats
+from public.datasets import DATASETS
+from public.views.browse import filter_events, filter_results, search
+from public.views.funding import flow_selection
+from public.views.search import PROJECT_SEARCH_FIELDS
+from regions.models import ClusterType, OrganizationKind, Region, RegionStatus
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+
+
+class ApiError(Exception):
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+def _json(data, status=200) -> JsonResponse:
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _error(message, status=400) -> JsonResponse:
+    return _json({"error": {"status": status, "message": message}}, status=status)
+
+
+def _int(request, name, *, minimum=None, maximum=None):
+    raw = request.GET.get(name, "")
+    if raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ApiError(f"'{name}' must be an integer") from None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        raise ApiError(f"'{name}' is out of range")
+    return value
+
+
+def _choice(request, name, choices):
+    value = request.GET.get(name, "")
+    if value and value not in choices:
+        raise ApiError(f"'{name}' must be one of: {', '.join(choices)}")
+    return value
+
+
+def _cluster(request):
+    slug = request.GET.get("cluster", "")
+    if not slug:
+        return None
+    region = Region.objects.published().filter(slug=slug).first()
+    if region is None:
+        raise ApiError(f"unknown cluster '{slug}'", 404)
+    return region
+
+
+def _cursor_filter(queryset, field, after):
+    """Rows after the cursor. Rows with a public code page by it; the rest by an opaque row number."""
+    if not after:
+        return queryset
+    if field == "pk":
+        if not after.isdigit():
+            raise ApiError("'after' is not a valid cursor")
+        return queryset.filter(pk__gt=int(after))
+    return queryset.filter(**{f"{field}__gt": after})
+
+
+def _cursor_value(obj, field) -> str:
+    return str(getattr(obj, field))
+
+
+def paginated(request, key, queryset):
+    dataset = DATASETS[key]
+    limit = _int(request, "limit", minimum=1, maximum=MAX_LIMIT) or DEFAULT_LIMIT
+    queryset = _cursor_filter(queryset.order_by(dataset.cursor_field), dataset.cursor_field, request.GET.get("after"))
+    rows = list(queryset[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_link = None
+    if has_more:
+        params = request.GET.copy()
+        params["after"] = _cursor_value(rows[-1], dataset.cursor_field)
+        next_link = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+    last_updated = stats.data_last_updated()
+    return _json(
+        {
+            "data": [dataset.row(obj) for obj in rows],
+            "meta": {
+                "limit": limit,
+                "count": len(rows),
+                "last_updated": last_updated.isoformat() if last_updated else None,
+            },
+            "links": {"self": request.build_absolute_uri(), "next": next_link},
+        }
+    )
+
+
+def api_view(function):
+    @require_GET
+    @public_page
+    def wrapper(request, *args, **kwargs):
+        try:
+            return function(request, *args, **kwargs)
+        except ApiError as error:
+            return _error(str(error), error.status)
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+@api_view
+def api_index(request):
+    base = request.build_absolute_uri("/api/v1/")
+    return _json(
+        {
+            "openapi": base + "openapi.json",
+            "endpoints": {key: base + key for key in DATASETS} | {"funding-flow": base + "funding-flow"},
+        }
+    )
+
+
+@api_view
+def api_openapi(request):
+    return _json(openapi.document(request.build_absolute_uri("/api/v1")))
+
+
+@api_view
+def clusters(request):
+    form_data = {
+        "program_code": request.GET.get("program", ""),
+        "cluster_type": _choice(request, "cluster_type", ClusterType.values),
+        "status": _choice(request, "status", RegionStatus.values),
+        "text": request.GET.get("q", ""),
+        "prefecture_code": request.GET.get("prefecture", ""),
+        "fiscal_year": _int(request, "fiscal_year", minimum=1990, maximum=2100),
+        "theme": request.GET.get("theme", ""),
+    }
+    return paginated(request, "clusters", DATASETS["clusters"].queryset().filter_list(**form_data))
+
+
+@api_view
+def projects(request):
+    queryset = DATASETS["projects"].queryset()
+    region = _cluster(request)
+    if region:
+        queryset = queryset.filter(region=region)
+    if request.GET.get("status"):
+        queryset = queryset.filter(status=request.GET["status"])
+    return paginated(request, "projects", search(queryset, PROJECT_SEARCH_FIELDS, request.GET.get("q", "")))
+
+
+@api_view
+def organizations(request):
+    from public.views.browse import ORGANIZATION_SEARCH_FIELDS
+
+    queryset = DATASETS["organizations"].queryset()
+    kind = _choice(request, "kind", OrganizationKind.values)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return paginated(request, "organizations", search(queryset, ORGANIZATION_SEARCH_FIELDS, request.GET.get("q", "")))
+
+
+@api_view
+def results(request):
+    from projects.models import OutcomeKind
+
+    data = {
+        "kind": _choice(request, "kind", OutcomeKind.values),
+        "year": _int(request, "fiscal_year", minimum=1990, maximum=2100),
+        "cluster": _cluster(request),
+        "organization": request.GET.get("organization", ""),
+        "q": request.GET.get("q", ""),
+    }
+    matching = filter_results(data)
+    return paginated(request, "results", DATASETS["results"].queryset().filter(pk__in=matching.values("pk")))
+
+
+@api_view
+def events(request):
+    from regions.models import EventKind
+
+    data = {
+        "kind": _choice(request, "kind", EventKind.values),
+        "cluster": _cluster(request),
+        "q": request.GET.get("q", ""),
+    }
+    matching = filter_events(data)
+    return paginated(request, "events", DATASETS["events"].queryset().filter(pk__in=matching.values("pk")))
+
+
+def _by_project_and_cluster(request, key, *, project_field="project__code", cluster_field):
+    queryset = DATASETS[key].queryset()
+    region = _cluster(request)
+    if region:
+        queryset = queryset.filter(**{cluster_field: region})
+    if request.GET.get("project") and project_field:
+        queryset = queryset.filter(**{project_field: request.GET["project"]})
+    return queryset
+
+
+@api_view
+def participations(request):
+    queryset = _by_project_and_cluster(request, "participations", cluster_field="project__region")
+    if request.GET.get("organization"):
+        queryset = queryset.filter(organization__slug=request.GET["organization"])
+    return paginated(request, "participations", queryset)
+
+
+@api_view
+def budgets(request):
+    queryset = _by_project_and_cluster(request, "budgets", cluster_field="project__region")
+    year = _int(request, "fiscal_year", minimum=1990, maximum=2100)
+    if year:
+        queryset = queryset.filter(grant__fiscal_year=year)
+    return paginated(request, "budgets", queryset)
+
+
+@api_view
+def grants(request):
+    queryset = _by_project_and_cluster(request, "grants", project_field="", cluster_field="region")
+    year = _int(request, "fiscal_year", minimum=1990, maximum=2100)
+    if year:
+        queryset = queryset.filter(fiscal_year=year)
+    return paginated(request, "grants", queryset)
+
+
+def _detail(key, **lookup):
+    obj = DATASETS[key].queryset().filter(**lookup).first()
+    if obj is None:
+        raise ApiError("not found", 404)
+    return _json({"data": DATASETS[key].row(obj)})
+
+
+@api_view
+def cluster_detail(request, code):
+    return _detail("clusters", slug=code)
+
+
+@api_view
+def project_detail(request, code):
+    return _detail("projects", code=code)
+
+
+@api_view
+def organization_detail(request, code):
+    return _detail("organizations", slug=code)
+
+
+@api_view
+def result_detail(request, identifier):
+    return _detail("results", code=identifier)
+
+
+@api_view
+def event_detail(request, identifier):
+    return _detail("events", code=identifier)
+
+
+@api_view
+def funding_flow(request):
+    """Same numbers as the funding-flow page, for ``from``/``to`` fiscal years and an optional cluster."""
+    params = {
+        "start": request.GET.get("from", ""),
+        "end": request.GET.get("to", ""),
+        "cluster": request.GET.get("cluster", ""),
+    }
+    for name, value in (("from", params["start"]), ("to", params["end"])):
+        if value and not value.isdigit():
+            raise ApiError(f"'{name}' must be a fiscal year")
+    if params["cluster"]:
+        _cluster(request)
+
+    class _Request:
+        GET = params
+
+    _form, start, end, region = flow_selection(_Request)
+    flow = stats.funding_flow(start, end, region_id=region.pk if region else None)
+    return _json({"data": {"cluster": region.slug if region else None, **flow.as_dict()}})
+
+
+__all__ = ["forms", "urlencode"]

@@ -1,0 +1,53 @@
+from django.urls import include, path
+
+from workspace.views import budgets, events, ministry, outcomes, projects, reports
+
+app_name = "workspace"
+
+urlpatterns = [
+    path("", projects.dashboard, name="dashboard"),
+    # projects and participants
+    path("projects/", projects.project_list, name="project_list"),
+    path("projects/new/", projects.project_create, name="project_create"),
+    path("projects/<int:pk>/", projects.project_detail, name="project_detail"),
+    path("projects/<int:pk>/edit/", projects.project_edit, name="project_edit"),
+    path("projects/<int:pk>/status/", projects.project_status, name="project_status"),
+    path("organizations/", projects.organization_search, name="organization_search"),
+    # budgets and execution
+    path("budgets/", budgets.budget_overview, name="budget_overview"),
+    path("projects/<int:project_pk>/budgets/new/", budgets.budget_create, name="budget_create"),
+    path("budgets/<int:pk>/", budgets.budget_detail, name="budget_detail"),
+    path("budgets/<int:pk>/edit/", budgets.budget_edit, name="budget_edit"),
+    path("budgets/<int:budget_pk>/expenditures/new/", budgets.expenditure_create, name="expenditure_create"),
+    path("expenditures/<int:pk>/edit/", budgets.expenditure_edit, name="expenditure_edit"),
+    # progress reports
+    path("reports/", reports.report_list, name="report_list"),
+    path("projects/<int:project_pk>/reports/new/", reports.report_create, name="report_create"),
+    path("reports/<int:pk>/", reports.report_detail, name="report_detail"),
+    path("reports/<int:pk>/edit/", reports.report_edit, name="report_edit"),
+    path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
+    path("reports/<int:pk>/attachments/", reports.report_attach, name="report_attach"),
+    path("attachments/<int:pk>/", reports.attachment_download, name="attachment_download"),
+    path("reports/<int:pk>/review/", reports.report_review, name="report_review"),
+    # results
+    path("outcomes/", outcomes.outcome_list, name="outcome_list"),
+    path("projects/<int:project_pk>/outcomes/new/", outcomes.outcome_create, name="outcome_create"),
+    path("outcomes/<int:pk>/", outcomes.outcome_detail, name="outcome_detail"),
+    path("outcomes/<int:pk>/edit/", outcomes.outcome_edit, name="outcome_edit"),
+    path("outcomes/<int:pk>/grant/", outcomes.outcome_grant, name="outcome_grant"),
+    # events
+    path("events/", events.event_list, name="event_list"),
+    path("events/new/", events.event_create, name="event_create"),
+    path("events/<int:pk>/", events.event_detail, name="event_detail"),
+    path("events/<int:pk>/edit/", events.event_edit, name="event_edit"),
+    # publication (headquarters publish/withdraw; ministry withdraw)
+    path(
+        "publication/<slug:kind>/<int:pk>/<slug:action>/",
+        projects.publication,
+        name="publication",
+    ),
+    # ministry
+    path("ministry/", ministry.ministry_home, name="ministry"),
+    # coordinators and their activities
+    path("", include("workspace.coordinator_urls")),
+]

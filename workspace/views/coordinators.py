@@ -1,0 +1,194 @@
+"""Workspace pages for coordinators (科学技術コーディネータ・目利き), advisors and their matching activities.
+
+Mounted under the headquarters workspace (``workspace:coordinator_*``)."""
+
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from coordinators import services
+from coordinators.models import ActivityResult, CoordinationActivity, Coordinator
+from projects.models import JointResearchProject
+from workspace.coordinator_forms import ActivityForm, CoordinatorForm
+from workspace.forms import PublicationForm
+from workspace.views.base import (
+    conflict_response,
+    headquarters_required,
+    history_timeline,
+    organization_names,
+    run_once,
+)
+
+
+@headquarters_required
+def coordinator_list(request):
+    user = request.user
+    coordinators = (
+        Coordinator.objects.editable_by(user)
+        .for_list()
+        .annotate(
+            activity_count=Count("activities", distinct=True),
+            project_count=Count(
+                "activities__resulting_project",
+                filter=Q(activities__resulting_project__isnull=False),
+                distinct=True,
+            ),
+        )
+        .order_by("kind", "name")
+    )
+    return render(
+        request,
+        "workspace/coordinator_list.html",
+        {
+            "coordinators": coordinators,
+            "created_projects": CoordinationActivity.objects.editable_by(user).created_projects_count(),
+        },
+    )
+
+
+def _coordinator_data(form) -> dict:
+    return {name: form.cleaned_data[name] for name in services.COORDINATOR_FIELDS}
+
+
+@headquarters_required
+def coordinator_create(request):
+    user = request.user
+    form = CoordinatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            coordinator = services.coordinator_create(user=user, data=_coordinator_data(form))
+            return reverse("workspace:coordinator_detail", args=[coordinator.pk])
+
+        response = run_once(request, form, create, success_message=_("コーディネータを登録しました。"))
+        if response is not None:
+            return response
+    return render(
+        request,
+        "workspace/coordinator_form.html",
+        {"form": form, "organization_names": organization_names()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@headquarters_required
+def coordinator_edit(request, pk):
+    user = request.user
+    coordinator = get_object_or_404(Coordinator.objects.editable_by(user).for_list(), pk=pk)
+    form = CoordinatorForm(request.POST or None, instance=coordinator)
+    if request.method == "POST" and form.is_valid():
+
+        def update() -> str:
+            services.coordinator_update(
+                user=user,
+                coordinator_pk=coordinator.pk,
+                expected_version=form.cleaned_data["version"],
+                data=_coordinator_data(form),
+            )
+            return reverse("workspace:coordinator_detail", args=[coordinator.pk])
+
+        response = run_once(
+            request,
+            form,
+            update,
+            conflict=conflict_response(
+                request, form, back_url=reverse("workspace:coordinator_edit", args=[coordinator.pk])
+            ),
+            success_message=_("コーディネータを更新しました。"),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "workspace/coordinator_form.html",
+        {"form": form, "coordinator": coordinator, "organization_names": organization_names()},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@headquarters_required
+def coordinator_detail(request, pk):
+    user = request.user
+    coordinator = get_object_or_404(Coordinator.objects.editable_by(user).for_list(), pk=pk)
+    activities = coordinator.activities.select_related("resulting_project").prefetch_related("organizations")
+    return render(
+        request,
+        "workspace/coordinator_detail.html",
+        {
+            "coordinator": coordinator,
+            "activities": activities.order_by("-held_on", "-pk"),
+            "created_projects": activities.created_projects_count(),
+            "publication_form": PublicationForm(),
+            "timeline": history_timeline(coordinator),
+        },
+    )
+
+
+def _activity_data(form) -> dict:
+    return {name: form.cleaned_data[name] for name in services.ACTIVITY_FIELDS}
+
+
+def _own_projects(user):
+    return JointResearchProject.objects.editable_by(user).order_by("code")
+
+
+@headquarters_required
+def activity_create(request, coordinator_pk):
+    user = request.user
+    coordinator = get_object_or_404(Coordinator.objects.editable_by(user), pk=coordinator_pk)
+    form = ActivityForm(request.POST or None, projects=_own_projects(user))
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            services.activity_create(
+                user=user,
+                coordinator=coordinator,
+                data=_activity_data(form),
+                organizations=form.cleaned_data["organizations"],
+            )
+            return reverse("workspace:coordinator_detail", args=[coordinator.pk])
+
+        response = run_once(request, form, create, success_message=_("活動を登録しました。"))
+        if response is not None:
+            return response
+    return render(
+        request,
+        "workspace/activity_form.html",
+        {"form": form, "coordinator": coordinator, "results": ActivityResult.choices},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@headquarters_required
+def activity_edit(request, pk):
+    user = request.user
+    activity = get_object_or_404(CoordinationActivity.objects.editable_by(user).select_related("coordinator"), pk=pk)
+    form = ActivityForm(request.POST or None, instance=activity, projects=_own_projects(user))
+    if request.method == "POST" and form.is_valid():
+
+        def update() -> str:
+            services.activity_update(
+                user=user,
+                activity_pk=activity.pk,
+                expected_version=form.cleaned_data["version"],
+                data=_activity_data(form),
+                organizations=form.cleaned_data["organizations"],
+            )
+            return reverse("workspace:coordinator_detail", args=[activity.coordinator_id])
+
+        response = run_once(
+            request,
+            form,
+            update,
+            conflict=conflict_response(request, form, back_url=reverse("workspace:activity_edit", args=[activity.pk])),
+            success_message=_("活動を更新しました。"),
+        )
+        if response is not None:
+            return response
+    return render(
+        request,
+        "workspace/activity_form.html",
+        {"form": form, "coordinator": activity.coordinator, "activity": activity},
+        status=400 if request.method == "POST" else 200,
+    )
