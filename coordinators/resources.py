@@ -3,15 +3,10 @@
 Natural keys: coordinator = code; coordination activity = coordinator code + date + title.
 """
 
-from cluster_portal.tabular.resources import (
-    PortalResource,
-    column,
-    key_column,
-    organization_columns,
-    organizations_column,
-)
+from cluster_portal.tabular.resources import PortalResource, column, key_column
 from coordinators.models import CoordinationActivity, Coordinator
 from projects.models import JointResearchProject
+from regions.columns import organization_columns, organizations_column
 from regions.models import Region
 
 

@@ -17,7 +17,7 @@ from projects.models import (
     ReportAttachment,
     SubmissionToken,
 )
-from regions.models import Grant
+from regions.models import Event, Grant
 
 # ---------------------------------------------------------------- inlines
 
@@ -201,3 +201,28 @@ class SubmissionTokenAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# ---------------------------------------------------------------- events (regions.Event)
+# Registered here, not in regions.admin, because an event names the projects it presented and
+# that relation is declared on the project.
+
+
+class PresentedProjectInline(admin.TabularInline):
+    model = JointResearchProject.events.through
+    extra = 0
+    autocomplete_fields = ("jointresearchproject",)
+    verbose_name = _("発表したプロジェクト")
+    verbose_name_plural = _("発表したプロジェクト")
+
+
+@admin.register(Event)
+class EventAdmin(DataIOAdminMixin, admin.ModelAdmin):
+    list_display = ("title", "kind", "region", "starts_on", "venue", "attendance", "is_published")
+    list_filter = ("kind", "is_published")
+    list_select_related = ("region",)
+    search_fields = ("title", "title_en", "venue", "organizer", "description", "region__name")
+    date_hierarchy = "starts_on"
+    autocomplete_fields = ("region",)
+    inlines = (PresentedProjectInline,)
+    ordering = ("-starts_on", "title")

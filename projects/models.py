@@ -82,6 +82,15 @@ class JointResearchProject(TimeStampedModel):
     organizations = models.ManyToManyField(
         Organization, through="Participation", verbose_name=_("参画機関"), related_name="projects"
     )
+    # Declared on the project so that regions (below projects) needs no projects model; the table
+    # keeps the name it had when the field stood on Event.
+    events = models.ManyToManyField(
+        "regions.Event",
+        verbose_name=_("発表したフォーラム・イベント"),
+        blank=True,
+        related_name="presented_projects",
+        db_table="regions_event_presented_projects",
+    )
     is_published = models.BooleanField(_("公開"), default=False, db_index=True)
 
     objects = ProjectQuerySet.as_manager()

@@ -4,7 +4,8 @@ Natural keys: project = code; participation = project code + organisation
 (name, kind); budget = project code + fiscal year (the grant is the project's
 region's grant for that year); outcome = project code + kind + title + date;
 expenditure (執行) = project code + fiscal year + category + date + description
-(the budget is the project's budget for that year).
+(the budget is the project's budget for that year); event = region + title + date
+(here because an event names the projects it presented).
 
 Projects and outcomes are imported with ``use_bulk`` (10,000 projects and 50,000
 outcomes must stay practical): their rows are validated with ``full_clean()``
@@ -25,10 +26,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from cluster_portal.tabular.resources import PortalField, PortalResource, column, key_column, organization_columns
-from cluster_portal.tabular.widgets import IntegerValueWidget, KeyForeignKeyWidget
+from cluster_portal.tabular.resources import PortalField, PortalResource, column, key_column
+from cluster_portal.tabular.widgets import IntegerValueWidget, KeyForeignKeyWidget, KeyManyToManyWidget
 from projects.models import Expenditure, JointResearchProject, Outcome, Participation, ProjectBudget
-from regions.models import Grant, Region
+from regions.columns import organization_columns
+from regions.models import Event, Grant, Region
+from regions.resources import region_column
 
 
 def constraint_message(model, name: str) -> str:
@@ -469,3 +472,45 @@ class ExpenditureResource(PortalResource):
             result.append_invalid_row(index + 1, dict(zip(dataset.headers, dataset[index], strict=False)), invalid)
         else:
             raise invalid
+
+
+class EventResource(PortalResource):
+    region = region_column(Event)
+    title = column(Event, "title")
+    starts_on = column(Event, "starts_on")
+    kind = column(Event, "kind")
+    title_en = column(Event, "title_en")
+    ends_on = column(Event, "ends_on")
+    venue = column(Event, "venue")
+    organizer = column(Event, "organizer")
+    attendance = column(Event, "attendance")
+    description = column(Event, "description")
+    # The relation is declared on the project (JointResearchProject.events); read and written from the event.
+    presented_projects = PortalField(
+        attribute="presented_projects",
+        column_name="発表したプロジェクト",
+        widget=KeyManyToManyWidget(JointResearchProject, "code"),
+        aliases=("presented_projects", "Presented projects"),
+    )
+    is_published = column(Event, "is_published")
+
+    select_related = ("region",)
+    prefetch_related = ("presented_projects",)
+
+    class Meta:
+        model = Event
+        import_id_fields = ("region", "title", "starts_on")
+        fields = (
+            "region",
+            "title",
+            "starts_on",
+            "kind",
+            "title_en",
+            "ends_on",
+            "venue",
+            "organizer",
+            "attendance",
+            "description",
+            "presented_projects",
+            "is_published",
+        )

@@ -29,7 +29,7 @@ from projects.models import (
     ReportAttachment,
     ReportStatus,
 )
-from regions.models import Grant, Organization
+from regions.models import Event, Grant, Organization
 
 
 @transaction.atomic
@@ -453,3 +453,54 @@ def outcome_grant_patent(
     outcome.full_clean()
     outcome.save()
     return outcome
+
+
+# ---------------------------------------------------------------- events (regions.Event)
+# Forums and results presentations (フォーラム・成果発表会) entered by headquarters staff. They
+# live here, not in regions, because an event names the projects it presented. Publication
+# goes through ``publication_set`` like every publishable object.
+
+EVENT_FIELDS = ("kind", "title", "title_en", "starts_on", "ends_on", "venue", "organizer", "attendance", "description")
+
+
+def _own_projects(user, projects) -> list[JointResearchProject]:
+    projects = list(projects or [])
+    own = set(
+        JointResearchProject.objects.editable_by(user)
+        .filter(pk__in=[p.pk for p in projects])
+        .values_list("pk", flat=True)
+    )
+    if any(project.pk not in own for project in projects):
+        raise ValidationError({"presented_projects": _("自地域のプロジェクトだけを選べます。")}, code="foreign_project")
+    return projects
+
+
+def _require_headquarters(user) -> None:
+    if not (user.is_authenticated and user.is_headquarters):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def event_create(*, user, data: dict, presented_projects=()) -> Event:
+    """A forum or results presentation of the user's own region (unpublished until published)."""
+    _require_headquarters(user)
+    event = Event(region_id=user.region_id, is_published=False)
+    _assign(event, data, EVENT_FIELDS)
+    event.full_clean()
+    projects = _own_projects(user, presented_projects)
+    event.save()
+    event.presented_projects.set(projects)
+    return event
+
+
+@transaction.atomic
+def event_update(*, user, event_pk: int, expected_version: int, data: dict, presented_projects=()) -> Event:
+    """Save an edited event unless someone saved it after the form was opened (``StaleEdit``)."""
+    _require_headquarters(user)
+    event = claim_version(Event.objects.editable_by(user), pk=event_pk, expected_version=expected_version)
+    _assign(event, data, EVENT_FIELDS)
+    event.full_clean()
+    projects = _own_projects(user, presented_projects)
+    event.save()
+    event.presented_projects.set(projects)
+    return event

@@ -10,7 +10,6 @@ from regions.models import (
     Call,
     CallBudget,
     Evaluation,
-    Event,
     Grant,
     GrantAmendment,
     Headquarters,
@@ -333,14 +332,3 @@ class RelatedMeasureAdmin(admin.ModelAdmin):
     list_select_related = ("region",)
     search_fields = ("name", "description", "region__name")
     autocomplete_fields = ("region",)
-
-
-@admin.register(Event)
-class EventAdmin(DataIOAdminMixin, admin.ModelAdmin):
-    list_display = ("title", "kind", "region", "starts_on", "venue", "attendance", "is_published")
-    list_filter = ("kind", "is_published")
-    list_select_related = ("region",)
-    search_fields = ("title", "title_en", "venue", "organizer", "description", "region__name")
-    date_hierarchy = "starts_on"
-    autocomplete_fields = ("region", "presented_projects")
-    ordering = ("-starts_on", "title")

@@ -952,9 +952,6 @@ class Event(TimeStampedModel):
     organizer = models.CharField(_("主催"), max_length=200, blank=True)
     attendance = models.PositiveIntegerField(_("参加者数"), null=True, blank=True)
     description = models.TextField(_("概要"), blank=True)
-    presented_projects = models.ManyToManyField(
-        "projects.JointResearchProject", verbose_name=_("発表したプロジェクト"), blank=True, related_name="events"
-    )
     is_published = models.BooleanField(_("公開"), default=False, db_index=True)
 
     objects = EventQuerySet.as_manager()

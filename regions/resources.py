@@ -2,17 +2,17 @@
 
 Natural keys: organisation = name + kind; region = slug; headquarters = region;
 headquarters member = region + position + name; grant = region + fiscal year;
-event = region + title + date.
+and events in ``projects.resources``.
 """
 
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from cluster_portal.tabular.resources import PortalResource, column, key_column, m2m_column, organization_columns
+from cluster_portal.tabular.resources import PortalResource, column, key_column
 from cluster_portal.tabular.widgets import KeyForeignKeyWidget, KeyManyToManyWidget
+from regions.columns import organization_columns
 from regions.models import (
     Call,
-    Event,
     Grant,
     Headquarters,
     HeadquartersMember,
@@ -214,41 +214,3 @@ class GrantResource(PortalResource):
         except ValidationError as error:
             return error.update_error_dict({})
         return {}
-
-
-class EventResource(PortalResource):
-    region = region_column(Event)
-    title = column(Event, "title")
-    starts_on = column(Event, "starts_on")
-    kind = column(Event, "kind")
-    title_en = column(Event, "title_en")
-    ends_on = column(Event, "ends_on")
-    venue = column(Event, "venue")
-    organizer = column(Event, "organizer")
-    attendance = column(Event, "attendance")
-    description = column(Event, "description")
-    presented_projects = m2m_column(
-        Event, "presented_projects", Event._meta.get_field("presented_projects").related_model, "code"
-    )
-    is_published = column(Event, "is_published")
-
-    select_related = ("region",)
-    prefetch_related = ("presented_projects",)
-
-    class Meta:
-        model = Event
-        import_id_fields = ("region", "title", "starts_on")
-        fields = (
-            "region",
-            "title",
-            "starts_on",
-            "kind",
-            "title_en",
-            "ends_on",
-            "venue",
-            "organizer",
-            "attendance",
-            "description",
-            "presented_projects",
-            "is_published",
-        )

@@ -410,6 +410,13 @@ class PatentGrantForm(VersionedForm):
 class EventForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
     date_pair = ("starts_on", "ends_on")
     date_order_message = _("終了日は開催日以降にしてください。")
+    # The relation is declared on the project (JointResearchProject.events); the event's form edits it.
+    presented_projects = forms.ModelMultipleChoiceField(
+        label=_("発表したプロジェクト"),
+        queryset=JointResearchProject.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Event
@@ -429,13 +436,14 @@ class EventForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
             "starts_on": DateInput(),
             "ends_on": DateInput(),
             "description": forms.Textarea(attrs={"rows": 4}),
-            "presented_projects": forms.CheckboxSelectMultiple,
         }
 
     def __init__(self, *args, projects=None, **kwargs):
         super().__init__(*args, **kwargs)
         if projects is not None:
             self.fields["presented_projects"].queryset = projects
+        if self.instance.pk and not self.is_bound:
+            self.initial["presented_projects"] = list(self.instance.presented_projects.values_list("pk", flat=True))
         self.fields["attendance"].error_messages.update(
             {"invalid": _("参加者数は数字で入力してください。"), "min_value": _("参加者数は0以上で入力してください。")}
         )

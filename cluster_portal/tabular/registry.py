@@ -53,7 +53,7 @@ SPECS = [
         True,
         True,
     ),
-    ResourceSpec("events", "regions.resources.EventResource", _("フォーラム・イベント"), True, True),
+    ResourceSpec("events", "projects.resources.EventResource", _("フォーラム・イベント"), True, True),
 ]
 BY_NAME = {spec.name: spec for spec in SPECS}
 

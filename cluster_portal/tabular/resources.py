@@ -32,8 +32,6 @@ from cluster_portal.tabular.widgets import (
     IntegerValueWidget,
     KeyForeignKeyWidget,
     KeyManyToManyWidget,
-    OrganizationsWidget,
-    OrganizationWidget,
     TextWidget,
     YenWidget,
     en,
@@ -98,37 +96,8 @@ def key_column(model, name, related_model, key, *, header=None, select_related=(
     )
 
 
-def organization_columns(model, name, *, kind_header=None, required=None):
-    """An organisation foreign key as two columns: its name, and its kind (needed only when the name is ambiguous)."""
-    verbose = ja(model._meta.get_field(name).verbose_name)
-    kind_header = kind_header or _kind_header(verbose)
-    name_field = column(model, name, OrganizationWidget(kind_column=kind_header), required=required)
-    kind_field = PortalField(
-        attribute=f"{name}__kind",
-        column_name=kind_header,
-        widget=ChoiceWidget(_organization_kind()),
-        readonly=True,
-        aliases=(f"{name}_kind",),
-    )
-    return name_field, kind_field
-
-
-def _kind_header(verbose: str) -> str:
-    return verbose + "の種別"
-
-
-def _organization_kind():
-    from regions.models import OrganizationKind
-
-    return OrganizationKind
-
-
 def m2m_column(model, name, related_model, key, **kwargs):
     return column(model, name, KeyManyToManyWidget(related_model, key), **kwargs)
-
-
-def organizations_column(model, name, **kwargs):
-    return column(model, name, OrganizationsWidget(), **kwargs)
 
 
 class NaturalKeyInstanceLoader(BaseInstanceLoader):

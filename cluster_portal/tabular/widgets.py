@@ -13,14 +13,10 @@
 import datetime
 import re
 import unicodedata
-from collections import defaultdict
 
-from django.db.models import Count
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import widgets
-
-from regions.models import Organization, OrganizationKind
 
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 INTEGER = re.compile(r"^[+-]?\d+$")
@@ -239,59 +235,6 @@ class KeyForeignKeyWidget(widgets.ForeignKeyWidget):
         return "" if value is None else self.key_of(value)
 
 
-class OrganizationWidget(widgets.ForeignKeyWidget):
-    """An organisation by name, with its kind from ``kind_column`` when the name alone is ambiguous.
-
-    The natural key of an organisation is name plus kind; the kind may be left
-    out when only one organisation has that name.
-    """
-
-    def __init__(self, kind_column: str | None = None):
-        super().__init__(Organization, "name")
-        self.kind_column = kind_column
-        self.kinds = ChoiceWidget(OrganizationKind)
-        self.by_name = {}
-
-    def prime(self, values) -> None:
-        names = list({str(value).strip() for value in values if not is_blank(value)} - set(self.by_name))
-        found = defaultdict(list)
-        for start in range(0, len(names), 5000):
-            chunk = names[start : start + 5000]
-            for organization in Organization.objects.filter(name__in=chunk):
-                found[organization.name].append(organization)
-        for name in names:
-            self.by_name[name] = found.get(name, [])
-
-    def find(self, name: str, kind: str = ""):
-        name = name.strip()
-        if name not in self.by_name:
-            self.prime([name])
-        candidates = self.by_name[name]
-        if kind:
-            candidates = [organization for organization in candidates if organization.kind == kind]
-        if not candidates:
-            raise ValueError(
-                _("機関「%(name)s」は登録されていません。先に機関を登録（取込）してください。") % {"name": name}
-            )
-        if len(candidates) > 1:
-            raise ValueError(
-                _("「%(name)s」という名称の機関が複数（種別違い）あります。種別の列で種別を指定してください。")
-                % {"name": name}
-            )
-        return candidates[0]
-
-    def clean(self, value, row=None, **kwargs):
-        if is_blank(value):
-            return None
-        kind = ""
-        if self.kind_column and row is not None and not is_blank(row.get(self.kind_column)):
-            kind = self.kinds.clean(row[self.kind_column])
-        return self.find(str(value), kind)
-
-    def render(self, value, obj=None, **kwargs):
-        return "" if value is None else value.name
-
-
 class KeyManyToManyWidget(widgets.ManyToManyWidget):
     """Several natural keys in one cell, separated by 「;」 (or a line break)."""
 
@@ -326,47 +269,3 @@ class KeyManyToManyWidget(widgets.ManyToManyWidget):
         if value is None:
             return ""
         return ";".join(sorted(str(getattr(item, self.field)) for item in value.all()))
-
-
-class OrganizationsWidget(KeyManyToManyWidget):
-    """Several organisations by name in one cell; 「名称[種別コード]」 picks one of same-named organisations."""
-
-    PART = re.compile(r"^(?P<name>.*?)\s*\[(?P<kind>[^\[\]]+)\]$")
-
-    def __init__(self):
-        super().__init__(Organization, "name")
-        self.organizations = OrganizationWidget()
-
-    def prime(self, values) -> None:
-        names = []
-        for value in values:
-            for part in self.split(value):
-                match = self.PART.match(part)
-                names.append(match["name"] if match else part)
-        self.organizations.prime(names)
-
-    def clean(self, value, row=None, **kwargs):
-        objects = []
-        for part in self.split(value):
-            match = self.PART.match(part)
-            if match:
-                kind = self.organizations.kinds.clean(match["kind"])
-                objects.append(self.organizations.find(match["name"], kind))
-            else:
-                objects.append(self.organizations.find(part))
-        return objects
-
-    def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return ""
-        items = list(value.all())
-        names = [item.name for item in items]
-        ambiguous = set(
-            Organization.objects.filter(name__in=names)
-            .order_by()
-            .values("name")
-            .annotate(n=Count("pk"))
-            .filter(n__gt=1)
-            .values_list("name", flat=True)
-        )
-        return ";".join(sorted(f"{item.name}[{item.kind}]" if item.name in ambiguous else item.name for item in items))

@@ -4,9 +4,9 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from projects import services as event_services
 from projects.models import JointResearchProject
 from regions.models import Event
-from regions.services import events as event_services
 from workspace.forms import EventForm, PublicationForm
 from workspace.views.base import conflict_response, headquarters_required, history_timeline, run_once
 
