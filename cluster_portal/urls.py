@@ -1,3 +1,6 @@
+"""Root URLs: the project wiring. Every screen is included by its module path (a string, so the
+kernel imports no screen app; the layers contract in pyproject.toml checks it)."""
+
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -7,10 +10,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from cluster_portal import health
-from public.views import home
 
 urlpatterns = [
-    path("", home.home, name="home"),
+    path("", include("public.home_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Django's language switch (POST, the next address checked against ALLOWED_HOSTS), without a CSRF
