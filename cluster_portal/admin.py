@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.models import TransitionLog, User
+from cluster_portal.models import SubmissionToken, TransitionLog, User
 
 
 class SelectRelatedAdminMixin:
@@ -68,3 +68,19 @@ class TransitionLogAdmin(SelectRelatedAdminMixin, ReadOnlyAdminMixin, admin.Mode
     search_fields = ("object_id", "source_state", "target_state", "reason", "actor__username", "actor__display_name")
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-pk")
+
+
+@admin.register(SubmissionToken)
+class SubmissionTokenAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
+    """Used one-time form tokens (double-submit guard); read-only, kept only a few days."""
+
+    list_display = ("token", "user", "redirect_url", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("token", "user__username")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

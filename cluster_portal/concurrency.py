@@ -38,7 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-SUBMISSION_MODEL = "projects.SubmissionToken"
+SUBMISSION_MODEL = "cluster_portal.SubmissionToken"
 TOKEN_LIFETIME = datetime.timedelta(days=2)
 
 

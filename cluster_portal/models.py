@@ -212,3 +212,23 @@ class TransitionLog(models.Model):
         return cls.objects.filter(
             content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
         ).select_related("actor")
+
+
+class SubmissionToken(models.Model):
+    """One-time form tokens already used: a repeated POST of the same form is recognised,
+    never processed twice (see ``cluster_portal.concurrency.one_time_submission``)."""
+
+    token = models.CharField(_("トークン"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("ユーザー"), on_delete=models.CASCADE, null=True, blank=True
+    )
+    redirect_url = models.CharField(_("送信後の表示先"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "projects_submissiontoken"  # the table it had when it stood in projects
+        verbose_name = _("送信済みフォーム")
+        verbose_name_plural = _("送信済みフォーム")
+
+    def __str__(self):
+        return self.token

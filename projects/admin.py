@@ -15,7 +15,6 @@ from projects.models import (
     ProgressReport,
     ProjectBudget,
     ReportAttachment,
-    SubmissionToken,
 )
 from regions.models import Event, Grant
 
@@ -185,22 +184,6 @@ class ReportAttachmentAdmin(admin.ModelAdmin):
     search_fields = ("title", "report__project__code", "report__project__title")
     autocomplete_fields = ("report",)
     date_hierarchy = "uploaded_at"
-
-
-@admin.register(SubmissionToken)
-class SubmissionTokenAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
-    """Used one-time form tokens (double-submit guard); read-only, kept only a few days."""
-
-    list_display = ("token", "user", "redirect_url", "created_at")
-    list_select_related = ("user",)
-    search_fields = ("token", "user__username")
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 # ---------------------------------------------------------------- events (regions.Event)

@@ -484,9 +484,10 @@ class ProposalAttachmentFactory(DjangoModelFactory):
     size = len(PDF_BYTES)
 
 
-# --- headquarters workspace (projects.ReportAttachment, projects.SubmissionToken) ---------------
+# --- headquarters workspace (projects.ReportAttachment, cluster_portal.SubmissionToken) ---------------
 
-from projects.models import ReportAttachment, SubmissionToken  # noqa: E402 (appended section)
+from cluster_portal.models import SubmissionToken  # noqa: E402 (appended section)
+from projects.models import ReportAttachment  # noqa: E402 (appended section)
 
 
 class ReportAttachmentFactory(DjangoModelFactory):

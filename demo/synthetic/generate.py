@@ -1,43 +1,16 @@
-"""A large synthetic dataset for load tests and benchmarks (``manage.py generate_data``).
-
-Scale 1 is about 10 regions, 1,000 joint research projects, 4,000 participations,
-10,000 results (outcomes), 20 fiscal years of grants and budgets per region and 50
-coordinators; every count grows linearly with the scale (scale 10: 100 regions,
-10,000 projects, 40,000 participations, 100,000 results, 500 coordinators).
-
-The data are deterministic: every region draws from its own random stream seeded
-with the demo seed (``demo.loader.base.rng_for``), so two runs at the same scale
-give the same rows, codes and amounts on any machine and any database.
-
-Every generated row is recognisable and can be removed again:
-
-* names start with 「（合成）」 (English "(Synthetic) "), so nobody mistakes them for real data;
-* regions and organisations have slugs ``syn-…``, projects codes ``SYN-…``, coordinators
-  codes ``syn-c…`` and the programme code ``synthetic``; ``load_demo`` never uses these
-  prefixes (its slugs are real place names or ``demo-…``, its codes ``HAM2-001`` and the like).
-
-Rows are written with ``bulk_create`` in batches (with their history records where the
-model keeps history), not through the one-row services: that is what makes scale 10 a
-matter of minutes. The rules those services enforce still hold: every object passes its
-model validation (``clean()`` and field validators) before it is queued, the database
-constraints check the rest, and allocations are drawn so that a region's allocations in
-a fiscal year never exceed its grant — checked again with one aggregate query at the end
-(``grant_rule_violations``).
-"""
+"""Building the synthetic regions, organisations, grants, projects, participations, budgets,
+results and coordinators."""
 
 from __future__ import annotations
 
 import datetime
-import hashlib
-import math
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db import connection, models, transaction
-from django.db.models import F, Q, Sum
-from simple_history.utils import bulk_create_with_history, get_history_model_for_model
+from django.db import transaction
+from django.db.models import F
 
 from coordinators.models import Coordinator, CoordinatorKind
 from demo.loader.base import DemoContext, fiscal_year_end, fiscal_year_start, rng_for, split_amount, thousands
@@ -51,6 +24,32 @@ from demo.loader.vocabulary import (
     TITLE_SUFFIXES,
     UNIVERSITY_WORDS,
 )
+from demo.synthetic.inventory import grant_rule_violations, synthetic_exists
+from demo.synthetic.plan import (
+    CODE_ALPHABET,
+    COMPANIES_PER_REGION,
+    COORDINATOR_CODE_PREFIX,
+    DEFAULT_BATCH_SIZE,
+    FIRST_FISCAL_YEAR,
+    FISCAL_YEARS,
+    GRANT_NOTE,
+    LAST_FISCAL_YEAR,
+    OUTCOME_HAS_CODE,
+    OUTCOME_WEIGHTS,
+    PROGRAM_CODE,
+    PROJECT_CODE_PREFIX,
+    PUBLIC_RESEARCH_PER_REGION,
+    SLUG_PREFIX,
+    SOURCE,
+    SYNTHETIC,
+    UNIVERSITIES_PER_REGION,
+    Scale,
+    SyntheticDataError,
+    _share,
+    synthetic,
+    synthetic_en,
+)
+from demo.synthetic.writer import BulkWriter, _validate
 from projects.models import (
     JointResearchProject,
     Outcome,
@@ -71,300 +70,6 @@ from regions.models import (
     Region,
     RegionStatus,
 )
-
-SYNTHETIC = "（合成）"
-SYNTHETIC_EN = "(Synthetic) "
-PROGRAM_CODE = "synthetic"
-SLUG_PREFIX = "syn-"
-PROJECT_CODE_PREFIX = "SYN-"
-COORDINATOR_CODE_PREFIX = "syn-c"
-FIRST_FISCAL_YEAR = 2002
-FISCAL_YEARS = 20
-LAST_FISCAL_YEAR = FIRST_FISCAL_YEAR + FISCAL_YEARS - 1
-
-# Per unit of scale.
-REGIONS_PER_SCALE = 10
-PROJECTS_PER_SCALE = 1_000
-COORDINATORS_PER_SCALE = 50
-PARTICIPATIONS_PER_PROJECT = 4
-OUTCOMES_PER_PROJECT = 10
-
-# Each region's pool of organisations.
-UNIVERSITIES_PER_REGION = 4
-COMPANIES_PER_REGION = 16
-PUBLIC_RESEARCH_PER_REGION = 2
-
-DEFAULT_BATCH_SIZE = 2_000
-SOURCE = "合成データ（manage.py generate_data で生成。実在の地域・機関・人物ではありません）"
-GRANT_NOTE = "合成データ（負荷試験用に生成した金額です）"
-CHANGE_REASON = "合成データの生成（generate_data）"
-
-# Outcome kinds and their weights (papers and presentations are the most common results).
-OUTCOME_WEIGHTS = (
-    (OutcomeKind.PAPER, 35),
-    (OutcomeKind.PRESENTATION, 25),
-    (OutcomeKind.PATENT_APPLICATION, 18),
-    (OutcomeKind.PATENT_GRANTED, 8),
-    (OutcomeKind.LICENSE, 5),
-    (OutcomeKind.COMMERCIALIZATION, 5),
-    (OutcomeKind.STARTUP, 2),
-    (OutcomeKind.AWARD, 2),
-)
-
-
-# Outcomes carry a random public code ("R-" + 10 characters) by default; synthetic ones get
-# codes of the same shape drawn from the region's random stream, so they are deterministic too.
-OUTCOME_HAS_CODE = any(f.name == "code" for f in Outcome._meta.concrete_fields)
-CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-class SyntheticDataError(Exception):
-    """The generator produced data that break a rule (a bug in this module, not in the database)."""
-
-
-def synthetic(text: str) -> str:
-    return f"{SYNTHETIC}{text}"
-
-
-def synthetic_en(text: str) -> str:
-    return f"{SYNTHETIC_EN}{text}"
-
-
-# ---------------------------------------------------------------------------
-# Sizes
-
-
-def _scaled(per_scale: int, scale: float) -> int:
-    return max(1, round(per_scale * scale))
-
-
-@dataclass(frozen=True)
-class Scale:
-    """How many rows of each kind one run creates."""
-
-    regions: int
-    projects: int
-    coordinators: int
-    participations_per_project: int = PARTICIPATIONS_PER_PROJECT
-    outcomes_per_project: int = OUTCOMES_PER_PROJECT
-    fiscal_years: int = FISCAL_YEARS
-
-    @classmethod
-    def from_factor(cls, scale: float, *, regions: int | None = None) -> Scale:
-        """Scale 1 ≈ 10 regions, 1,000 projects, 50 coordinators; ``regions`` overrides the region count."""
-        if not math.isfinite(scale) or scale <= 0:
-            raise ValueError("scale must be a positive number")
-        if regions is not None and regions < 1:
-            raise ValueError("regions must be at least 1")
-        return cls(
-            regions=regions if regions is not None else _scaled(REGIONS_PER_SCALE, scale),
-            projects=_scaled(PROJECTS_PER_SCALE, scale),
-            coordinators=_scaled(COORDINATORS_PER_SCALE, scale),
-        )
-
-    @property
-    def participations(self) -> int:
-        return self.projects * self.participations_per_project
-
-    @property
-    def outcomes(self) -> int:
-        return self.projects * self.outcomes_per_project
-
-
-def _share(total: int, parts: int, index: int) -> int:
-    """The ``index``-th of ``parts`` near-equal integer shares of ``total`` (0-based)."""
-    base, remainder = divmod(total, parts)
-    return base + (1 if index < remainder else 0)
-
-
-# ---------------------------------------------------------------------------
-# Which rows are synthetic
-
-
-def synthetic_querysets() -> dict[str, models.QuerySet]:
-    """Every synthetic row, by model label, in an order safe for deletion (children first)."""
-    in_regions = Q(region__slug__startswith=SLUG_PREFIX)
-    of_projects = Q(project__region__slug__startswith=SLUG_PREFIX)
-    return {
-        "projects.Outcome": Outcome.objects.filter(of_projects),
-        "projects.ProjectBudget": ProjectBudget.objects.filter(of_projects),
-        "projects.Participation": Participation.objects.filter(of_projects),
-        "coordinators.Coordinator": Coordinator.objects.filter(code__startswith=COORDINATOR_CODE_PREFIX),
-        "projects.JointResearchProject": JointResearchProject.objects.filter(in_regions),
-        "regions.Grant": Grant.objects.filter(in_regions),
-        "regions.Headquarters": Headquarters.objects.filter(in_regions),
-        "regions.Region": Region.objects.filter(slug__startswith=SLUG_PREFIX),
-        "regions.Organization": Organization.objects.filter(slug__startswith=SLUG_PREFIX),
-        "regions.Program": Program.objects.filter(code=PROGRAM_CODE),
-    }
-
-
-def synthetic_counts() -> dict[str, int]:
-    """Number of synthetic rows per model label (one count query per model)."""
-    return {label: queryset.count() for label, queryset in synthetic_querysets().items()}
-
-
-def synthetic_exists() -> bool:
-    return (
-        Program.objects.filter(code=PROGRAM_CODE).exists()
-        or Region.objects.filter(slug__startswith=SLUG_PREFIX).exists()
-    )
-
-
-def grant_rule_violations(queryset: models.QuerySet | None = None) -> list[tuple[str, int, int, int]]:
-    """(region slug, fiscal year, grant, allocated) wherever allocations exceed the grant — one query."""
-    queryset = Grant.objects.all() if queryset is None else queryset
-    rows = (
-        queryset.annotate(allocated_sum=Sum("budgets__allocated"))
-        .filter(allocated_sum__gt=F("amount"))
-        .values_list("region__slug", "fiscal_year", "amount", "allocated_sum")
-    )
-    return list(rows)
-
-
-def synthetic_summary() -> dict[str, int]:
-    """Counts and money sums of the synthetic rows: equal for two runs at the same scale."""
-    querysets = synthetic_querysets()
-    summary = {label: queryset.count() for label, queryset in querysets.items()}
-    summary.update(querysets["regions.Grant"].aggregate(granted_yen=Sum("amount")))
-    summary.update(
-        querysets["projects.ProjectBudget"].aggregate(allocated_yen=Sum("allocated"), executed_yen=Sum("executed"))
-    )
-    return {key: value or 0 for key, value in summary.items()}
-
-
-def synthetic_fingerprint() -> str:
-    """SHA-256 over the natural keys and values of the synthetic rows, independent of database ids."""
-    querysets = synthetic_querysets()
-    parts = [
-        querysets["regions.Region"].order_by("slug").values_list("slug", "name", "cluster_type", "is_published"),
-        querysets["regions.Grant"]
-        .order_by("region__slug", "fiscal_year")
-        .values_list("region__slug", "fiscal_year", "amount"),
-        querysets["projects.JointResearchProject"]
-        .order_by("code")
-        .values_list("code", "title", "status", "start_date", "end_date", "host_organization__slug"),
-        querysets["projects.Participation"]
-        .order_by("project__code", "organization__slug")
-        .values_list("project__code", "organization__slug", "role"),
-        querysets["projects.ProjectBudget"]
-        .order_by("project__code", "grant__fiscal_year")
-        .values_list("project__code", "grant__fiscal_year", "allocated", "executed"),
-        querysets["projects.Outcome"]
-        .order_by("project__code", "title")
-        .values_list("project__code", "kind", "title", "occurred_on", "application_number", "doi"),
-        querysets["coordinators.Coordinator"].order_by("code").values_list("code", "name", "region__slug"),
-    ]
-    digest = hashlib.sha256()
-    for rows in parts:
-        for row in rows.iterator(chunk_size=5_000):
-            digest.update(repr(row).encode())
-        digest.update(b"|")
-    return digest.hexdigest()
-
-
-# ---------------------------------------------------------------------------
-# Removing
-
-
-def _raw_delete(queryset: models.QuerySet) -> int:
-    """DELETE … WHERE without loading rows or sending signals (which for history-keeping
-    models would write one deletion history record per row, one INSERT each)."""
-    return queryset._raw_delete(queryset.db)
-
-
-@transaction.atomic
-def synthetic_data_flush() -> dict[str, int]:
-    """Delete every synthetic row and its history records; returns the rows deleted per model.
-
-    The big tables are deleted with plain DELETE statements; the foreign-key constraints
-    are checked straight afterwards, so a non-synthetic row that points at synthetic data
-    (say a progress report someone entered for a synthetic project) makes the whole flush
-    fail with ``IntegrityError`` or ``ProtectedError`` and nothing is deleted.
-    """
-    querysets = synthetic_querysets()
-    deleted: dict[str, int] = {}
-    for label in ("projects.Outcome", "projects.ProjectBudget", "regions.Grant"):
-        queryset = querysets[label]
-        history = get_history_model_for_model(queryset.model)
-        _raw_delete(history.objects.filter(id__in=queryset.values("pk")))
-    for label in ("projects.Outcome", "projects.ProjectBudget", "projects.Participation", "regions.Grant"):
-        deleted[label] = _raw_delete(querysets[label])
-    connection.check_constraints()
-    for label in (
-        "coordinators.Coordinator",
-        "projects.JointResearchProject",
-        "regions.Headquarters",
-        "regions.Region",
-        "regions.Organization",
-        "regions.Program",
-    ):
-        _count, per_model = querysets[label].delete()
-        deleted[label] = per_model.get(label, 0)
-    return deleted
-
-
-# ---------------------------------------------------------------------------
-# Writing in batches
-
-
-def _validate(obj: models.Model) -> None:
-    """Field validators and ``clean()``; foreign keys point at rows this run wrote, and
-    uniqueness and check constraints are enforced by the database, so those queries are skipped.
-
-    ``ProjectBudget.clean()`` sums the grant's allocations with one query per budget; its rules
-    (same region, grant not exceeded, overrun needs a reason) are checked for the whole run
-    with two aggregate queries at the end instead (``_check_rules``), and the overrun rule is
-    also a database constraint."""
-    relations = [f.name for f in obj._meta.concrete_fields if f.is_relation]
-    if isinstance(obj, ProjectBudget):
-        obj.clean_fields(exclude=relations)
-        return
-    obj.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
-
-
-@dataclass
-class BulkWriter:
-    """Queues new rows per model and inserts them ``batch_size`` at a time."""
-
-    batch_size: int = DEFAULT_BATCH_SIZE
-    validate: bool = True
-    pending: dict = field(default_factory=lambda: defaultdict(list))
-    created: Counter = field(default_factory=Counter)
-    seconds: Counter = field(default_factory=Counter)
-
-    def add(self, obj: models.Model) -> None:
-        if self.validate:
-            _validate(obj)
-        queue = self.pending[type(obj)]
-        queue.append(obj)
-        if len(queue) >= self.batch_size:
-            self.flush(type(obj))
-
-    def create(self, objs: list[models.Model]) -> list[models.Model]:
-        """Validate and insert ``objs`` at once (for rows whose ids are needed next)."""
-        for obj in objs:
-            if self.validate:
-                _validate(obj)
-        if objs:
-            self._insert(type(objs[0]), objs)
-        return objs
-
-    def flush(self, model=None) -> None:
-        for queued_model in [model] if model is not None else list(self.pending):
-            objs = self.pending.pop(queued_model, [])
-            if objs:
-                self._insert(queued_model, objs)
-
-    def _insert(self, model, objs) -> None:
-        started = time.monotonic()
-        if getattr(model._meta, "simple_history_manager_attribute", None):
-            bulk_create_with_history(objs, model, batch_size=self.batch_size, default_change_reason=CHANGE_REASON)
-        else:
-            model._default_manager.bulk_create(objs, batch_size=self.batch_size)
-        self.created[model._meta.label] += len(objs)
-        self.seconds[model._meta.label] += time.monotonic() - started
-
 
 # ---------------------------------------------------------------------------
 # Generating

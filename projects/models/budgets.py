@@ -1,0 +1,140 @@
+"""A project's allocation (配分額) per fiscal year under the region's grant, and its
+execution (執行) by expense category."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cluster_portal.fields import non_negative, yen_field
+from cluster_portal.fiscal import fiscal_year_label, format_yen
+from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
+from projects.models.projects import JointResearchProject
+from regions.models import Grant
+
+
+class ProjectBudgetQuerySet(RegionScopedQuerySet):
+    region_lookup = "project__region"
+
+    def public_q(self):
+        return Q(project__is_published=True, project__region__is_published=True)
+
+    def totals_by_fiscal_year(self):
+        """``{fiscal_year: {"allocated": yen, "executed": yen}}`` in one aggregate query."""
+        rows = (
+            self.order_by()
+            .values("grant__fiscal_year")
+            .annotate(allocated=models.Sum("allocated"), executed=models.Sum("executed"))
+        )
+        return {
+            row["grant__fiscal_year"]: {"allocated": row["allocated"] or 0, "executed": row["executed"] or 0}
+            for row in rows
+        }
+
+
+class ProjectBudget(TimeStampedModel):
+    """配分額 and 執行額 of one project for one fiscal year, within the region's grant."""
+
+    project = models.ForeignKey(
+        JointResearchProject, verbose_name=_("プロジェクト"), on_delete=models.PROTECT, related_name="budgets"
+    )
+    grant = models.ForeignKey(
+        Grant,
+        verbose_name=_("交付決定（年度）"),
+        on_delete=models.PROTECT,
+        related_name="budgets",
+        help_text=_("配分の原資となる地域の年度別交付決定"),
+    )
+    allocated = yen_field(_("配分額（円）"))
+    executed = yen_field(_("執行額（円）"))
+    overrun_reason = models.TextField(_("執行額が配分額を超える理由"), blank=True)
+
+    objects = ProjectBudgetQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("プロジェクト予算")
+        verbose_name_plural = _("プロジェクト予算")
+        ordering = ["project", "grant__fiscal_year"]
+        indexes = [models.Index(fields=["updated_at"], name="budget_updated_at_idx")]  # "last updated"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "grant"],
+                name="budget_one_per_project_year",
+                violation_error_message=_("このプロジェクトのこの年度の予算は既に登録されています。"),
+            ),
+            non_negative("allocated", "projectbudget"),
+            non_negative("executed", "projectbudget"),
+            models.CheckConstraint(
+                condition=Q(executed__lte=F("allocated")) | ~Q(overrun_reason=""),
+                name="projectbudget_overrun_needs_reason",
+                violation_error_message=_("執行額が配分額を超える場合は理由を入力してください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.project.code} {fiscal_year_label(self.grant.fiscal_year)}"
+
+    @property
+    def fiscal_year(self) -> int:
+        return self.grant.fiscal_year
+
+    def clean(self):
+        errors = {}
+        if self.project_id and self.grant_id and self.project.region_id != self.grant.region_id:
+            errors["grant"] = _("プロジェクトの地域の交付決定を選んでください。")
+        overrun = self.allocated is not None and self.executed is not None and self.executed > self.allocated
+        if overrun and not (self.overrun_reason or "").strip():
+            errors["overrun_reason"] = _("執行額が配分額を超える場合は理由を入力してください。")
+        if self.grant_id and self.allocated is not None and not errors:
+            remaining = self.grant.amount - self.grant.allocated_total(exclude_budget_pk=self.pk)
+            if self.allocated > remaining:
+                errors["allocated"] = _(
+                    "配分額が交付決定額を超えます。この年度に配分できる残りは%(remaining)sです。"
+                ) % {"remaining": format_yen(max(remaining, 0))}
+        if errors:
+            raise ValidationError(errors)
+
+
+class ExpenseCategory(models.TextChoices):
+    EQUIPMENT = "equipment", _("設備費")
+    PERSONNEL = "personnel", _("人件費")
+    TRAVEL = "travel", _("旅費")
+    CONTRACT = "contract", _("委託費")
+    OTHER = "other", _("その他")
+
+
+class ExpenditureQuerySet(RegionScopedQuerySet):
+    region_lookup = "budget__project__region"
+
+    def public_q(self):
+        return Q(budget__project__is_published=True, budget__project__region__is_published=True)
+
+
+class Expenditure(TimeStampedModel):
+    """One execution entry (執行) of a project budget, by expense category.
+
+    Entries are never deleted (the budget's 執行額 is their sum and history must
+    stay complete); a wrong entry is corrected by editing it, which keeps history.
+    """
+
+    budget = models.ForeignKey(
+        ProjectBudget, verbose_name=_("プロジェクト予算"), on_delete=models.PROTECT, related_name="expenditures"
+    )
+    category = models.CharField(_("費目"), max_length=10, choices=ExpenseCategory.choices)
+    amount = yen_field(_("金額（円）"))
+    spent_on = models.DateField(_("執行日"))
+    description = models.CharField(_("内容"), max_length=300, blank=True)
+
+    objects = ExpenditureQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("執行")
+        verbose_name_plural = _("執行")
+        ordering = ["budget", "spent_on", "pk"]
+        constraints = [non_negative("amount", "expenditure")]
+
+    def __str__(self):
+        return f"{self.get_category_display()} {self.amount:,}"

@@ -1,0 +1,141 @@
+"""Programs and their calls for proposals (公募): dates, envelopes per fiscal year, review criteria."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cluster_portal.fields import fiscal_year_field, non_negative, yen_field
+from cluster_portal.fiscal import fiscal_year_label
+from cluster_portal.models import TimeStampedModel
+
+
+class Program(TimeStampedModel):
+    """A phase of the programme (第I期, 第II期, グローバル拠点育成型)."""
+
+    code = models.SlugField(_("コード"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    name_en = models.CharField(_("英語名"), max_length=200, blank=True)
+    start_fiscal_year = fiscal_year_field(_("開始年度"))
+    end_fiscal_year = fiscal_year_field(_("終了年度"), null=True, blank=True)
+    description = models.TextField(_("説明"), blank=True)
+
+    class Meta:
+        verbose_name = _("事業（期）")
+        verbose_name_plural = _("事業（期）")
+        ordering = ["start_fiscal_year", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_fiscal_year__isnull=True) | Q(end_fiscal_year__gte=models.F("start_fiscal_year")),
+                name="program_years_in_order",
+                violation_error_message=_("終了年度は開始年度以降にしてください。"),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CallStatus(models.TextChoices):
+    DRAFT = "draft", _("準備中")
+    OPEN = "open", _("公募中")
+    CLOSED = "closed", _("締切")
+
+
+class CallQuerySet(models.QuerySet):
+    def accepting_on(self, day):
+        return self.filter(status=CallStatus.OPEN, opens_on__lte=day, closes_on__gte=day)
+
+
+class Call(TimeStampedModel):
+    """A call for proposals (公募)."""
+
+    program = models.ForeignKey(Program, verbose_name=_("事業（期）"), on_delete=models.PROTECT, related_name="calls")
+    code = models.SlugField(_("コード"), max_length=40, unique=True)
+    title = models.CharField(_("公募名"), max_length=200)
+    fiscal_year = fiscal_year_field(db_index=True)
+    opens_on = models.DateField(_("受付開始日"))
+    closes_on = models.DateField(_("受付締切日"))
+    review_closes_on = models.DateField(
+        _("審査締切日"),
+        null=True,
+        blank=True,
+        help_text=_("この日まで審査委員は評点を編集できます。空欄の場合は採択決定まで編集できます。"),
+    )
+    status = models.CharField(_("状態"), max_length=10, choices=CallStatus.choices, default=CallStatus.DRAFT)
+    description = models.TextField(_("公募要領"), blank=True)
+
+    objects = CallQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("公募")
+        verbose_name_plural = _("公募")
+        ordering = ["-fiscal_year", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")),
+                name="call_dates_in_order",
+                violation_error_message=_("受付締切日は受付開始日以降にしてください。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(review_closes_on__isnull=True) | Q(review_closes_on__gte=models.F("closes_on")),
+                name="call_review_after_submission",
+                violation_error_message=_("審査締切日は受付締切日以降にしてください。"),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("ministry:call_detail", kwargs={"code": self.code})
+
+    def is_accepting(self, day) -> bool:
+        return self.status == CallStatus.OPEN and self.opens_on <= day <= self.closes_on
+
+    def is_review_open(self, day) -> bool:
+        """Reviewers may still edit their scores on ``day`` (until the review closing date, if any)."""
+        return self.review_closes_on is None or day <= self.review_closes_on
+
+
+class CallBudget(models.Model):
+    """The budget envelope of a call for one fiscal year (予算枠)."""
+
+    call = models.ForeignKey(Call, verbose_name=_("公募"), on_delete=models.PROTECT, related_name="budgets")
+    fiscal_year = fiscal_year_field()
+    envelope = yen_field(_("予算枠（円）"))
+
+    class Meta:
+        verbose_name = _("公募の年度別予算枠")
+        verbose_name_plural = _("公募の年度別予算枠")
+        ordering = ["call", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "fiscal_year"], name="callbudget_unique_year"),
+            non_negative("envelope", "callbudget"),
+        ]
+
+    def __str__(self):
+        return f"{self.call} {fiscal_year_label(self.fiscal_year)}"
+
+
+class ReviewCriterion(models.Model):
+    call = models.ForeignKey(Call, verbose_name=_("公募"), on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(_("評価項目"), max_length=100)
+    weight = models.PositiveSmallIntegerField(_("重み"), default=1, validators=[MinValueValidator(1)])
+    max_score = models.PositiveSmallIntegerField(
+        _("最高点"), default=5, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("評価項目")
+        verbose_name_plural = _("評価項目")
+        ordering = ["call", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["call", "name"], name="criterion_unique_name"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="criterion_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.name

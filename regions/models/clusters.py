@@ -1,0 +1,265 @@
+"""Regions (the clusters) and their headquarters (本部) with its roster."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cluster_portal.fields import fiscal_year_field
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.workflow import Transition, Workflow
+from regions.models.calls import Program
+from regions.models.organizations import Organization, Prefecture
+
+
+class ClusterType(models.TextChoices):
+    GLOBAL = "global", _("グローバル型")
+    REGIONAL = "regional", _("地域特性型")
+
+
+class RegionStatus(models.TextChoices):
+    PLANNING = "planning", _("構想中")
+    ACTIVE = "active", _("実施中")
+    COMPLETED = "completed", _("終了")
+    DISCONTINUED = "discontinued", _("中止")
+
+
+REGION_WORKFLOW = Workflow(
+    "status",
+    RegionStatus,
+    [
+        Transition(RegionStatus.PLANNING, RegionStatus.ACTIVE, frozenset({Role.MINISTRY, Role.ADMINISTRATOR})),
+        # A region whose earlier phase ended is selected again for a new phase.
+        Transition(RegionStatus.COMPLETED, RegionStatus.ACTIVE, frozenset({Role.MINISTRY, Role.ADMINISTRATOR})),
+        Transition(RegionStatus.ACTIVE, RegionStatus.COMPLETED, frozenset({Role.MINISTRY, Role.ADMINISTRATOR})),
+        Transition(
+            RegionStatus.ACTIVE,
+            RegionStatus.DISCONTINUED,
+            frozenset({Role.MINISTRY, Role.ADMINISTRATOR}),
+            needs_reason=True,
+        ),
+    ],
+)
+
+
+class RegionQuerySet(RegionScopedQuerySet):
+    region_lookup = "pk"
+
+    def public_q(self):
+        return Q(is_published=True)
+
+    def of_region(self, region_id):
+        return self.filter(pk=region_id)
+
+    def visible_to(self, user):
+        from cluster_portal.models import own_region_id, sees_everything
+
+        if sees_everything(user):
+            return self.all()
+        region_id = own_region_id(user)
+        if region_id is not None:
+            return self.filter(Q(is_published=True) | Q(pk=region_id))
+        return self.published()
+
+    def for_list(self):
+        return self.select_related("program", "core_institution").prefetch_related("prefectures")
+
+    def for_detail(self):
+        """Everything the cluster detail page shows about the region itself, in two queries."""
+        return self.select_related("program", "core_institution", "designated_by", "headquarters").prefetch_related(
+            "prefectures"
+        )
+
+    def search(self, text: str):
+        """Regions whose names, cluster name, theme or prefecture contain every word of ``text``.
+
+        Either language; the query and the stored text are NFKC-normalised, so 「ﾅﾉ」 finds 「ナノ」.
+        """
+        from cluster_portal.text import NFKC, normalize
+
+        words = normalize(text).split()
+        if not words:
+            return self
+        fields = ("name", "name_en", "cluster_name", "cluster_name_en", "theme", "theme_en")
+        queryset = self.alias(**{f"_nfkc_{field}": NFKC(field) for field in fields})
+        prefectures = Region.prefectures.through.objects.alias(
+            _nfkc_name=NFKC("prefecture__name"), _nfkc_name_en=NFKC("prefecture__name_en")
+        )
+        for word in words:
+            in_prefecture = prefectures.filter(Q(_nfkc_name__icontains=word) | Q(_nfkc_name_en__icontains=word)).values(
+                "region_id"
+            )
+            any_field = Q(pk__in=in_prefecture)
+            for field in fields:
+                any_field |= Q(**{f"_nfkc_{field}__icontains": word})
+            queryset = queryset.filter(any_field)
+        return queryset
+
+    def filter_list(
+        self,
+        *,
+        program_code: str = "",
+        cluster_type: str = "",
+        status: str = "",
+        text: str = "",
+        prefecture_code: str = "",
+        fiscal_year: int | None = None,
+        theme: str = "",
+    ):
+        """The filters of the public cluster list; empty values do not filter."""
+        queryset = self
+        if program_code:
+            queryset = queryset.filter(program__code=program_code)
+        if cluster_type:
+            queryset = queryset.filter(cluster_type=cluster_type)
+        if status:
+            queryset = queryset.filter(status=status)
+        if prefecture_code:
+            queryset = queryset.filter(
+                pk__in=Region.prefectures.through.objects.filter(prefecture__code=prefecture_code).values("region_id")
+            )
+        if fiscal_year:
+            queryset = queryset.filter(selected_fiscal_year=fiscal_year)
+        if theme:
+            queryset = queryset.filter(theme=theme)
+        return queryset.search(text)
+
+
+class Region(TimeStampedModel):
+    """A cluster region (知的クラスター): the unit that is selected and funded."""
+
+    slug = models.SlugField(_("識別子"), max_length=80, unique=True)
+    name = models.CharField(_("地域名"), max_length=100)
+    name_en = models.CharField(_("英語の地域名"), max_length=200, blank=True)
+    program = models.ForeignKey(Program, verbose_name=_("事業（期）"), on_delete=models.PROTECT, related_name="regions")
+    cluster_name = models.CharField(_("クラスター名"), max_length=200, blank=True)
+    cluster_name_en = models.CharField(_("英語のクラスター名"), max_length=200, blank=True)
+    theme = models.CharField(_("テーマ・分野"), max_length=200, blank=True, db_index=True)
+    theme_en = models.CharField(_("英語のテーマ"), max_length=200, blank=True)
+    concept = models.TextField(_("クラスター構想"), blank=True)
+    concept_en = models.TextField(_("クラスター構想（英語）"), blank=True)
+    cluster_type = models.CharField(
+        _("類型"), max_length=10, choices=ClusterType.choices, default=ClusterType.REGIONAL, db_index=True
+    )
+    status = models.CharField(
+        _("状態"), max_length=15, choices=RegionStatus.choices, default=RegionStatus.PLANNING, db_index=True
+    )
+    prefectures = models.ManyToManyField(Prefecture, verbose_name=_("都道府県"), related_name="regions")
+    core_institution = models.ForeignKey(
+        Organization,
+        verbose_name=_("中核機関"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="core_of_regions",
+    )
+    designated_by = models.ForeignKey(
+        Organization,
+        verbose_name=_("中核機関を指定した地方公共団体"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="designated_regions",
+    )
+    selected_fiscal_year = fiscal_year_field(_("採択年度"), null=True, blank=True, db_index=True)
+    start_fiscal_year = fiscal_year_field(_("事業開始年度"), null=True, blank=True)
+    end_fiscal_year = fiscal_year_field(_("事業終了年度"), null=True, blank=True)
+    is_published = models.BooleanField(_("公開"), default=False, db_index=True)
+    source = models.CharField(_("出典"), max_length=300, blank=True, help_text=_("事実の出典（URL、報道等）"))
+
+    objects = RegionQuerySet.as_manager()
+    workflow = REGION_WORKFLOW
+
+    class Meta:
+        verbose_name = _("地域（クラスター）")
+        verbose_name_plural = _("地域（クラスター）")
+        ordering = ["program__start_fiscal_year", "selected_fiscal_year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_fiscal_year__isnull=True)
+                | Q(start_fiscal_year__isnull=True)
+                | Q(end_fiscal_year__gte=models.F("start_fiscal_year")),
+                name="region_years_in_order",
+                violation_error_message=_("事業終了年度は事業開始年度以降にしてください。"),
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("regions:detail", kwargs={"slug": self.slug})
+
+    @property
+    def display_name(self) -> str:
+        return self.cluster_name or self.name
+
+
+class Position(models.TextChoices):
+    DIRECTOR = "director", _("本部長")
+    PROGRAM_MANAGER = "program_manager", _("事業総括")
+    RESEARCH_DIRECTOR = "research_director", _("研究統括")
+    OTHER = "other", _("その他")
+
+
+class Headquarters(TimeStampedModel):
+    """The cluster headquarters (知的クラスターの本部) set up by the core institution."""
+
+    region = models.OneToOneField(Region, verbose_name=_("地域"), on_delete=models.PROTECT, related_name="headquarters")
+    name = models.CharField(_("本部名"), max_length=200)
+    address = models.CharField(_("所在地"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("クラスター本部")
+        verbose_name_plural = _("クラスター本部")
+        ordering = ["region__name"]
+
+    def __str__(self):
+        return self.name
+
+
+class HeadquartersMemberQuerySet(RegionScopedQuerySet):
+    region_lookup = "headquarters__region"
+
+    def public_q(self):
+        return Q(headquarters__region__is_published=True)
+
+    def roster(self):
+        """本部長, 事業総括, 研究統括, then others; each by term."""
+        rank = models.Case(
+            *(models.When(position=code, then=models.Value(i)) for i, code in enumerate(Position.values)),
+            default=models.Value(len(Position.values)),
+            output_field=models.IntegerField(),
+        )
+        return self.alias(position_rank=rank).order_by("position_rank", "term_start", "pk")
+
+
+class HeadquartersMember(models.Model):
+    headquarters = models.ForeignKey(
+        Headquarters, verbose_name=_("本部"), on_delete=models.CASCADE, related_name="members"
+    )
+    position = models.CharField(_("役職"), max_length=20, choices=Position.choices)
+    name = models.CharField(_("氏名"), max_length=100)
+    affiliation = models.CharField(_("所属・役職"), max_length=200, blank=True)
+    term_start = models.DateField(_("任期開始"), null=True, blank=True)
+    term_end = models.DateField(_("任期終了"), null=True, blank=True)
+    is_generated = models.BooleanField(_("デモ用の生成データ"), default=False)
+
+    objects = HeadquartersMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("本部の役員")
+        verbose_name_plural = _("本部の役員")
+        ordering = ["headquarters", "position", "term_start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_end__gte=models.F("term_start")),
+                name="hqmember_term_in_order",
+                violation_error_message=_("任期終了日は任期開始日以降にしてください。"),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_position_display()} {self.name}"

@@ -1,0 +1,169 @@
+"""Grants (交付決定) per region and fiscal year with their amendments, evaluations of a
+cluster, and related measures of other ministries and local governments."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from cluster_portal.fields import fiscal_year_field, non_negative, yen_field
+from cluster_portal.fiscal import fiscal_year_label
+from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
+from regions.models.calls import Call
+from regions.models.clusters import Region
+
+
+class GrantQuerySet(RegionScopedQuerySet):
+    def public_q(self):
+        return Q(region__is_published=True)
+
+    def totals_by_fiscal_year(self):
+        """``{fiscal_year: granted yen}`` in one aggregate query."""
+        rows = self.order_by().values("fiscal_year").annotate(granted=models.Sum("amount"))
+        return {row["fiscal_year"]: row["granted"] or 0 for row in rows}
+
+
+class Grant(TimeStampedModel):
+    """交付決定額: what the ministry grants a region for one fiscal year."""
+
+    region = models.ForeignKey(Region, verbose_name=_("地域"), on_delete=models.PROTECT, related_name="grants")
+    call = models.ForeignKey(
+        Call, verbose_name=_("公募"), on_delete=models.PROTECT, null=True, blank=True, related_name="grants"
+    )
+    fiscal_year = fiscal_year_field(db_index=True)
+    amount = yen_field(_("交付決定額（円）"))
+    decided_on = models.DateField(_("交付決定日"), null=True, blank=True)
+    note = models.TextField(_("備考"), blank=True)
+
+    objects = GrantQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("交付決定")
+        verbose_name_plural = _("交付決定")
+        ordering = ["region__name", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "fiscal_year"],
+                name="grant_one_per_region_year",
+                violation_error_message=_("この地域のこの年度の交付決定は既に登録されています。"),
+            ),
+            non_negative("amount", "grant"),
+        ]
+
+    def __str__(self):
+        return f"{self.region} {fiscal_year_label(self.fiscal_year)}"
+
+    def allocated_total(self, exclude_budget_pk=None) -> int:
+        budgets = self.budgets.all()
+        if exclude_budget_pk is not None:
+            budgets = budgets.exclude(pk=exclude_budget_pk)
+        return budgets.aggregate(total=models.Sum("allocated"))["total"] or 0
+
+
+class GrantAmendment(models.Model):
+    """An increase or decrease of a grant, kept as history (交付決定の変更)."""
+
+    grant = models.ForeignKey(Grant, verbose_name=_("交付決定"), on_delete=models.PROTECT, related_name="amendments")
+    previous_amount = yen_field(_("変更前の額（円）"))
+    new_amount = yen_field(_("変更後の額（円）"))
+    reason = models.TextField(_("変更理由"))
+    amended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("変更者"), on_delete=models.PROTECT, related_name="+"
+    )
+    amended_at = models.DateTimeField(_("変更日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("交付決定の変更")
+        verbose_name_plural = _("交付決定の変更")
+        ordering = ["grant", "amended_at"]
+        constraints = [non_negative("previous_amount", "grantamendment"), non_negative("new_amount", "grantamendment")]
+
+    def __str__(self):
+        return f"{self.grant}: {self.previous_amount:,} → {self.new_amount:,}"
+
+
+class EvaluationKind(models.TextChoices):
+    INTERIM = "interim", _("中間評価")
+    FINAL = "final", _("事後評価")
+
+
+class Grade(models.TextChoices):
+    S = "S", "S"
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+
+
+class Recommendation(models.TextChoices):
+    FOCUS = "focus", _("重点支援")
+    CONTINUE = "continue", _("継続")
+    REDUCE = "reduce", _("縮小")
+    END = "end", _("終了")
+
+
+class EvaluationQuerySet(RegionScopedQuerySet):
+    def public_q(self):
+        return Q(is_published=True, region__is_published=True)
+
+
+class Evaluation(TimeStampedModel):
+    region = models.ForeignKey(Region, verbose_name=_("地域"), on_delete=models.PROTECT, related_name="evaluations")
+    kind = models.CharField(_("評価の種類"), max_length=10, choices=EvaluationKind.choices)
+    fiscal_year = fiscal_year_field()
+    grade = models.CharField(_("総合評価"), max_length=1, choices=Grade.choices)
+    international_competitiveness = models.TextField(_("国際競争力"), blank=True)
+    summary = models.TextField(_("評価の概要"))
+    recommendation = models.CharField(_("今後の支援"), max_length=10, choices=Recommendation.choices)
+    evaluated_on = models.DateField(_("評価日"), null=True, blank=True)
+    is_published = models.BooleanField(_("公開"), default=False, db_index=True)
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("評価")
+        verbose_name_plural = _("評価")
+        ordering = ["region", "fiscal_year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "kind", "fiscal_year"], name="evaluation_unique_kind_year")
+        ]
+
+    def __str__(self):
+        return f"{self.region} {self.get_kind_display()}（{fiscal_year_label(self.fiscal_year)}）"
+
+
+class MeasureKind(models.TextChoices):
+    METI_CLUSTER = "meti_cluster", _("経済産業省 産業クラスター計画")
+    JST = "jst", _("JST 研究開発事業")
+    LOCAL = "local", _("地方公共団体の独自施策")
+    OTHER = "other", _("その他の関係府省施策")
+
+
+class RelatedMeasureQuerySet(RegionScopedQuerySet):
+    def public_q(self):
+        return Q(region__is_published=True)
+
+
+class RelatedMeasure(TimeStampedModel):
+    """A related measure of another ministry or the region (関連施策)."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("地域"), on_delete=models.CASCADE, related_name="related_measures"
+    )
+    kind = models.CharField(_("種別"), max_length=15, choices=MeasureKind.choices)
+    name = models.CharField(_("施策名"), max_length=200)
+    description = models.TextField(_("概要"), blank=True)
+    url = models.URLField(_("URL"), blank=True)
+    start_fiscal_year = fiscal_year_field(_("開始年度"), null=True, blank=True)
+    end_fiscal_year = fiscal_year_field(_("終了年度"), null=True, blank=True)
+
+    objects = RelatedMeasureQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("関連施策")
+        verbose_name_plural = _("関連施策")
+        ordering = ["region", "kind", "name"]
+
+    def __str__(self):
+        return self.name
