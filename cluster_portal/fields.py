@@ -1,5 +1,11 @@
 """Model fields for the two kinds of value every financial record has: a fiscal year (年度)
-and an amount of money in integer yen. Every app declares its amounts and years with these."""
+and an amount of money in integer yen. Every app declares its amounts and years with these.
+
+Money is integer yen from 0 to ``YEN_MAX`` (10 兆円 = 10¹³ 円, far above any grant of the
+program and far below the database's 64-bit limit, so the user never meets the raw
+「9223372036854775807 以下」): the field validates the range with a message that states it,
+and :func:`yen_range` puts the same range into the database as a CheckConstraint.
+"""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -16,15 +22,32 @@ def fiscal_year_field(verbose_name=FISCAL_YEAR, **kwargs):
     return models.PositiveSmallIntegerField(verbose_name, validators=FISCAL_YEAR_VALIDATORS, **kwargs)
 
 
+YEN_MAX = 10**13
+YEN_RANGE_MESSAGE = _("金額は0円以上、10兆円（10,000,000,000,000円）以下の整数で入力してください。")
+
+
+class YenMinValidator(MinValueValidator):
+    message = YEN_RANGE_MESSAGE
+
+
+class YenMaxValidator(MaxValueValidator):
+    message = YEN_RANGE_MESSAGE
+
+
 def yen_field(verbose_name, **kwargs):
-    """Money is integer yen; the non-negative rule is also a CheckConstraint on each model."""
+    """Money is integer yen from 0 to ``YEN_MAX``; the range is also a CheckConstraint (``yen_range``)."""
     kwargs.setdefault("default", 0)
-    return models.BigIntegerField(verbose_name, validators=[MinValueValidator(0)], **kwargs)
+    return models.BigIntegerField(verbose_name, validators=[YenMinValidator(0), YenMaxValidator(YEN_MAX)], **kwargs)
 
 
-def non_negative(field: str, model: str) -> models.CheckConstraint:
+def is_yen_field(field) -> bool:
+    return any(isinstance(validator, YenMaxValidator) for validator in getattr(field, "validators", ()))
+
+
+def yen_range(field: str, model: str) -> models.CheckConstraint:
+    """The database side of a money field's range (0 ≤ amount ≤ ``YEN_MAX``)."""
     return models.CheckConstraint(
-        condition=Q(**{f"{field}__gte": 0}),
-        name=f"{model}_{field}_non_negative",
-        violation_error_message=_("金額は0円以上で入力してください。"),
+        condition=Q(**{f"{field}__gte": 0, f"{field}__lte": YEN_MAX}),
+        name=f"{model}_{field}_yen_range",
+        violation_error_message=YEN_RANGE_MESSAGE,
     )

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ProjectsConfig(AppConfig):
     name = "projects"
     verbose_name = _("共同研究・予算・成果")
+
+    def ready(self):
+        from projects import integrity  # noqa: F401  (registers the app's invariants for check_integrity)

@@ -7,7 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cluster_portal.fields import non_negative, yen_field
+from cluster_portal.fields import yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
 from projects.models.projects import JointResearchProject
@@ -64,8 +64,8 @@ class ProjectBudget(TimeStampedModel):
                 name="budget_one_per_project_year",
                 violation_error_message=_("このプロジェクトのこの年度の予算は既に登録されています。"),
             ),
-            non_negative("allocated", "projectbudget"),
-            non_negative("executed", "projectbudget"),
+            yen_range("allocated", "projectbudget"),
+            yen_range("executed", "projectbudget"),
             models.CheckConstraint(
                 condition=Q(executed__lte=F("allocated")) | ~Q(overrun_reason=""),
                 name="projectbudget_overrun_needs_reason",
@@ -134,7 +134,7 @@ class Expenditure(TimeStampedModel):
         verbose_name = _("執行")
         verbose_name_plural = _("執行")
         ordering = ["budget", "spent_on", "pk"]
-        constraints = [non_negative("amount", "expenditure")]
+        constraints = [yen_range("amount", "expenditure")]
 
     def __str__(self):
         return f"{self.get_category_display()} {self.amount:,}"

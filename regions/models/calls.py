@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.fields import fiscal_year_field, non_negative, yen_field
+from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
 from cluster_portal.models import TimeStampedModel
 
@@ -112,7 +112,7 @@ class CallBudget(models.Model):
         ordering = ["call", "fiscal_year"]
         constraints = [
             models.UniqueConstraint(fields=["call", "fiscal_year"], name="callbudget_unique_year"),
-            non_negative("envelope", "callbudget"),
+            yen_range("envelope", "callbudget"),
         ]
 
     def __str__(self):

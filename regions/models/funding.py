@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cluster_portal.fields import fiscal_year_field, non_negative, yen_field
+from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
 from regions.models.calls import Call
@@ -49,7 +49,7 @@ class Grant(TimeStampedModel):
                 name="grant_one_per_region_year",
                 violation_error_message=_("この地域のこの年度の交付決定は既に登録されています。"),
             ),
-            non_negative("amount", "grant"),
+            yen_range("amount", "grant"),
         ]
 
     def __str__(self):
@@ -78,7 +78,7 @@ class GrantAmendment(models.Model):
         verbose_name = _("交付決定の変更")
         verbose_name_plural = _("交付決定の変更")
         ordering = ["grant", "amended_at"]
-        constraints = [non_negative("previous_amount", "grantamendment"), non_negative("new_amount", "grantamendment")]
+        constraints = [yen_range("previous_amount", "grantamendment"), yen_range("new_amount", "grantamendment")]
 
     def __str__(self):
         return f"{self.grant}: {self.previous_amount:,} → {self.new_amount:,}"

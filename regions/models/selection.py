@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.fields import fiscal_year_field, non_negative, yen_field
+from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
 from cluster_portal.workflow import Transition, Workflow
@@ -137,7 +137,7 @@ class ProposalBudgetLine(models.Model):
         ordering = ["proposal", "fiscal_year"]
         constraints = [
             models.UniqueConstraint(fields=["proposal", "fiscal_year"], name="proposalbudget_unique_year"),
-            non_negative("requested_amount", "proposalbudgetline"),
+            yen_range("requested_amount", "proposalbudgetline"),
         ]
 
     def __str__(self):
