@@ -12,7 +12,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 SCALE ?= 1
 
-.PHONY: install run demo test check lint format pytest clean generate-data browser-deps
+.PHONY: install run demo test check lint format pytest clean generate-data browser-deps integrity
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,13 @@ run: demo
 generate-data: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py generate_data --replace --scale $(SCALE)
+
+# The invariants (README "Invariants") on the demo data and on a synthetic dataset of scale 1,
+# in the database DATABASE_URL names: check_integrity exits non-zero on any violation.
+integrity: demo
+	DEBUG=true $(PY) manage.py check_integrity
+	DEBUG=true $(PY) manage.py generate_data --replace --scale 1
+	DEBUG=true $(PY) manage.py check_integrity
 
 check: install
 	DEBUG=true $(PY) manage.py check

@@ -12,6 +12,7 @@ from simple_history.utils import get_history_model_for_model
 
 from coordinators.models import Coordinator
 from demo.synthetic import (
+    FIRST_FISCAL_YEAR,
     FISCAL_YEARS,
     PROGRAM_CODE,
     SYNTHETIC,
@@ -310,3 +311,16 @@ def test_synthetic_rows_do_not_collide_with_the_demo_and_leave_it_alone():
     assert set(JointResearchProject.objects.values_list("code", flat=True)) == demo_projects
     assert set(Organization.objects.values_list("slug", flat=True)) == demo_organizations
     assert set(Grant.objects.values_list("region__slug", "fiscal_year")) == demo_grants
+
+
+def test_generated_data_passes_every_invariant_and_narrows():
+    from public.stats import funding_flow
+
+    generate(*SMALL)
+
+    out = io.StringIO()
+    call_command("check_integrity", stdout=out, stderr=out)
+    assert "invariants hold." in out.getvalue()
+    flow = funding_flow(FIRST_FISCAL_YEAR, FIRST_FISCAL_YEAR + FISCAL_YEARS - 1)
+    stages = [flow.requested, flow.selected, flow.granted, flow.allocated, flow.executed]
+    assert stages == sorted(stages, reverse=True) and flow.executed > 0

@@ -106,7 +106,8 @@ def test_second_run_gives_same_counts_codes_and_amounts(first_output):
     assert set(Region.objects.values_list("slug", flat=True)) == slugs
     assert set(Grant.objects.values_list("region__slug", "fiscal_year", "amount")) == grant_amounts
     assert "Rows created 0," in second_output
-    assert counts["regions.Region"] == 25
+    # 22 real regions and 17 generated applicants that were not selected (FY2002: 12, FY2008: 3, FY2009: 2)
+    assert counts["regions.Region"] == 39
     assert counts["projects.JointResearchProject"] >= 22 * 5
     assert sums["grants"] > 0 and sums["allocated"] > 0
 
@@ -387,3 +388,42 @@ def test_load_demo_refuses_to_run_with_debug_off_unless_told(settings):
     with pytest.raises(CommandError, match="DEBUG off"):
         call_command("load_demo", stdout=io.StringIO())
     assert row_counts() == before
+
+
+# ---------------------------------------------------------------------------
+# Integrity: every grant traces to a recorded selection, and the money narrows stage by stage
+
+
+def test_demo_passes_every_invariant(first_output):
+    out = io.StringIO()
+    call_command("check_integrity", stdout=out, stderr=out)
+    assert "invariants hold." in out.getvalue()
+
+
+def test_every_real_region_was_selected_on_the_call_of_its_grants(first_output):
+    for grant in Grant.objects.select_related("region", "call"):
+        proposal = Proposal.objects.get(region=grant.region, call=grant.call)
+        assert proposal.decision.decision == Decision.SELECTED, grant
+
+
+def test_selection_rounds_have_the_numbers_of_the_sources(first_output):
+    """FY2002: the regions the sources name plus 12 not selected; FY2008: 6 proposals, 3 selected;
+    FY2009 global hubs: 6 applied, 4 selected."""
+    fy2008 = Proposal.objects.filter(call__code="phase2-fy2008")
+    fy2009 = Proposal.objects.filter(call__code="global-hub-fy2009")
+    fy2002 = Proposal.objects.filter(call__code="phase1-fy2002")
+    assert (fy2008.count(), fy2008.filter(decision__decision=Decision.SELECTED).count()) == (6, 3)
+    assert (fy2009.count(), fy2009.filter(decision__decision=Decision.SELECTED).count()) == (6, 4)
+    assert fy2002.filter(decision__decision=Decision.NOT_SELECTED).count() == 12
+
+
+def test_funding_flow_narrows_from_request_to_execution(first_output):
+    from public.stats import fiscal_year_span, funding_flow
+
+    first, last = fiscal_year_span()
+    for start, end in [(first, last), *((year, year) for year in range(first, last + 1))]:
+        flow = funding_flow(start, end)
+        stages = [flow.requested, flow.selected, flow.granted, flow.allocated, flow.executed]
+        assert stages == sorted(stages, reverse=True), (start, end, stages)
+    whole = funding_flow(first, last)
+    assert whole.granted > 0 and whole.selected > whole.granted

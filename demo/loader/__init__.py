@@ -6,7 +6,7 @@ regions/data/knowledge_clusters.csv (name, phase, selection year, prefectures,
 core institution, cluster name, source) with the prefectural government that
 designates the core institution. Generated (deterministic, seed ``SEED``): people,
 projects, money, reports, outcomes, coordinators, events, evaluations, and the
-three FY2008 applicants that were not selected. Generated names carry 「（デモ）」
+applicants of the FY2002, FY2008 and FY2009 calls that were not selected. Generated names carry 「（デモ）」
 and generated organisations, members and coordinators have ``is_generated=True``.
 
 ``build_demo()`` is idempotent: every row is found again through a natural key
@@ -36,7 +36,7 @@ from demo.loader.community import upsert_coordinators, upsert_evaluations, upser
 from demo.loader.funding import upsert_amendment, upsert_grants
 from demo.loader.reference import OrganizationPool, load_prefectures, organization_pool, upsert_calls, upsert_programs
 from demo.loader.research import RegionPlan, upsert_research
-from demo.loader.selection import upsert_fy2008_selection, upsert_open_call_draft
+from demo.loader.selection import upsert_applicants_not_selected, upsert_open_call_draft, upsert_selected_proposal
 from demo.loader.users import DEMO_USERS, upsert_users
 from demo.loader.vocabulary import fields_for
 
@@ -57,10 +57,11 @@ def _pool(*, ctx: DemoContext, pools: dict, prefecture_names) -> OrganizationPoo
 
 
 def _build_region(*, ctx: DemoContext, row: ClusterRow, region, headquarters, pool, fiscal_year_now: int) -> None:
-    call = ctx.calls.get(row.call_code) if row.call_code else None
+    call = ctx.calls[row.call_code]
     grants = upsert_grants(
         ctx=ctx, region=region, years=row.years, call=call, global_hub=row.program_code == "global-hub"
     )
+    upsert_selected_proposal(ctx=ctx, call=call, region=region, pool=pool, grants=grants)
     plan = RegionPlan(
         region=region,
         code_prefix=row.code_prefix,
@@ -110,10 +111,13 @@ def build_demo(*, today: datetime.date | None = None, password: str | None = Non
         regions[row.slug] = region
         region_pools[row.slug] = _pool(ctx=ctx, pools=pools, prefecture_names=row.prefectures)
         built.append((row, region, headquarters))
-    for letter, prefecture_name in APPLICANTS_NOT_SELECTED:
-        region = upsert_applicant_region(ctx=ctx, letter=letter, prefecture_name=prefecture_name)
-        regions[region.slug] = region
-        region_pools[region.slug] = _pool(ctx=ctx, pools=pools, prefecture_names=[prefecture_name])
+    for call_code, applicants in APPLICANTS_NOT_SELECTED.items():
+        for letter, prefecture_name in applicants:
+            region = upsert_applicant_region(
+                ctx=ctx, call=ctx.calls[call_code], letter=letter, prefecture_name=prefecture_name
+            )
+            regions[region.slug] = region
+            region_pools[region.slug] = _pool(ctx=ctx, pools=pools, prefecture_names=[prefecture_name])
 
     upsert_users(ctx=ctx)
     for row, region, headquarters in built:
@@ -125,7 +129,7 @@ def build_demo(*, today: datetime.date | None = None, password: str | None = Non
             pool=region_pools[row.slug],
             fiscal_year_now=fiscal_year_now,
         )
-    upsert_fy2008_selection(ctx=ctx, regions=regions, pools=region_pools)
+    upsert_applicants_not_selected(ctx=ctx, regions=regions, pools=region_pools)
     open_call = ctx.calls[f"demo-fy{fiscal_year_now}"]
     upsert_open_call_draft(ctx=ctx, call=open_call, region=regions["hamamatsu-2"], pool=region_pools["hamamatsu-2"])
     flush(ctx)

@@ -1,5 +1,5 @@
 """The real regions of knowledge_clusters.csv, their core institutions and
-headquarters, and the generated applicant regions of the FY2008 call."""
+headquarters, and the generated applicant regions that were not selected."""
 
 from __future__ import annotations
 
@@ -70,10 +70,9 @@ class ClusterRow:
         return f"{words[0][:3].upper()}{CODE_SUFFIX_OF_PHASE[self.phase]}"
 
     @property
-    def call_code(self) -> str | None:
-        if self.fiscal_year_selected is None:
-            return None
-        return f"{CALL_PREFIX_OF_PROGRAM[self.program_code]}-fy{self.fiscal_year_selected}"
+    def call_code(self) -> str:
+        """The call the region was selected on (the assumed first year where the CSV gives none)."""
+        return f"{CALL_PREFIX_OF_PROGRAM[self.program_code]}-fy{self.years[0]}"
 
     @property
     def years(self) -> tuple[int, int]:
@@ -254,20 +253,40 @@ def upsert_headquarters(*, ctx: DemoContext, region: Region, years: tuple[int, i
     return headquarters
 
 
-# Applicants of the FY2008 call that were not selected: generated, never published.
-APPLICANTS_NOT_SELECTED = (("a", "新潟県"), ("b", "岡山県"), ("c", "熊本県"))
+# Applicants that were not selected, per call: generated, never published. They make the
+# selection rounds of the sources complete in number: FY2002 (30 applied; the demo holds the
+# regions the sources name, the 12 generated here were not selected), FY2008 (6 proposals,
+# 3 selected) and FY2009 global hubs (6 applied, 4 selected).
+APPLICANTS_NOT_SELECTED = {
+    "phase1-fy2002": tuple(
+        zip(
+            "abcdefghijkl",
+            (
+                *("岩手県", "秋田県", "山形県", "茨城県", "群馬県", "山梨県"),
+                *("三重県", "滋賀県", "広島県", "香川県", "長崎県", "鹿児島県"),
+            ),
+            strict=True,
+        )
+    ),
+    "phase2-fy2008": (("a", "新潟県"), ("b", "岡山県"), ("c", "熊本県")),
+    "global-hub-fy2009": (("a", "青森県"), ("b", "愛媛県")),
+}
 
 
-def upsert_applicant_region(*, ctx: DemoContext, letter: str, prefecture_name: str) -> Region:
+def applicant_slug(call_year: int, letter: str) -> str:
+    return f"demo-fy{call_year}-applicant-{letter}"
+
+
+def upsert_applicant_region(*, ctx: DemoContext, call, letter: str, prefecture_name: str) -> Region:
     prefecture = ctx.prefectures[prefecture_name]
-    slug = f"demo-fy2008-applicant-{letter}"
+    slug = applicant_slug(call.fiscal_year, letter)
     core = upsert(
         ctx,
         Organization,
         lookup={"slug": f"demo-core-{slug}"},
         values={
-            "name": demo(f"応募地域{letter.upper()} 中核機関"),
-            "name_en": demo_en(f"core institution of applicant region {letter.upper()}"),
+            "name": demo(f"{prefecture.name} 応募地域{letter.upper()} 中核機関"),
+            "name_en": demo_en(f"core institution of applicant region {letter.upper()} ({prefecture.name_en})"),
             "kind": OrganizationKind.CORE_INSTITUTION,
             "prefecture": prefecture,
             "is_generated": True,
@@ -280,10 +299,12 @@ def upsert_applicant_region(*, ctx: DemoContext, letter: str, prefecture_name: s
         values={
             "name": demo(f"応募地域{letter.upper()}（{prefecture.name}）"),
             "name_en": demo_en(f"applicant region {letter.upper()} ({prefecture.name_en})"),
-            "program": ctx.programs["phase-2"],
+            "program": call.program,
             "cluster_name": demo(f"{prefecture.name}地域クラスター構想"),
             "cluster_name_en": demo_en(f"{prefecture.name_en} cluster concept"),
-            "concept": "（デモ用の説明文）2008年度の公募で採択されなかった提案を示すために生成した架空の地域です。",
+            "concept": (
+                f"（デモ用の説明文）{call.fiscal_year}年度の公募で採択されなかった提案を示すために生成した架空の地域です。"
+            ),
             "cluster_type": ClusterType.REGIONAL,
             "status": RegionStatus.PLANNING,
             "core_institution": core,

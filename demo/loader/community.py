@@ -86,7 +86,10 @@ def upsert_activities(*, ctx, plan: RegionPlan, coordinator: Coordinator, infos:
                 )
             )
         if result == ActivityResult.JOINT_RESEARCH:
+            # before the project it led to, but never before the coordinator's term began
             held_on = info.project.start_date - datetime.timedelta(days=rng.randint(20, 150))
+            if coordinator.term_start and held_on < coordinator.term_start:
+                held_on = coordinator.term_start + datetime.timedelta(days=rng.randint(0, 20))
         else:
             held_on = day_in_fiscal_year(rng, rng.randint(start, end))
         while held_on in used_days:

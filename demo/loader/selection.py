@@ -1,9 +1,14 @@
-"""Proposals, reviews and selection decisions.
+"""Proposals, reviews and selection decisions: every grant of the demo traces to one.
+
+Every real region has the proposal it was selected on (採択), on the call of its selection
+year, asking for somewhat more than it was then granted each year — so the funding flow
+narrows from request to selection to grant. The applicants that were not selected are
+generated, unpublished regions (``clusters.APPLICANTS_NOT_SELECTED``).
 
 FY2008 phase II call (facts): six regions proposed and three were selected by an
 external expert committee (東海広域, 富山・石川地域, 京都およびけいはんな学研地域;
-MEXT press release of July 2008). The three others are generated, unpublished regions.
-Texts, scores and requested amounts are demo values.
+MEXT press release of July 2008); its proposals carry reviews. Texts, scores, requested
+amounts and the announcement dates other than FY2008's are demo values.
 """
 
 from __future__ import annotations
@@ -11,10 +16,12 @@ from __future__ import annotations
 import datetime
 
 from demo.loader.base import DemoContext, at_tokyo, demo, rng_for, thousands, upsert
+from demo.loader.clusters import APPLICANTS_NOT_SELECTED, applicant_slug
 from demo.loader.reference import PROGRAM_YEARS, OrganizationPool
 from regions.models import (
     Call,
     Decision,
+    Grant,
     Proposal,
     ProposalBudgetLine,
     ProposalStatus,
@@ -26,7 +33,15 @@ from regions.models import (
 
 FY2008_CALL = "phase2-fy2008"
 FY2008_SELECTED = ("greater-tokai-2", "toyama-ishikawa-2", "kyoto-keihanna-2")
-FY2008_DECIDED_AT = at_tokyo(datetime.date(2008, 7, 15), 14)
+# When each call's selection was announced: FY2008 from the press release, the others demo values.
+ANNOUNCED_ON = {
+    "phase1-fy2002": datetime.date(2002, 4, 30),
+    "phase1-fy2003": datetime.date(2003, 4, 25),
+    "phase1-fy2004": datetime.date(2004, 4, 23),
+    "phase2-fy2007": datetime.date(2007, 4, 20),
+    FY2008_CALL: datetime.date(2008, 7, 15),
+    "global-hub-fy2009": datetime.date(2009, 7, 10),
+}
 # reviewer2 declares a conflict of interest on one application (and does not score it).
 CONFLICTS = {("reviewer2", "demo-fy2008-applicant-c")}
 
@@ -45,7 +60,10 @@ def upsert_proposal(
     submitted_on: datetime.date | None,
     title: str = "",
     created_by=None,
+    requested: dict[int, int] | None = None,
 ) -> Proposal:
+    """A proposal with its requested amount per fiscal year (``requested``, or random demo values
+    for the call's five years)."""
     rng = rng_for("proposal", call.code, region.slug)
     proposal = upsert(
         ctx,
@@ -69,14 +87,40 @@ def upsert_proposal(
     )
     participants = [region.core_institution, *pool.universities[:2], *rng.sample(pool.companies, 3)]
     proposal.participants.set([org for org in participants if org is not None])
-    for fiscal_year in range(call.fiscal_year, call.fiscal_year + PROGRAM_YEARS):
+    if requested is None:
+        years = range(call.fiscal_year, call.fiscal_year + PROGRAM_YEARS)
+        requested = {fiscal_year: thousands(rng.uniform(480e6, 600e6)) for fiscal_year in years}
+    for fiscal_year, amount in requested.items():
         upsert(
             ctx,
             ProposalBudgetLine,
             lookup={"proposal": proposal, "fiscal_year": fiscal_year},
-            values={"requested_amount": thousands(rng.uniform(480e6, 600e6))},
+            values={"requested_amount": amount},
             defer=True,
         )
+    return proposal
+
+
+def submitted_on(call: Call) -> datetime.date:
+    return call.closes_on - datetime.timedelta(days=2)
+
+
+def upsert_selected_proposal(
+    *, ctx: DemoContext, call: Call, region: Region, pool: OrganizationPool, grants: dict[int, Grant]
+) -> Proposal:
+    """The proposal a real region was selected on: it asked for 5–30 % more each year than it
+    was granted, and the ministry's decision is dated at the call's announcement."""
+    rng = rng_for("requested", call.code, region.slug)
+    proposal = upsert_proposal(
+        ctx=ctx,
+        call=call,
+        region=region,
+        pool=pool,
+        status=ProposalStatus.SELECTED,
+        submitted_on=submitted_on(call),
+        requested={year: thousands(grant.amount * rng.uniform(1.05, 1.3)) for year, grant in grants.items()},
+    )
+    upsert_decision(ctx=ctx, proposal=proposal, selected=True)
     return proposal
 
 
@@ -133,27 +177,33 @@ def upsert_decision(*, ctx: DemoContext, proposal: Proposal, selected: bool) -> 
             "decided_by": ctx.users["ministry"],
         },
     )
-    if decision.decided_at != FY2008_DECIDED_AT:
-        SelectionDecision.objects.filter(pk=decision.pk).update(decided_at=FY2008_DECIDED_AT)
+    decided_at = at_tokyo(ANNOUNCED_ON[proposal.call.code], 14)
+    if decision.decided_at != decided_at:
+        SelectionDecision.objects.filter(pk=decision.pk).update(decided_at=decided_at)
     return decision
 
 
-def upsert_fy2008_selection(*, ctx: DemoContext, regions: dict[str, Region], pools: dict[str, OrganizationPool]):
-    """The six FY2008 proposals with their reviews and decisions (three selected)."""
-    call = ctx.calls[FY2008_CALL]
-    applicants = [slug for slug in regions if slug.startswith("demo-fy2008-applicant-")]
-    for slug in (*FY2008_SELECTED, *applicants):
-        selected = slug in FY2008_SELECTED
-        proposal = upsert_proposal(
-            ctx=ctx,
-            call=call,
-            region=regions[slug],
-            pool=pools[slug],
-            status=ProposalStatus.SELECTED if selected else ProposalStatus.NOT_SELECTED,
-            submitted_on=datetime.date(2008, 5, 28),
-        )
-        upsert_reviews(ctx=ctx, proposal=proposal, strong=selected)
-        upsert_decision(ctx=ctx, proposal=proposal, selected=selected)
+def upsert_applicants_not_selected(*, ctx: DemoContext, regions: dict[str, Region], pools: dict[str, OrganizationPool]):
+    """The generated applicants of each call that were not selected; on the FY2008 call every one
+    of the six proposals (the three selected too) carries the reviewers' scores."""
+    for call_code, applicants in APPLICANTS_NOT_SELECTED.items():
+        call = ctx.calls[call_code]
+        for letter, _prefecture in applicants:
+            slug = applicant_slug(call.fiscal_year, letter)
+            proposal = upsert_proposal(
+                ctx=ctx,
+                call=call,
+                region=regions[slug],
+                pool=pools[slug],
+                status=ProposalStatus.NOT_SELECTED,
+                submitted_on=submitted_on(call),
+            )
+            if call_code == FY2008_CALL:
+                upsert_reviews(ctx=ctx, proposal=proposal, strong=False)
+            upsert_decision(ctx=ctx, proposal=proposal, selected=False)
+    fy2008 = ctx.calls[FY2008_CALL]
+    for slug in FY2008_SELECTED:
+        upsert_reviews(ctx=ctx, proposal=Proposal.objects.get(call=fy2008, region=regions[slug]), strong=True)
 
 
 def upsert_open_call_draft(*, ctx: DemoContext, call: Call, region: Region, pool: OrganizationPool) -> Proposal:

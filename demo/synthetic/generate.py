@@ -10,8 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 
+from cluster_portal import integrity
+from cluster_portal.models import Role, User
 from coordinators.models import Coordinator, CoordinatorKind
 from demo.loader.base import DemoContext, fiscal_year_end, fiscal_year_start, rng_for, split_amount, thousands
 from demo.loader.reference import load_prefectures
@@ -24,11 +25,13 @@ from demo.loader.vocabulary import (
     TITLE_SUFFIXES,
     UNIVERSITY_WORDS,
 )
-from demo.synthetic.inventory import grant_rule_violations, synthetic_exists
+from demo.synthetic.inventory import synthetic_exists
 from demo.synthetic.plan import (
+    CALL_CODE,
     CODE_ALPHABET,
     COMPANIES_PER_REGION,
     COORDINATOR_CODE_PREFIX,
+    DECIDER_USERNAME,
     DEFAULT_BATCH_SIZE,
     FIRST_FISCAL_YEAR,
     FISCAL_YEARS,
@@ -43,6 +46,7 @@ from demo.synthetic.plan import (
     SOURCE,
     SYNTHETIC,
     UNIVERSITIES_PER_REGION,
+    YEN_PER_REGION_YEAR,
     Scale,
     SyntheticDataError,
     _share,
@@ -51,6 +55,8 @@ from demo.synthetic.plan import (
 )
 from demo.synthetic.writer import BulkWriter, _validate
 from projects.models import (
+    Expenditure,
+    ExpenseCategory,
     JointResearchProject,
     Outcome,
     OutcomeKind,
@@ -60,15 +66,23 @@ from projects.models import (
     ProjectStatus,
 )
 from regions.models import (
+    Call,
+    CallBudget,
+    CallStatus,
     ClusterType,
+    Decision,
     Grant,
     Headquarters,
     Organization,
     OrganizationKind,
     Prefecture,
     Program,
+    Proposal,
+    ProposalBudgetLine,
+    ProposalStatus,
     Region,
     RegionStatus,
+    SelectionDecision,
 )
 
 # ---------------------------------------------------------------------------
@@ -178,11 +192,61 @@ def _region(*, number: int, program: Program, prefectures: list[Prefecture], poo
     return region
 
 
-def _grants(*, region: Region, writer: BulkWriter, rng) -> dict[int, Grant]:
+def _selection(*, program: Program, regions: int) -> tuple[Call, User]:
+    """The one synthetic call every synthetic region was selected on, with an envelope per fiscal
+    year sized for all regions, and the inactive ministry user who records the decisions."""
+    call = Call(
+        program=program,
+        code=CALL_CODE,
+        title=synthetic("負荷試験用の公募"),
+        fiscal_year=FIRST_FISCAL_YEAR,
+        opens_on=datetime.date(FIRST_FISCAL_YEAR - 1, 12, 1),
+        closes_on=datetime.date(FIRST_FISCAL_YEAR, 2, 28),
+        status=CallStatus.CLOSED,
+        description=synthetic("manage.py generate_data が生成した公募です。"),
+    )
+    _validate(call)
+    call.save()
+    CallBudget.objects.bulk_create(
+        CallBudget(call=call, fiscal_year=year, envelope=regions * YEN_PER_REGION_YEAR)
+        for year in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1)
+    )
+    decider = User(username=DECIDER_USERNAME, role=Role.MINISTRY, is_active=False, last_name=SYNTHETIC)
+    decider.set_unusable_password()
+    decider.save()
+    return call, decider
+
+
+def _proposal(*, call: Call, region: Region, grants: dict[int, Grant], decider: User, writer: BulkWriter, rng) -> None:
+    """The region's selected proposal: it asked for 5–30 % more each year than it was granted."""
+    proposal = Proposal(
+        call=call,
+        region=region,
+        title=region.cluster_name,
+        summary=region.concept,
+        theme=region.theme,
+        cluster_type=region.cluster_type,
+        status=ProposalStatus.SELECTED,
+        submitted_at=datetime.datetime(FIRST_FISCAL_YEAR, 2, 20, 10, tzinfo=datetime.UTC),
+        created_by=decider,
+    )
+    writer.create([proposal])
+    for year, grant in grants.items():
+        amount = thousands(grant.amount * rng.uniform(1.05, 1.3))
+        writer.add(ProposalBudgetLine(proposal=proposal, fiscal_year=year, requested_amount=amount))
+    writer.add(
+        SelectionDecision(
+            proposal=proposal, decision=Decision.SELECTED, reason=synthetic("負荷試験用の採択"), decided_by=decider
+        )
+    )
+
+
+def _grants(*, region: Region, call: Call, writer: BulkWriter, rng) -> dict[int, Grant]:
     grants = {}
     for fiscal_year in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1):
         grants[fiscal_year] = Grant(
             region=region,
+            call=call,
             fiscal_year=fiscal_year,
             amount=thousands(rng.uniform(300e6, 500e6)),
             decided_on=fiscal_year_start(fiscal_year) + datetime.timedelta(days=rng.randint(0, 30)),
@@ -248,9 +312,31 @@ def _budgets(*, grants: dict[int, Grant], projects, years, writer: BulkWriter, r
         if not running:
             continue
         total = thousands(grant.amount * rng.uniform(0.80, 0.98))
+        budgets = []
         for project, allocated in zip(running, split_amount(rng, total, len(running)), strict=True):
             executed = thousands(allocated * rng.uniform(0.85, 1.0)) if fiscal_year < LAST_FISCAL_YEAR else 0
-            writer.add(ProjectBudget(project=project, grant=grant, allocated=allocated, executed=executed))
+            budgets.append(ProjectBudget(project=project, grant=grant, allocated=allocated, executed=executed))
+        writer.create(budgets)
+        _expenditures(budgets=budgets, fiscal_year=fiscal_year, writer=writer, rng=rng)
+
+
+def _expenditures(*, budgets: list[ProjectBudget], fiscal_year: int, writer: BulkWriter, rng) -> None:
+    """Execution entries whose sum is each budget's 執行額 (the derived value is never written alone)."""
+    categories = list(ExpenseCategory.values)
+    first = fiscal_year_start(fiscal_year)
+    for budget in budgets:
+        if not budget.executed:
+            continue
+        for amount in split_amount(rng, budget.executed, rng.randint(1, 3)):
+            writer.add(
+                Expenditure(
+                    budget=budget,
+                    category=rng.choice(categories),
+                    amount=amount,
+                    spent_on=first + datetime.timedelta(days=rng.randint(0, 364)),
+                    description=synthetic("負荷試験用の執行"),
+                )
+            )
 
 
 def _outcomes(*, project: JointResearchProject, count: int, companies, years, writer: BulkWriter, rng) -> None:
@@ -335,16 +421,25 @@ def _program() -> Program:
     return program
 
 
-def _check_rules(program: Program) -> None:
-    """The rules ``ProjectBudget.clean()`` checks one row at a time, for the whole run at once."""
-    violations = grant_rule_violations(Grant.objects.filter(region__program=program))
-    if violations:
-        raise SyntheticDataError(f"allocations exceed grants: {violations[:5]}")
-    budgets = ProjectBudget.objects.filter(project__region__program=program)
-    if budgets.exclude(grant__region=F("project__region")).exists():
-        raise SyntheticDataError("a budget draws on another region's grant")
-    if budgets.filter(executed__gt=F("allocated"), overrun_reason="").exists():
-        raise SyntheticDataError("a budget's execution exceeds its allocation without a reason")
+# The invariants that bulk inserts could break without the one-row services noticing; they are
+# checked for the whole run at once, by the same checks as ``manage.py check_integrity``.
+CHECKED_INVARIANTS = (
+    "budget.within_grant",
+    "budget.grant_of_own_region",
+    "budget.overrun_has_reason",
+    "budget.executed_is_sum",
+    "expenditure.in_fiscal_year",
+    "grant.traces_to_selection",
+    "grant.call_covers_year",
+    "call.envelope_not_exceeded",
+)
+
+
+def _check_rules() -> None:
+    marks = (SLUG_PREFIX, PROJECT_CODE_PREFIX, CALL_CODE)
+    found = [v for v in integrity.violations(CHECKED_INVARIANTS) if any(mark in v.record for mark in marks)]
+    if found:
+        raise SyntheticDataError("; ".join(str(violation) for violation in found[:5]))
 
 
 @transaction.atomic
@@ -363,6 +458,7 @@ def synthetic_data_generate(
     prefectures = load_prefectures(ctx=DemoContext(today=datetime.date(LAST_FISCAL_YEAR + 1, 3, 31)))
     prefecture_list = [prefectures[name] for name in sorted(prefectures, key=lambda n: prefectures[n].code)]
     program = _program()
+    call, decider = _selection(program=program, regions=scale.regions)
     coordinator_number = 1
     for region_index in range(scale.regions):
         number = region_index + 1
@@ -374,7 +470,8 @@ def synthetic_data_generate(
         pool = _organizations(number=number, prefecture=first, writer=writer, rng=rng)
         region = _region(number=number, program=program, prefectures=region_prefectures, pool=pool, rng=rng)
         Headquarters.objects.create(region=region, name=synthetic(f"{first.name}第{number}地域クラスター本部"))
-        grants = _grants(region=region, writer=writer, rng=rng)
+        grants = _grants(region=region, call=call, writer=writer, rng=rng)
+        _proposal(call=call, region=region, grants=grants, decider=decider, writer=writer, rng=rng)
         project_count = _share(scale.projects, scale.regions, region_index)
         if project_count:
             projects, years = _projects(
@@ -405,7 +502,7 @@ def synthetic_data_generate(
         if progress is not None:
             progress(number, scale.regions)
     writer.flush()
-    _check_rules(program)
+    _check_rules()
     writer.created["regions.Region"] += scale.regions
     writer.created["regions.Headquarters"] += scale.regions
     writer.created["regions.Program"] += 1

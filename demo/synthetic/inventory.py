@@ -8,20 +8,34 @@ from django.db import connection, models, transaction
 from django.db.models import F, Q, Sum
 from simple_history.utils import get_history_model_for_model
 
+from cluster_portal.models import User
 from coordinators.models import Coordinator
-from demo.synthetic.plan import COORDINATOR_CODE_PREFIX, PROGRAM_CODE, SLUG_PREFIX
+from demo.synthetic.plan import (
+    CALL_CODE,
+    COORDINATOR_CODE_PREFIX,
+    DECIDER_USERNAME,
+    PROGRAM_CODE,
+    SLUG_PREFIX,
+    SYNTHETIC,
+)
 from projects.models import (
+    Expenditure,
     JointResearchProject,
     Outcome,
     Participation,
     ProjectBudget,
 )
 from regions.models import (
+    Call,
+    CallBudget,
     Grant,
     Headquarters,
     Organization,
     Program,
+    Proposal,
+    ProposalBudgetLine,
     Region,
+    SelectionDecision,
 )
 
 # ---------------------------------------------------------------------------
@@ -34,15 +48,26 @@ def synthetic_querysets() -> dict[str, models.QuerySet]:
     of_projects = Q(project__region__slug__startswith=SLUG_PREFIX)
     return {
         "projects.Outcome": Outcome.objects.filter(of_projects),
+        # marked by their description: an entry someone typed under a synthetic budget is not
+        # synthetic, and keeps the flush from deleting the budget
+        "projects.Expenditure": Expenditure.objects.filter(
+            budget__project__region__slug__startswith=SLUG_PREFIX, description__startswith=SYNTHETIC
+        ),
         "projects.ProjectBudget": ProjectBudget.objects.filter(of_projects),
         "projects.Participation": Participation.objects.filter(of_projects),
         "coordinators.Coordinator": Coordinator.objects.filter(code__startswith=COORDINATOR_CODE_PREFIX),
         "projects.JointResearchProject": JointResearchProject.objects.filter(in_regions),
         "regions.Grant": Grant.objects.filter(in_regions),
+        "regions.SelectionDecision": SelectionDecision.objects.filter(proposal__call__code=CALL_CODE),
+        "regions.ProposalBudgetLine": ProposalBudgetLine.objects.filter(proposal__call__code=CALL_CODE),
+        "regions.Proposal": Proposal.objects.filter(call__code=CALL_CODE),
+        "regions.CallBudget": CallBudget.objects.filter(call__code=CALL_CODE),
+        "regions.Call": Call.objects.filter(code=CALL_CODE),
         "regions.Headquarters": Headquarters.objects.filter(in_regions),
         "regions.Region": Region.objects.filter(slug__startswith=SLUG_PREFIX),
         "regions.Organization": Organization.objects.filter(slug__startswith=SLUG_PREFIX),
         "regions.Program": Program.objects.filter(code=PROGRAM_CODE),
+        "cluster_portal.User": User.objects.filter(username=DECIDER_USERNAME),
     }
 
 
@@ -131,20 +156,32 @@ def synthetic_data_flush() -> dict[str, int]:
     """
     querysets = synthetic_querysets()
     deleted: dict[str, int] = {}
-    for label in ("projects.Outcome", "projects.ProjectBudget", "regions.Grant"):
+    for label in ("projects.Outcome", "projects.Expenditure", "projects.ProjectBudget", "regions.Grant"):
         queryset = querysets[label]
         history = get_history_model_for_model(queryset.model)
         _raw_delete(history.objects.filter(id__in=queryset.values("pk")))
-    for label in ("projects.Outcome", "projects.ProjectBudget", "projects.Participation", "regions.Grant"):
+    for label in (
+        "projects.Outcome",
+        "projects.Expenditure",
+        "projects.ProjectBudget",
+        "projects.Participation",
+        "regions.Grant",
+        "regions.SelectionDecision",
+        "regions.ProposalBudgetLine",
+    ):
         deleted[label] = _raw_delete(querysets[label])
     connection.check_constraints()
     for label in (
         "coordinators.Coordinator",
         "projects.JointResearchProject",
+        "regions.Proposal",
+        "regions.CallBudget",
+        "regions.Call",
         "regions.Headquarters",
         "regions.Region",
         "regions.Organization",
         "regions.Program",
+        "cluster_portal.User",
     ):
         _count, per_model = querysets[label].delete()
         deleted[label] = per_model.get(label, 0)

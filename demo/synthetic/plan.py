@@ -14,6 +14,8 @@ from projects.models import (
 SYNTHETIC = "（合成）"
 SYNTHETIC_EN = "(Synthetic) "
 PROGRAM_CODE = "synthetic"
+CALL_CODE = "synthetic-selection"
+DECIDER_USERNAME = "syn-ministry"  # the (inactive) ministry user who records the synthetic selection
 SLUG_PREFIX = "syn-"
 PROJECT_CODE_PREFIX = "SYN-"
 COORDINATOR_CODE_PREFIX = "syn-c"
@@ -23,6 +25,7 @@ LAST_FISCAL_YEAR = FIRST_FISCAL_YEAR + FISCAL_YEARS - 1
 
 # Per unit of scale.
 REGIONS_PER_SCALE = 10
+YEN_PER_REGION_YEAR = 500_000_000  # the envelope of the synthetic call per region and year (grants are 300–500M)
 PROJECTS_PER_SCALE = 1_000
 COORDINATORS_PER_SCALE = 50
 PARTICIPATIONS_PER_PROJECT = 4
