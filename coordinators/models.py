@@ -1,6 +1,7 @@
 """Science & technology coordinators (科学技術コーディネータ「目利き」), advisors
 such as patent attorneys (弁理士), and their seeds-needs matching activities."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -114,3 +115,14 @@ class CoordinationActivity(TimeStampedModel):
 
     def __str__(self):
         return f"{self.held_on} {self.title}"
+
+    def clean(self):
+        """An activity lies within its coordinator's term, where the term is set."""
+        if self.held_on is None or self.coordinator_id is None:
+            return
+        start, end = self.coordinator.term_start, self.coordinator.term_end
+        if (start and self.held_on < start) or (end and self.held_on > end):
+            term = f"{start.isoformat() if start else ''}〜{end.isoformat() if end else ''}"
+            raise ValidationError(
+                {"held_on": _("実施日はコーディネータの任期（%(term)s）内の日付にしてください。") % {"term": term}}
+            )

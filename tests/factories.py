@@ -253,6 +253,15 @@ class SelectionDecisionFactory(DjangoModelFactory):
     decided_by = factory.SubFactory(UserFactory, ministry=True)
 
 
+def selected_region(call, region=None, **region_kwargs):
+    """A region selected (採択) on ``call``, with its proposal and decision: what a grant on
+    ``call`` needs (``Grant.clean()``)."""
+    region = region or RegionFactory(**region_kwargs)
+    proposal = ProposalFactory(call=call, region=region, status=ProposalStatus.SELECTED)
+    SelectionDecisionFactory(proposal=proposal, decision=Decision.SELECTED)
+    return region
+
+
 class GrantFactory(DjangoModelFactory):
     class Meta:
         model = Grant

@@ -81,7 +81,7 @@ def test_selection_of_a_region_whose_earlier_phase_ended_reactivates_it(ministry
 @pytest.mark.django_db
 def test_grants_never_exceed_the_envelope_sequentially(ministry_user):
     call = open_call_with_budget(envelope=1_000)
-    regions = [factories.RegionFactory() for _ in range(4)]
+    regions = [factories.selected_region(call) for _ in range(4)]
     saved = []
     for region in regions:
         try:

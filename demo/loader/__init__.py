@@ -58,10 +58,10 @@ def _pool(*, ctx: DemoContext, pools: dict, prefecture_names) -> OrganizationPoo
 
 def _build_region(*, ctx: DemoContext, row: ClusterRow, region, headquarters, pool, fiscal_year_now: int) -> None:
     call = ctx.calls[row.call_code]
+    upsert_selected_proposal(ctx=ctx, call=call, region=region, pool=pool, years=row.years)
     grants = upsert_grants(
         ctx=ctx, region=region, years=row.years, call=call, global_hub=row.program_code == "global-hub"
     )
-    upsert_selected_proposal(ctx=ctx, call=call, region=region, pool=pool, grants=grants)
     plan = RegionPlan(
         region=region,
         code_prefix=row.code_prefix,
@@ -97,6 +97,7 @@ def build_demo(*, today: datetime.date | None = None, password: str | None = Non
     load_prefectures(ctx=ctx)
     upsert_programs(ctx=ctx)
     upsert_calls(ctx=ctx, fiscal_year=fiscal_year_now)
+    flush(ctx)  # the envelopes (CallBudget) are written now: every grant is validated against them
 
     rows = read_cluster_rows()
     cores: dict = {}

@@ -21,7 +21,6 @@ from demo.loader.reference import PROGRAM_YEARS, OrganizationPool
 from regions.models import (
     Call,
     Decision,
-    Grant,
     Proposal,
     ProposalBudgetLine,
     ProposalStatus,
@@ -106,10 +105,12 @@ def submitted_on(call: Call) -> datetime.date:
 
 
 def upsert_selected_proposal(
-    *, ctx: DemoContext, call: Call, region: Region, pool: OrganizationPool, grants: dict[int, Grant]
+    *, ctx: DemoContext, call: Call, region: Region, pool: OrganizationPool, years: tuple[int, int]
 ) -> Proposal:
-    """The proposal a real region was selected on: it asked for 5–30 % more each year than it
-    was granted, and the ministry's decision is dated at the call's announcement."""
+    """The proposal a real region was selected on, recorded before its grants (a grant needs it).
+
+    It asked for 520–620 million yen a year, more than any grant of the demo (at most 500
+    million), and the ministry's decision is dated at the call's announcement."""
     rng = rng_for("requested", call.code, region.slug)
     proposal = upsert_proposal(
         ctx=ctx,
@@ -118,7 +119,7 @@ def upsert_selected_proposal(
         pool=pool,
         status=ProposalStatus.SELECTED,
         submitted_on=submitted_on(call),
-        requested={year: thousands(grant.amount * rng.uniform(1.05, 1.3)) for year, grant in grants.items()},
+        requested={year: thousands(rng.uniform(520e6, 620e6)) for year in range(years[0], years[1] + 1)},
     )
     upsert_decision(ctx=ctx, proposal=proposal, selected=True)
     return proposal

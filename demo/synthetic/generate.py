@@ -217,8 +217,9 @@ def _selection(*, program: Program, regions: int) -> tuple[Call, User]:
     return call, decider
 
 
-def _proposal(*, call: Call, region: Region, grants: dict[int, Grant], decider: User, writer: BulkWriter, rng) -> None:
-    """The region's selected proposal: it asked for 5–30 % more each year than it was granted."""
+def _proposal(*, call: Call, region: Region, decider: User, writer: BulkWriter, rng) -> None:
+    """The region's selected proposal, recorded before its grants (a grant needs it): it asked for
+    520–620 million yen a year, more than any synthetic grant (at most 500 million)."""
     proposal = Proposal(
         call=call,
         region=region,
@@ -231,13 +232,16 @@ def _proposal(*, call: Call, region: Region, grants: dict[int, Grant], decider: 
         created_by=decider,
     )
     writer.create([proposal])
-    for year, grant in grants.items():
-        amount = thousands(grant.amount * rng.uniform(1.05, 1.3))
+    for year in range(FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR + 1):
+        amount = thousands(rng.uniform(520e6, 620e6))
         writer.add(ProposalBudgetLine(proposal=proposal, fiscal_year=year, requested_amount=amount))
-    writer.add(
-        SelectionDecision(
-            proposal=proposal, decision=Decision.SELECTED, reason=synthetic("負荷試験用の採択"), decided_by=decider
-        )
+    decision = SelectionDecision(
+        proposal=proposal, decision=Decision.SELECTED, reason=synthetic("負荷試験用の採択"), decided_by=decider
+    )
+    writer.create([decision])
+    # decided_at is auto_now_add: the selection is dated before the first grant afterwards
+    SelectionDecision.objects.filter(pk=decision.pk).update(
+        decided_at=datetime.datetime(FIRST_FISCAL_YEAR, 3, 20, 10, tzinfo=datetime.UTC)
     )
 
 
@@ -470,8 +474,8 @@ def synthetic_data_generate(
         pool = _organizations(number=number, prefecture=first, writer=writer, rng=rng)
         region = _region(number=number, program=program, prefectures=region_prefectures, pool=pool, rng=rng)
         Headquarters.objects.create(region=region, name=synthetic(f"{first.name}第{number}地域クラスター本部"))
+        _proposal(call=call, region=region, decider=decider, writer=writer, rng=rng)
         grants = _grants(region=region, call=call, writer=writer, rng=rng)
-        _proposal(call=call, region=region, grants=grants, decider=decider, writer=writer, rng=rng)
         project_count = _share(scale.projects, scale.regions, region_index)
         if project_count:
             projects, years = _projects(

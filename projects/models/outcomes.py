@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -126,6 +127,11 @@ class Outcome(TimeStampedModel):
             errors["registration_number"] = _("特許登録には登録番号を入力してください。")
         if self.kind == OutcomeKind.PAPER and self.doi and not DOI_PATTERN.match(self.doi):
             errors["doi"] = _("DOIの形式が正しくありません（例: 10.1234/abc.2008.001）。")
+        today = timezone.localdate()
+        for name in ("occurred_on", "granted_on"):
+            day = getattr(self, name)
+            if day is not None and day > today:
+                errors[name] = _("今日（%(today)s）より後の日付は入力できません。") % {"today": today.isoformat()}
         if errors:
             raise ValidationError(errors)
 

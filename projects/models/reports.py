@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from cluster_portal import uploads
 from cluster_portal.fields import fiscal_year_field
-from cluster_portal.fiscal import fiscal_year_label
+from cluster_portal.fiscal import fiscal_year_label, fiscal_year_of
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
 from cluster_portal.workflow import Transition, Workflow
 from projects.models.projects import JointResearchProject
@@ -96,6 +96,21 @@ class ProgressReport(TimeStampedModel):
 
     def __str__(self):
         return f"{self.project.code} {fiscal_year_label(self.fiscal_year)} {self.get_half_display()}"
+
+    def clean(self):
+        """The report's fiscal year lies within the project's period."""
+        if self.fiscal_year is None or self.project_id is None:
+            return
+        first = fiscal_year_of(self.project.start_date)
+        last = fiscal_year_of(self.project.end_date) if self.project.end_date else None
+        if self.fiscal_year < first or (last is not None and self.fiscal_year > last):
+            span = f"{fiscal_year_label(first)}〜{fiscal_year_label(last)}" if last else f"{fiscal_year_label(first)}〜"
+            raise ValidationError(
+                {
+                    "fiscal_year": _("報告の年度はプロジェクトの実施期間（%(span)s）の年度にしてください。")
+                    % {"span": span}
+                }
+            )
 
     @property
     def is_editable(self) -> bool:

@@ -2,15 +2,17 @@
 cluster, and related measures of other ministries and local governments."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
-from cluster_portal.fiscal import fiscal_year_label
+from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_yen
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
-from regions.models.calls import Call
+from regions.models.calls import Call, CallBudget, CallStatus
 from regions.models.clusters import Region
 
 
@@ -54,6 +56,70 @@ class Grant(TimeStampedModel):
 
     def __str__(self):
         return f"{self.region} {fiscal_year_label(self.fiscal_year)}"
+
+    def clean(self):
+        """A grant exists only for a region selected (採択) on a call whose envelope covers the
+        fiscal year, and it fits what is left of that envelope. (The grant services check the
+        envelope again under a row lock; ``check_integrity`` verifies all of it on a live database.)"""
+        errors = {}
+        if self.call_id is None:
+            errors["call"] = _("交付決定には、地域が採択された公募を指定してください。")
+        elif self.region_id is not None:
+            errors.update(self._selection_errors())
+        if self.call_id is not None and self.fiscal_year is not None and not errors:
+            errors.update(self._envelope_errors())
+        if self.decided_on is not None:
+            today = timezone.localdate()
+            if self.decided_on > today:
+                errors["decided_on"] = _("交付決定日に今日より後の日付は指定できません。")
+        if errors:
+            raise ValidationError(errors)
+
+    def _selection_errors(self) -> dict:
+        from regions.models.selection import Decision, SelectionDecision
+
+        if self.call.status == CallStatus.DRAFT:
+            return {"call": _("下書きの公募には交付決定を登録できません。")}
+        decision = (
+            SelectionDecision.objects.filter(proposal__call_id=self.call_id, proposal__region_id=self.region_id)
+            .only("decision", "decided_at")
+            .first()
+        )
+        if decision is None or decision.decision != Decision.SELECTED:
+            return {"region": _("この地域はこの公募で採択されていません。交付決定は採択された地域にだけ登録できます。")}
+        decided = timezone.localdate(decision.decided_at)
+        if self.decided_on is not None and self.decided_on < decided:
+            return {
+                "decided_on": _("交付決定日は採択決定日（%(date)s）以降の日付にしてください。")
+                % {"date": decided.isoformat()}
+            }
+        return {}
+
+    def _envelope_errors(self) -> dict:
+        envelope = CallBudget.objects.filter(call_id=self.call_id, fiscal_year=self.fiscal_year).first()
+        if envelope is None:
+            years = list(CallBudget.objects.filter(call_id=self.call_id).values_list("fiscal_year", flat=True))
+            allowed = "、".join(fiscal_year_label(year) for year in sorted(years)) or _("なし")
+            return {
+                "fiscal_year": _("この公募には%(year)sの予算枠がありません（予算枠のある年度：%(allowed)s）。")
+                % {"year": fiscal_year_label(self.fiscal_year), "allowed": allowed}
+            }
+        others = Grant.objects.filter(call_id=self.call_id, fiscal_year=self.fiscal_year).exclude(pk=self.pk)
+        granted = others.aggregate(total=models.Sum("amount"))["total"] or 0
+        if self.amount is not None and granted + self.amount > envelope.envelope:
+            return {
+                "amount": _(
+                    "%(year)s年度の予算枠を超えます"
+                    "（予算枠 %(envelope)s、交付決定済み %(granted)s、残り %(remaining)s）。"
+                )
+                % {
+                    "year": self.fiscal_year,
+                    "envelope": format_yen(envelope.envelope),
+                    "granted": format_yen(granted),
+                    "remaining": format_yen(max(envelope.envelope - granted, 0)),
+                }
+            }
+        return {}
 
     def allocated_total(self, exclude_budget_pk=None) -> int:
         budgets = self.budgets.all()
@@ -131,6 +197,26 @@ class Evaluation(TimeStampedModel):
 
     def __str__(self):
         return f"{self.region} {self.get_kind_display()}（{fiscal_year_label(self.fiscal_year)}）"
+
+    def clean(self):
+        """An evaluation is dated in or after the fiscal year it evaluates, and not after today."""
+        if self.evaluated_on is None or self.fiscal_year is None:
+            return
+        first, _last = fiscal_year_bounds(self.fiscal_year)
+        today = timezone.localdate()
+        if self.evaluated_on < first or self.evaluated_on > today:
+            raise ValidationError(
+                {
+                    "evaluated_on": _(
+                        "評価日は評価対象の%(year)sの開始（%(first)s）から今日（%(today)s）までの日付にしてください。"
+                    )
+                    % {
+                        "year": fiscal_year_label(self.fiscal_year),
+                        "first": first.isoformat(),
+                        "today": today.isoformat(),
+                    }
+                }
+            )
 
 
 class MeasureKind(models.TextChoices):
