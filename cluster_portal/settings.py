@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # widget templates for the form renderer below
     "simple_history",
     "import_export",
     "django_filters",
@@ -98,6 +99,9 @@ TEMPLATES = [
         },
     },
 ]
+
+# One field template for every form: {{ field.as_field_group }} renders templates/includes/field.html.
+FORM_RENDERER = "cluster_portal.forms.PortalFormRenderer"
 
 WSGI_APPLICATION = "cluster_portal.wsgi.application"
 ASGI_APPLICATION = "cluster_portal.asgi.application"

@@ -1,35 +1,27 @@
-"""CSV (UTF-8 with BOM, so Excel opens it) and JSON output of datasets, streamed row by row."""
+"""CSV (UTF-8 with BOM, so Excel opens it) and JSON output of datasets, streamed row by row.
 
-import csv
+CSV goes through the kernel's formula-safe writer (``cluster_portal.tabular.writers``),
+the same one the import/export engine uses, so text such as ``=HYPERLINK(...)``
+reaches a visitor's spreadsheet as text, never as a formula.
+"""
+
 import json
 
 from django.http import StreamingHttpResponse
 
+from cluster_portal.tabular import writers
 from public.datasets import Dataset
 
 BOM = "\ufeff"
 CHUNK = 500
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return ";".join(str(item) for item in value)
-    return str(value)
-
-
 def csv_lines(dataset: Dataset, objects):
-    writer = csv.writer(_Echo())
-    yield BOM + writer.writerow(dataset.headers())
-    for obj in objects:
-        row = dataset.row(obj)
-        yield writer.writerow([cell(row[column.key]) for column in dataset.columns])
+    keys = [column.key for column in dataset.columns]
+    rows = ([row[key] for key in keys] for row in map(dataset.row, objects))
+    lines = writers.csv_lines(dataset.headers(), rows)
+    yield BOM + next(lines)
+    yield from lines
 
 
 def json_chunks(dataset: Dataset, objects, *, meta: dict):

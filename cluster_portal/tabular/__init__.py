@@ -5,7 +5,9 @@
   each app's ``resources.py`` declares its own resources on top of it.
 - ``files.py``      reading uploads: size and row limits, encoding detection
   (UTF-8, UTF-8 with BOM, Shift_JIS/CP932), CSV/XLSX/JSON parsing; writing
-  exports with formula escaping.
+  exports (CSV and XLSX through ``writers.py``).
+- ``writers.py``    the one formula-safe CSV/XLSX writer of the portal, also used
+  by the public open-data downloads (streamed CSV).
 - ``services.py``   ``data_import()`` (dry run or one all-or-nothing transaction)
   and ``data_export()``; the web pages, the admin and the management commands
   all go through these two functions.

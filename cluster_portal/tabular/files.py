@@ -6,9 +6,10 @@ encoding (UTF-8, UTF-8 with BOM, Shift_JIS/CP932 as Japanese Excel writes it)
 unless the user chose one, and says which was used. XLSX cells holding formulas
 and merged cells are refused (their values cannot be trusted or are ambiguous).
 
-Writing escapes text cells that a spreadsheet would run as a formula (starting
-with ``=``, ``+``, ``-``, ``@``, tab or CR) by prefixing an apostrophe; reading
-removes exactly that prefix again, so an export imports back unchanged.
+CSV and XLSX are written by the portal's one formula-safe writer (``writers.py``),
+which escapes text cells a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, tab or CR) by prefixing an apostrophe; reading removes exactly
+that prefix again (``writers.unescape_formula``), so an export imports back unchanged.
 """
 
 import csv
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from cluster_portal.tabular import limits
 from cluster_portal.tabular.errors import DataFileError, Issue
+from cluster_portal.tabular.writers import csv_text, unescape_formula, xlsx_bytes
 
 FORMATS = {
     "csv": gettext_lazy("CSV"),
@@ -71,8 +73,6 @@ ENCODING_ALIASES = {
 }
 BOM = b"\xef\xbb\xbf"
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 
 def normalize_encoding(name: str | None) -> str:
     if not name:
@@ -93,23 +93,6 @@ def encoding_label(name: str | None) -> str:
 def guess_format(filename: str) -> str | None:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     return {"csv": "csv", "txt": "csv", "xlsx": "xlsx", "json": "json"}.get(suffix)
-
-
-# ------------------------------------------------------------------ formulas
-
-
-def escape_formula(value):
-    """Text a spreadsheet would evaluate (=, +, -, @, tab, CR first) gets an apostrophe in front."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def unescape_formula(value):
-    """The reverse of :func:`escape_formula`, for cells read from CSV and XLSX."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
-        return value[1:]
-    return value
 
 
 # ------------------------------------------------------------------ reading
@@ -368,22 +351,12 @@ def _read_xlsx(data: bytes) -> ParsedFile:
 # ------------------------------------------------------------------ writing
 
 
-def _text_cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return escape_formula(value) if isinstance(value, str) else value
-
-
 def write(headers: list[str], rows, file_format: str, encoding: str = UTF8_BOM) -> bytes:
     """Export rows (native values: str, int, date, bool, None) as CSV, XLSX or JSON bytes."""
     if file_format == "csv":
         return _write_csv(headers, rows, normalize_encoding(encoding))
     if file_format == "xlsx":
-        return _write_xlsx(headers, rows)
+        return xlsx_bytes(headers, rows)
     if file_format == "json":
         return _write_json(headers, rows)
     raise DataFileError(_("ファイル形式は CSV、Excel（.xlsx）、JSON のいずれかにしてください。"))
@@ -392,12 +365,7 @@ def write(headers: list[str], rows, file_format: str, encoding: str = UTF8_BOM) 
 def _write_csv(headers, rows, encoding: str) -> bytes:
     if encoding == AUTO:
         encoding = UTF8_BOM
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(headers)
-    for row in rows:
-        writer.writerow([_text_cell(value) for value in row])
-    text = buffer.getvalue()
+    text = csv_text(headers, rows)
     try:
         return text.encode(encoding)
     except UnicodeEncodeError as error:
@@ -406,35 +374,6 @@ def _write_csv(headers, rows, encoding: str) -> bytes:
             _("「%(character)s」は Shift_JIS（CP932）で表せません。UTF-8 を選んで出力してください。")
             % {"character": character}
         ) from None
-
-
-def _write_xlsx(headers, rows) -> bytes:
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append([escape_formula(header) for header in headers])
-    for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, datetime.datetime):
-                value = value.replace(tzinfo=None)
-            if isinstance(value, (datetime.date, datetime.datetime)):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-                cells.append(cell)
-                continue
-            if isinstance(value, bool):
-                value = 1 if value else 0
-            if isinstance(value, str):
-                value = escape_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
-            cells.append(value)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _write_json(headers, rows) -> bytes:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cluster_portal.models import TransitionLog
+from cluster_portal.history import TimelineEntry, transition_entries
 from ministry.forms import (
     AssignReviewerForm,
     AttachmentForm,
@@ -35,13 +35,9 @@ applicant_or_ministry_required = role_required(
 headquarters_required = role_required(permissions.is_headquarters)
 
 
-def proposal_timeline(proposal: Proposal) -> list[dict]:
-    """Every logged transition with the states' labels (never codes)."""
-    label = Proposal.workflow.label
-    return [
-        {"log": log, "source": label(log.source_state), "target": label(log.target_state)}
-        for log in TransitionLog.for_object(proposal)
-    ]
+def proposal_timeline(proposal: Proposal) -> list[TimelineEntry]:
+    """Every logged transition, oldest first, with the states' labels (never codes)."""
+    return transition_entries(proposal)
 
 
 def visible_proposal(request, pk) -> Proposal:

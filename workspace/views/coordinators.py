@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cluster_portal.history import history_timeline
 from coordinators import services
 from coordinators.models import ActivityResult, CoordinationActivity, Coordinator
 from projects.models import JointResearchProject
@@ -15,7 +16,6 @@ from workspace.forms import PublicationForm
 from workspace.views.base import (
     conflict_response,
     headquarters_required,
-    history_timeline,
     organization_names,
     run_once,
 )

@@ -4,11 +4,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cluster_portal.history import history_timeline
 from projects import services as event_services
 from projects.models import JointResearchProject
 from regions.models import Event
 from workspace.forms import EventForm, PublicationForm
-from workspace.views.base import conflict_response, headquarters_required, history_timeline, run_once
+from workspace.views.base import conflict_response, headquarters_required, run_once
 
 
 def _own_projects(user):

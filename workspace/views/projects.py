@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluster_portal.fiscal import current_fiscal_year
+from cluster_portal.history import history_timeline
 from coordinators.models import CoordinationActivity
 from projects import permissions, services
 from projects.models import (
@@ -27,7 +28,6 @@ from workspace.views.base import (
     conflict_response,
     headquarters_or_ministry_required,
     headquarters_required,
-    history_timeline,
     organization_names,
     run_once,
 )

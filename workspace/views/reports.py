@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluster_portal.concurrency import OneTimeTokenForm
+from cluster_portal.history import history_timeline
 from cluster_portal.models import TransitionLog
 from projects import permissions, services
 from projects.models import JointResearchProject, ProgressReport, ReportAttachment, ReportStatus
@@ -20,7 +21,6 @@ from workspace.views.base import (
     conflict_response,
     headquarters_or_ministry_required,
     headquarters_required,
-    history_timeline,
     ministry_required,
     run_once,
 )
