@@ -1,0 +1,35 @@
+"""Reads of the ministry workflow that several screens share (the proposal page is shown to the
+applicant by the workspace and to ministry staff by the ministry pages)."""
+
+from __future__ import annotations
+
+from cluster_portal.models import TransitionLog
+from regions.models import Proposal, SelectionDecision
+
+
+def proposal_timeline(proposal: Proposal) -> list[dict]:
+    """Every logged transition with the states' labels (never codes)."""
+    label = Proposal.workflow.label
+    return [
+        {"log": log, "source": label(log.source_state), "target": label(log.target_state)}
+        for log in TransitionLog.for_object(proposal)
+    ]
+
+
+def proposal_page(proposal: Proposal) -> dict:
+    """What every reader of a proposal sees: the plan, participants, attachments and the timeline."""
+    return {
+        "proposal": proposal,
+        "budget_lines": list(proposal.budget_lines.all()),
+        "participants": list(proposal.participants.order_by("kind", "name")),
+        "attachments": list(proposal.attachments.all()),
+        "timeline": proposal_timeline(proposal),
+    }
+
+
+def proposal_decision(proposal: Proposal) -> SelectionDecision | None:
+    """The selection decision on ``proposal``, or None while undecided."""
+    try:
+        return proposal.decision
+    except SelectionDecision.DoesNotExist:
+        return None
