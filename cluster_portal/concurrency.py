@@ -81,7 +81,10 @@ class OneTimeTokenForm(forms.Form):
 
 
 class VersionedForm(OneTimeTokenForm):
-    """Adds the hidden ``version`` the edit started from (taken from ``instance`` or ``initial``)."""
+    """Adds the hidden ``version`` the edit started from (taken from ``instance`` or ``initial``).
+
+    Required when the form edits something (a saved ``instance``, or ``initial["version"]`` given by
+    the view on GET and POST alike); optional on a create form."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
@@ -90,7 +93,8 @@ class VersionedForm(OneTimeTokenForm):
         instance = getattr(self, "instance", None)
         if not self.is_bound and instance is not None and instance.pk is not None:
             self.initial["version"] = instance.version
-        if instance is None or instance.pk is None:
+        editing = (instance is not None and instance.pk is not None) or "version" in self.initial
+        if not editing:
             # A create form has no version to compare with.
             self.fields["version"].required = False
 
@@ -102,20 +106,38 @@ class VersionedForm(OneTimeTokenForm):
 # ---------------------------------------------------------------- optimistic locking
 
 
-def claim_version(queryset: models.QuerySet, *, pk, expected_version: int) -> models.Model:
+def claim_version(queryset: models.QuerySet, *, pk, expected_version: int | None) -> models.Model:
     """Bump the row's version if it still is ``expected_version``; return the fresh row.
 
-    Call inside ``transaction.atomic``: the conditional UPDATE holds the row until
-    commit, so a concurrent editor waits and then finds the version changed. The
-    returned instance already carries the new version; set fields, ``full_clean()``
-    and ``save()`` it. Raises ``StaleEdit`` (with the current row) or
-    ``DoesNotExist`` (row gone or outside ``queryset``).
+    The one optimistic-locking primitive of the portal: every write to a versioned row
+    claims it here. Call inside ``transaction.atomic``: the conditional UPDATE holds the
+    row until commit, so a concurrent editor waits and then finds the version changed.
+    The returned instance already carries the new version; set fields, ``full_clean()``
+    and ``save()`` it. Raises ``StaleEdit`` (with the current row) or ``DoesNotExist``
+    (row gone or outside ``queryset``).
+
+    ``expected_version=None`` is for writes that do not start from an edit form (a state
+    transition, a recomputed total, an import): the row is claimed and its version bumped
+    unconditionally, so that any edit form opened before sees the change as a conflict.
     """
-    updated = queryset.filter(pk=pk, version=expected_version).update(version=F("version") + 1)
+    rows = queryset.filter(pk=pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    updated = rows.update(version=F("version") + 1)
     if not updated:
         current = queryset.get(pk=pk)  # DoesNotExist propagates
         raise StaleEdit(current)
     return queryset.get(pk=pk)
+
+
+def bump_version(instance: models.Model) -> None:
+    """Move the version of a row a bulk writer (an import, the demo loader) is about to save.
+
+    Those writers hold their rows in their own transaction and save many at once (often with
+    ``bulk_update``), so they do not claim each row; bumping the version still makes every edit
+    form opened before the write see it as a conflict. Interactive writes use :func:`claim_version`.
+    """
+    instance.version += 1
 
 
 # ---------------------------------------------------------------- one-time tokens

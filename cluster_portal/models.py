@@ -106,6 +106,14 @@ def own_region_id(user):
     return user.region_id
 
 
+def assign_fields(obj: models.Model, data: dict, fields) -> None:
+    """Copy the named ``fields`` present in ``data`` (a form's cleaned data) onto ``obj``; services then
+    ``full_clean()`` and save. Names missing from ``data`` are left as they are."""
+    for name in fields:
+        if name in data:
+            setattr(obj, name, data[name])
+
+
 PUBLIC_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: safe to read aloud and retype
 
 

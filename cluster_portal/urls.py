@@ -24,7 +24,7 @@ urlpatterns = [
     path("workspace/", include("workspace.urls", namespace="workspace")),
     path("data/", include("dataio.urls", namespace="dataio")),
     path("ministry/", include("ministry.urls")),
-    path("proposals/", include("ministry.proposal_urls")),
+    path("proposals/", include("workspace.proposal_urls")),
     path("reviews/", include("ministry.review_urls")),
     path("", include("public.urls")),
     path("admin/", admin.site.urls),

@@ -8,65 +8,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
+from cluster_portal.fields import YenField, parse_yen
 from cluster_portal.models import Role, User
-from regions.models import (
-    Call,
-    Decision,
-    Evaluation,
-    Grant,
-    Organization,
-    OrganizationKind,
-    Proposal,
-    Region,
-)
+from regions.models import Call, Decision, Evaluation, Grant, Proposal, Region
 from regions.services.calls import CriterionSpec
-
-AMOUNT_ERROR = _("要求額は0円以上の整数（円）で入力してください。")
-_DIGITS = re.compile(r"^\d+$")
-
-
-def parse_yen(value: str, message=AMOUNT_ERROR) -> int:
-    """'1,234,000' or '1234000' (half- or full-width) → 1234000; anything else (negative, decimals) → error."""
-    text = (value or "").strip().replace(",", "").replace("，", "").replace(" ", "")
-    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if not _DIGITS.match(text):
-        raise ValidationError(message, code="invalid_amount")
-    return int(text)
-
-
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's ValidationError to the form: to the named field if it has one, else to the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-class YenField(forms.Field):
-    """Integer yen typed as text, so '1,000,000' works and '-5' or 'abc' gets a Japanese message."""
-
-    def __init__(self, *, message=AMOUNT_ERROR, **kwargs):
-        kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20})
-        )
-        self.message = message
-        super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or len(value) > 30:
-            raise ValidationError(self.message, code="invalid_amount")
-        return parse_yen(value, self.message)
-
 
 # --- calls ---------------------------------------------------------------------------------------
 
 
-class CallForm(forms.ModelForm):
+class CallForm(VersionedForm, forms.ModelForm):
     criteria_text = forms.CharField(
         label=_("評価項目"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -154,114 +105,10 @@ class CallForm(forms.ModelForm):
         return budgets
 
 
-# --- proposals -----------------------------------------------------------------------------------
-
-
-class OrganizationsField(forms.ModelMultipleChoiceField):
-    def __init__(self, kind, **kwargs):
-        super().__init__(
-            queryset=Organization.objects.filter(kind=kind).order_by("name"),
-            required=False,
-            widget=forms.SelectMultiple(attrs={"size": 8}),
-            **kwargs,
-        )
-
-
-class ProposalForm(forms.ModelForm):
-    """The proposal with its five-year plan (one amount field per fiscal year) and participants."""
-
-    universities = OrganizationsField(
-        OrganizationKind.UNIVERSITY, label=_("参画する大学等"), help_text=_("Ctrlキー（Macは⌘）で複数選択できます。")
-    )
-    companies = OrganizationsField(OrganizationKind.COMPANY, label=_("参画する企業"))
-    public_research = OrganizationsField(OrganizationKind.PUBLIC_RESEARCH, label=_("参画する公設試験研究機関"))
-
-    class Meta:
-        model = Proposal
-        fields = (
-            "title",
-            "summary",
-            "theme",
-            "target_industries",
-            "cluster_type",
-            "headquarters_roster",
-            "kpis",
-            "related_measures",
-        )
-        widgets = {
-            "summary": forms.Textarea(attrs={"rows": 8}),
-            "kpis": forms.Textarea(attrs={"rows": 4}),
-            "headquarters_roster": forms.Textarea(attrs={"rows": 4}),
-            "related_measures": forms.Textarea(attrs={"rows": 4}),
-        }
-
-    def __init__(self, *args, years: list[int], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.years = years
-        self.fields["cluster_type"].widget = forms.RadioSelect(choices=self.fields["cluster_type"].choices[1:])
-        amounts = {}
-        participants = []
-        if self.instance.pk:
-            amounts = {line.fiscal_year: line.requested_amount for line in self.instance.budget_lines.all()}
-            participants = list(self.instance.participants.all())
-        for year in years:
-            name = self.amount_field_name(year)
-            self.fields[name] = YenField(
-                label=_("%(year)s年度 要求額（円）") % {"year": year},
-                required=False,
-            )
-            if year in amounts:
-                self.initial.setdefault(name, amounts[year])
-        for name, kind in (
-            ("universities", OrganizationKind.UNIVERSITY),
-            ("companies", OrganizationKind.COMPANY),
-            ("public_research", OrganizationKind.PUBLIC_RESEARCH),
-        ):
-            self.initial.setdefault(name, [org.pk for org in participants if org.kind == kind])
-
-    @staticmethod
-    def amount_field_name(year: int) -> str:
-        return f"amount_{year}"
-
-    def amount_fields(self):
-        return [self[self.amount_field_name(year)] for year in self.years]
-
-    def text_fields(self):
-        return [self[name] for name in self.Meta.fields]
-
-    def participant_fields(self):
-        return [self[name] for name in ("universities", "companies", "public_research")]
-
-    def fields_data(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
-
-    def amounts(self) -> dict[int, int]:
-        values = {year: self.cleaned_data.get(self.amount_field_name(year)) for year in self.years}
-        return {year: amount for year, amount in values.items() if amount is not None}
-
-    def participants(self) -> list[Organization]:
-        return [
-            *self.cleaned_data["universities"],
-            *self.cleaned_data["companies"],
-            *self.cleaned_data["public_research"],
-        ]
-
-
-class AttachmentForm(forms.Form):
-    file = forms.FileField(
-        label=_("添付ファイル"),
-        help_text=_("PDF、Word（.docx/.doc）、Excel（.xlsx/.xls）のみ。ファイルの内容で形式を確認します。"),
-    )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("理由・コメント"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
 # --- review --------------------------------------------------------------------------------------
 
 
-class AssignReviewerForm(forms.Form):
+class AssignReviewerForm(OneTimeTokenForm):
     reviewer = forms.ModelChoiceField(label=_("審査委員"), queryset=User.objects.none())
 
     def __init__(self, *args, proposal: Proposal, **kwargs):
@@ -288,8 +135,9 @@ class ConflictForm(forms.Form):
     )
 
 
-class ScoreForm(forms.Form):
-    """One score (1 to the criterion's maximum) and comment per criterion of the call."""
+class ScoreForm(VersionedForm):
+    """One score (1 to the criterion's maximum) and comment per criterion of the call; ``version`` is the
+    assignment's (pass ``initial={"version": assignment.version}``)."""
 
     overall_comment = forms.CharField(label=_("総評"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -333,16 +181,17 @@ class ScoreForm(forms.Form):
         }
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(VersionedForm):
+    """``version`` is the proposal's (pass ``initial={"version": proposal.version}``)."""
+
     decision = forms.ChoiceField(label=_("結果"), choices=Decision.choices, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
 # --- grants and evaluations ----------------------------------------------------------------------
 
 
-class GrantForm(forms.ModelForm):
+class GrantForm(OneTimeTokenForm, forms.ModelForm):
     amount = YenField(label=_("交付決定額（円）"), message=_("金額は0円以上の整数（円）で入力してください。"))
 
     class Meta:
@@ -360,13 +209,14 @@ class GrantForm(forms.ModelForm):
         pass
 
 
-class GrantAmendForm(forms.Form):
+class GrantAmendForm(VersionedForm):
+    """``version`` is the grant's (pass ``initial={"version": grant.version}``)."""
+
     new_amount = YenField(label=_("変更後の額（円）"), message=_("金額は0円以上の整数（円）で入力してください。"))
     reason = forms.CharField(label=_("変更理由"), widget=forms.Textarea(attrs={"rows": 3}))
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class EvaluationForm(forms.ModelForm):
+class EvaluationForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = Evaluation
         fields = (
@@ -389,3 +239,26 @@ class EvaluationForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.order_by("name")
+
+
+# --- progress reports of the headquarters (進捗報告) ----------------------------------------------
+
+
+class ReviewForm(OneTimeTokenForm):
+    ACCEPT = "accept"
+    RETURN = "return"
+    decision = forms.ChoiceField(
+        label=_("判断"), choices=[(ACCEPT, _("受理する")), (RETURN, _("差し戻す"))], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(
+        label=_("コメント"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("差し戻す場合は必須です。本部に表示されます。"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == self.RETURN and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", _("差し戻す理由をコメントに入力してください。"))
+        return cleaned

@@ -5,6 +5,8 @@ in the views, which turns another region's object into a 404; these functions
 answer the role and state questions on an object already in scope.
 """
 
+from django.core.exceptions import PermissionDenied
+
 from projects.models import JointResearchProject, ProgressReport, ReportStatus
 
 
@@ -26,6 +28,12 @@ def is_own_region(user, obj) -> bool:
 
 def can_use_workspace(user) -> bool:
     return bool(user.is_authenticated and user.is_headquarters)
+
+
+def require_workspace(user) -> None:
+    """The services' guard of every headquarters write (projects, budgets, reports, results, events)."""
+    if not can_use_workspace(user):
+        raise PermissionDenied
 
 
 def can_edit(user, obj) -> bool:

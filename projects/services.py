@@ -13,9 +13,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cluster_portal.concurrency import StaleEdit, claim_version
+from cluster_portal.concurrency import claim_version
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label
-from cluster_portal.models import TransitionLog
+from cluster_portal.models import TransitionLog, assign_fields
 from projects import permissions
 from projects.models import (
     Expenditure,
@@ -60,18 +60,17 @@ def budget_allocate(
             {"grant": _("この地域のこの年度の交付決定がないため、配分できません。")},
             code="no_grant",
         ) from None
-    budget = ProjectBudget.objects.select_for_update().filter(project=project, grant=grant).first() or ProjectBudget(
-        project=project, grant=grant
-    )
-    if expected_version is not None and budget.pk is not None and budget.version != expected_version:
-        raise StaleEdit(budget)
-    if must_be_new and budget.pk is not None:
+    existing = ProjectBudget.objects.filter(project=project, grant=grant)
+    budget_pk = existing.values_list("pk", flat=True).first()
+    if must_be_new and budget_pk is not None:
         raise ValidationError(
             {"fiscal_year": _("この年度の配分は既に登録されています。配分の編集画面から変更してください。")},
             code="exists",
         )
-    if budget.pk is not None:
-        budget.version += 1
+    if budget_pk is None:
+        budget = ProjectBudget(project=project, grant=grant)
+    else:
+        budget = claim_version(existing, pk=budget_pk, expected_version=expected_version)
     budget.allocated = allocated
     if executed is not None:
         budget.executed = executed
@@ -83,17 +82,6 @@ def budget_allocate(
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def _assign(obj: models.Model, data: dict, fields: tuple[str, ...]) -> None:
-    for name in fields:
-        if name in data:
-            setattr(obj, name, data[name])
-
-
-def _require_workspace(user) -> None:
-    if not permissions.can_use_workspace(user):
-        raise PermissionDenied
 
 
 # ---------------------------------------------------------------- organisations
@@ -157,9 +145,9 @@ def _replace_participations(project: JointResearchProject, participants: list[Pa
 @transaction.atomic
 def project_create(*, user, data: dict, participants: list[ParticipantInput]) -> JointResearchProject:
     """A new joint research project of the user's own region, with its participants."""
-    _require_workspace(user)
+    permissions.require_workspace(user)
     project = JointResearchProject(region_id=user.region_id)
-    _assign(project, data, PROJECT_FIELDS)
+    assign_fields(project, data, PROJECT_FIELDS)
     project.full_clean()
     project.save()
     _replace_participations(project, participants)
@@ -171,11 +159,11 @@ def project_update(
     *, user, project_pk: int, expected_version: int, data: dict, participants: list[ParticipantInput]
 ) -> JointResearchProject:
     """Save an edited project and its participants, unless someone saved it after the form was opened."""
-    _require_workspace(user)
+    permissions.require_workspace(user)
     project = claim_version(
         JointResearchProject.objects.editable_by(user), pk=project_pk, expected_version=expected_version
     )
-    _assign(project, data, PROJECT_FIELDS)
+    assign_fields(project, data, PROJECT_FIELDS)
     project.full_clean()
     project.save()
     _replace_participations(project, participants)
@@ -184,8 +172,7 @@ def project_update(
 
 @transaction.atomic
 def project_change_status(*, user, project_pk: int, target: str, reason: str = "") -> JointResearchProject:
-    project = JointResearchProject.objects.editable_by(user).select_for_update().get(pk=project_pk)
-    project.version += 1
+    project = claim_version(JointResearchProject.objects.editable_by(user), pk=project_pk, expected_version=None)
     JointResearchProject.workflow.apply(project, target, user=user, reason=reason)
     return project
 
@@ -207,8 +194,8 @@ def publication_set(*, user, obj: models.Model, publish: bool, reason: str = "")
         raise PermissionDenied
     if locked.is_published == publish:
         return locked
+    locked = claim_version(model.objects.all(), pk=locked.pk, expected_version=None)
     locked.is_published = publish
-    locked.version += 1
     locked.save()
     TransitionLog.record(
         locked,
@@ -226,7 +213,10 @@ EXPENDITURE_FIELDS = ("category", "amount", "spent_on", "description")
 
 
 def _lock_budget(user, budget_pk: int) -> ProjectBudget:
-    return ProjectBudget.objects.editable_by(user).select_for_update().select_related("grant").get(pk=budget_pk)
+    """Claim the budget whose 執行額 an entry changes (its version moves with the total)."""
+    return claim_version(
+        ProjectBudget.objects.editable_by(user).select_related("grant"), pk=budget_pk, expected_version=None
+    )
 
 
 def _recompute_executed(budget: ProjectBudget, overrun_reason: str | None) -> ProjectBudget:
@@ -234,7 +224,6 @@ def _recompute_executed(budget: ProjectBudget, overrun_reason: str | None) -> Pr
     budget.executed = budget.expenditures.aggregate(total=models.Sum("amount"))["total"] or 0
     if overrun_reason is not None and overrun_reason.strip():
         budget.overrun_reason = overrun_reason.strip()
-    budget.version += 1
     try:
         budget.full_clean()
     except ValidationError as error:
@@ -267,10 +256,10 @@ def _check_spent_in_year(expenditure: Expenditure, budget: ProjectBudget) -> Non
 @transaction.atomic
 def expenditure_create(*, user, budget_pk: int, data: dict, overrun_reason: str = "") -> Expenditure:
     """Add an execution entry and update the budget's 執行額 (the budget row is locked meanwhile)."""
-    _require_workspace(user)
+    permissions.require_workspace(user)
     budget = _lock_budget(user, budget_pk)
     expenditure = Expenditure(budget=budget)
-    _assign(expenditure, data, EXPENDITURE_FIELDS)
+    assign_fields(expenditure, data, EXPENDITURE_FIELDS)
     expenditure.full_clean()
     _check_spent_in_year(expenditure, budget)
     expenditure.save()
@@ -283,13 +272,13 @@ def expenditure_update(
     *, user, expenditure_pk: int, expected_version: int, data: dict, overrun_reason: str = ""
 ) -> Expenditure:
     """Correct an execution entry (entries are never deleted); the budget's 執行額 follows."""
-    _require_workspace(user)
+    permissions.require_workspace(user)
     budget_pk = Expenditure.objects.editable_by(user).values_list("budget_id", flat=True).get(pk=expenditure_pk)
     budget = _lock_budget(user, budget_pk)
     expenditure = claim_version(
         Expenditure.objects.editable_by(user), pk=expenditure_pk, expected_version=expected_version
     )
-    _assign(expenditure, data, EXPENDITURE_FIELDS)
+    assign_fields(expenditure, data, EXPENDITURE_FIELDS)
     expenditure.full_clean()
     _check_spent_in_year(expenditure, budget)
     expenditure.save()
@@ -323,10 +312,10 @@ def report_create(
     *, user, project: JointResearchProject, data: dict, milestones: list[MilestoneInput]
 ) -> ProgressReport:
     """A draft half-year progress report of one of the user's projects."""
-    _require_workspace(user)
+    permissions.require_workspace(user)
     project = JointResearchProject.objects.editable_by(user).get(pk=project.pk)
     report = ProgressReport(project=project, status=ReportStatus.DRAFT)
-    _assign(report, data, REPORT_FIELDS)
+    assign_fields(report, data, REPORT_FIELDS)
     report.full_clean()
     report.save()
     _replace_milestones(report, milestones)
@@ -346,11 +335,11 @@ def report_update(
     *, user, report_pk: int, expected_version: int, data: dict, milestones: list[MilestoneInput]
 ) -> ProgressReport:
     """Save a draft or returned report; submitted and accepted reports are locked."""
-    _require_workspace(user)
+    permissions.require_workspace(user)
     report = claim_version(ProgressReport.objects.editable_by(user), pk=report_pk, expected_version=expected_version)
     if not report.is_editable:
         raise _not_editable(report)
-    _assign(report, data, REPORT_FIELDS)
+    assign_fields(report, data, REPORT_FIELDS)
     report.full_clean()
     report.save()
     _replace_milestones(report, milestones)
@@ -360,9 +349,8 @@ def report_update(
 @transaction.atomic
 def report_submit(*, user, report_pk: int) -> ProgressReport:
     """draft → submitted, or returned → submitted (resubmission)."""
-    _require_workspace(user)
-    report = ProgressReport.objects.editable_by(user).select_for_update().get(pk=report_pk)
-    report.version += 1
+    permissions.require_workspace(user)
+    report = claim_version(ProgressReport.objects.editable_by(user), pk=report_pk, expected_version=None)
     report.submitted_at = timezone.now()
     ProgressReport.workflow.apply(report, ReportStatus.SUBMITTED, user=user)
     return report
@@ -371,8 +359,7 @@ def report_submit(*, user, report_pk: int) -> ProgressReport:
 @transaction.atomic
 def report_review(*, user, report_pk: int, accept: bool, comment: str = "") -> ProgressReport:
     """Ministry staff accept a submitted report or return it with comments (the comment is required)."""
-    report = ProgressReport.objects.visible_to(user).select_for_update().get(pk=report_pk)
-    report.version += 1
+    report = claim_version(ProgressReport.objects.visible_to(user), pk=report_pk, expected_version=None)
     target = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
     ProgressReport.workflow.apply(report, target, user=user, reason=comment.strip())
     return report
@@ -380,7 +367,7 @@ def report_review(*, user, report_pk: int, accept: bool, comment: str = "") -> P
 
 @transaction.atomic
 def report_attach(*, user, report_pk: int, title: str, file) -> ReportAttachment:
-    _require_workspace(user)
+    permissions.require_workspace(user)
     report = ProgressReport.objects.editable_by(user).select_for_update().get(pk=report_pk)
     if not report.is_editable:
         raise _not_editable(report)
@@ -416,9 +403,9 @@ def _check_outcome_project(user, project: JointResearchProject) -> JointResearch
 
 @transaction.atomic
 def outcome_create(*, user, project: JointResearchProject, data: dict) -> Outcome:
-    _require_workspace(user)
+    permissions.require_workspace(user)
     outcome = Outcome(project=_check_outcome_project(user, project))
-    _assign(outcome, data, (*OUTCOME_FIELDS, "is_published"))
+    assign_fields(outcome, data, (*OUTCOME_FIELDS, "is_published"))
     outcome.full_clean()
     outcome.save()
     return outcome
@@ -426,11 +413,11 @@ def outcome_create(*, user, project: JointResearchProject, data: dict) -> Outcom
 
 @transaction.atomic
 def outcome_update(*, user, outcome_pk: int, expected_version: int, data: dict) -> Outcome:
-    _require_workspace(user)
+    permissions.require_workspace(user)
     outcome = claim_version(Outcome.objects.editable_by(user), pk=outcome_pk, expected_version=expected_version)
     if "project" in data:
         outcome.project = _check_outcome_project(user, data["project"])
-    _assign(outcome, data, OUTCOME_FIELDS)
+    assign_fields(outcome, data, OUTCOME_FIELDS)
     outcome.full_clean()
     outcome.save()
     return outcome
@@ -441,7 +428,7 @@ def outcome_grant_patent(
     *, user, outcome_pk: int, expected_version: int, registration_number: str, granted_on: datetime.date
 ) -> Outcome:
     """A patent application becomes a granted patent: same row, same application data, no re-entry."""
-    _require_workspace(user)
+    permissions.require_workspace(user)
     outcome = claim_version(Outcome.objects.editable_by(user), pk=outcome_pk, expected_version=expected_version)
     if outcome.kind != OutcomeKind.PATENT_APPLICATION:
         raise ValidationError(_("特許出願の成果だけを登録済みにできます。"), code="not_application")
@@ -475,17 +462,12 @@ def _own_projects(user, projects) -> list[JointResearchProject]:
     return projects
 
 
-def _require_headquarters(user) -> None:
-    if not (user.is_authenticated and user.is_headquarters):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def event_create(*, user, data: dict, presented_projects=()) -> Event:
     """A forum or results presentation of the user's own region (unpublished until published)."""
-    _require_headquarters(user)
+    permissions.require_workspace(user)
     event = Event(region_id=user.region_id, is_published=False)
-    _assign(event, data, EVENT_FIELDS)
+    assign_fields(event, data, EVENT_FIELDS)
     event.full_clean()
     projects = _own_projects(user, presented_projects)
     event.save()
@@ -496,9 +478,9 @@ def event_create(*, user, data: dict, presented_projects=()) -> Event:
 @transaction.atomic
 def event_update(*, user, event_pk: int, expected_version: int, data: dict, presented_projects=()) -> Event:
     """Save an edited event unless someone saved it after the form was opened (``StaleEdit``)."""
-    _require_headquarters(user)
+    permissions.require_workspace(user)
     event = claim_version(Event.objects.editable_by(user), pk=event_pk, expected_version=expected_version)
-    _assign(event, data, EVENT_FIELDS)
+    assign_fields(event, data, EVENT_FIELDS)
     event.full_clean()
     projects = _own_projects(user, presented_projects)
     event.save()

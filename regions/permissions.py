@@ -7,6 +7,9 @@ QuerySets' ``visible_to(user)``; these functions answer whether an action is all
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
 from regions.models import Proposal, ProposalStatus, ReviewAssignment
 
 
@@ -24,6 +27,12 @@ def is_reviewer(user) -> bool:
 
 def is_headquarters(user) -> bool:
     return _signed_in(user) and user.is_headquarters
+
+
+def require_ministry(user, message: str = "") -> None:
+    """The services' guard of every ministry-only write: PermissionDenied (with ``message``) otherwise."""
+    if not is_ministry(user):
+        raise PermissionDenied(message or _("この操作は文部科学省の担当者だけが行えます。"))
 
 
 # --- calls, grants, evaluations: ministry staff only ---------------------------------------------

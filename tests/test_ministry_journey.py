@@ -20,6 +20,7 @@ from regions.models import (
     SelectionDecision,
 )
 from tests import factories
+from tests.form_helpers import opened
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def proposal_post_data(call, **overrides):
     for year in range(call.fiscal_year, call.fiscal_year + 5):
         data[f"amount_{year}"] = "400,000,000"
     data.update(overrides)
-    return data
+    return opened(data)
 
 
 def test_full_journey_from_draft_to_active_region_with_grants(
@@ -83,14 +84,16 @@ def test_full_journey_from_draft_to_active_region_with_grants(
     assert proposal.status == ProposalStatus.SUBMITTED
     assert proposal.submitted_at is not None
     # Submitting locks editing.
-    client.post(reverse("proposals:edit", args=[proposal.pk]), proposal_post_data(call, title="書き換え"))
+    client.post(
+        reverse("proposals:edit", args=[proposal.pk]), opened(proposal_post_data(call, title="書き換え"), obj=proposal)
+    )
     proposal.refresh_from_db()
     assert proposal.title == "浜松オプトロニクスクラスター構想"
 
     # 2. Ministry assigns two reviewers (the first assignment starts the review).
     client.force_login(ministry)
     for reviewer in (reviewer_a, reviewer_b):
-        response = client.post(reverse("ministry:assign_reviewer", args=[proposal.pk]), {"reviewer": reviewer.pk})
+        response = client.post(reverse("ministry:assign_reviewer", args=[proposal.pk]), opened(reviewer=reviewer.pk))
         assert response.status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.UNDER_REVIEW
@@ -114,7 +117,10 @@ def test_full_journey_from_draft_to_active_region_with_grants(
     for criterion, score in zip(call.criteria.order_by("order"), (5, 4, 3), strict=True):
         scores[f"score_{criterion.pk}"] = str(score)
         scores[f"comment_{criterion.pk}"] = f"{criterion.name}について"
-    response = client.post(reverse("reviews:detail", args=[assignment_b.pk]), {**scores, "overall_comment": "良い"})
+    response = client.post(
+        reverse("reviews:detail", args=[assignment_b.pk]),
+        opened({**scores, "overall_comment": "良い"}, obj=assignment_b),
+    )
     assert response.status_code == 302
     assignment_b.refresh_from_db()
     assert assignment_b.submitted_at is not None
@@ -128,7 +134,7 @@ def test_full_journey_from_draft_to_active_region_with_grants(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("ministry:decide", args=[proposal.pk]),
-            {"decision": "selected", "reason": "外部有識者の審査により採択", "version": proposal.version},
+            opened({"decision": "selected", "reason": "外部有識者の審査により採択", "version": proposal.version}),
         )
     assert response.status_code == 302
     decision = SelectionDecision.objects.get(proposal=proposal)

@@ -17,6 +17,7 @@ from regions.models import (
     SelectionDecision,
 )
 from tests import factories
+from tests.form_helpers import opened
 from tests.test_ministry_journey import open_call_with_budget
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +105,7 @@ def test_only_ministry_staff_can_decide(client, proposal, hq_user, reviewer_user
     factories.ReviewAssignmentFactory(proposal=proposal, reviewer=reviewer_user)
     for user in (hq_user, reviewer_user):
         client.force_login(user)
-        assert client.post(reverse("ministry:decide", args=[proposal.pk]), data).status_code == 403
+        assert client.post(reverse("ministry:decide", args=[proposal.pk]), opened(data)).status_code == 403
     assert not SelectionDecision.objects.exists()
     assert not Grant.objects.exists()
 
@@ -204,7 +205,7 @@ def call_form_data(**overrides):
         "budgets_text": "2031,1500000000\n2032,1,500,000,000",
     }
     data.update(overrides)
-    return data
+    return opened(data)
 
 
 def test_ministry_opens_a_call_with_criteria_and_envelopes(client, ministry_user):
@@ -254,7 +255,7 @@ def test_call_edit_cannot_drop_envelope_below_granted(client, ministry_user, cal
         criteria_text="\n".join(f"{c.name},{c.weight}" for c in call.criteria.all()),
         budgets_text="2030,500000000",
     )
-    response = client.post(reverse("ministry:call_edit", args=[call.code]), data)
+    response = client.post(reverse("ministry:call_edit", args=[call.code]), opened(data, obj=call))
     assert response.status_code == 400
     assert "交付決定済みの額の合計を下回れません" in response.content.decode()
     assert CallBudget.objects.get(call=call, fiscal_year=2030).envelope == 1_000_000_000
@@ -326,12 +327,12 @@ def test_second_decision_gets_a_clear_message_and_is_not_recorded(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("ministry:decide", args=[proposal.pk]),
-            {"decision": "selected", "reason": "採択", "version": version},
+            opened({"decision": "selected", "reason": "採択", "version": version}),
         )
     client.force_login(other_ministry)
     response = client.post(
         reverse("ministry:decide", args=[proposal.pk]),
-        {"decision": "not_selected", "reason": "不採択", "version": version},
+        opened({"decision": "not_selected", "reason": "不採択", "version": version}),
         follow=True,
     )
     assert "この提案書は既に他の担当者が決定しています。" in response.content.decode()
@@ -348,7 +349,7 @@ def test_not_selected_creates_no_grants_and_keeps_region_planning(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("ministry:decide", args=[proposal.pk]),
-            {"decision": "not_selected", "reason": "事業化の見通しが不十分", "version": proposal.version},
+            opened({"decision": "not_selected", "reason": "事業化の見通しが不十分", "version": proposal.version}),
         )
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.NOT_SELECTED
@@ -362,7 +363,7 @@ def test_not_selected_creates_no_grants_and_keeps_region_planning(
 def test_decision_needs_a_reason(client, ministry_user, proposal):
     client.force_login(ministry_user)
     response = client.post(
-        reverse("ministry:decide", args=[proposal.pk]), {"decision": "selected", "reason": "", "version": 1}
+        reverse("ministry:decide", args=[proposal.pk]), opened({"decision": "selected", "reason": "", "version": 1})
     )
     assert response.status_code == 400
     assert not SelectionDecision.objects.exists()
@@ -373,7 +374,7 @@ def test_selection_over_envelope_is_refused_and_nothing_is_saved(client, ministr
     client.force_login(ministry_user)
     response = client.post(
         reverse("ministry:decide", args=[proposal.pk]),
-        {"decision": "selected", "reason": "採択", "version": proposal.version},
+        opened({"decision": "selected", "reason": "採択", "version": proposal.version}),
     )
     assert response.status_code == 400
     assert "2032年度の予算枠を超えます" in response.content.decode()
@@ -385,7 +386,7 @@ def test_selection_over_envelope_is_refused_and_nothing_is_saved(client, ministr
 
 def test_assigning_reviewers_only_offers_reviewers(client, ministry_user, proposal, hq_user):
     client.force_login(ministry_user)
-    response = client.post(reverse("ministry:assign_reviewer", args=[proposal.pk]), {"reviewer": hq_user.pk})
+    response = client.post(reverse("ministry:assign_reviewer", args=[proposal.pk]), opened(reviewer=hq_user.pk))
     assert response.status_code == 400
     assert not proposal.review_assignments.exists()
 
@@ -394,7 +395,7 @@ def test_assigning_to_a_draft_is_refused(client, ministry_user, call, other_regi
     draft = factories.ProposalFactory(call=call, region=other_region)
     reviewer = factories.UserFactory(reviewer=True)
     client.force_login(ministry_user)
-    response = client.post(reverse("ministry:assign_reviewer", args=[draft.pk]), {"reviewer": reviewer.pk})
+    response = client.post(reverse("ministry:assign_reviewer", args=[draft.pk]), opened(reviewer=reviewer.pk))
     assert response.status_code == 400
     assert "「下書き」の提案書には審査委員を割り当てられません。" in response.content.decode()
     assert not draft.review_assignments.exists()
@@ -413,7 +414,7 @@ def grant_data(region, call, **overrides):
         "note": "",
     }
     data.update(overrides)
-    return data
+    return opened(data)
 
 
 def test_grant_within_envelope_is_saved_and_page_shows_remaining(client, ministry_user, call, region):
@@ -456,7 +457,7 @@ def test_grant_amendment_keeps_history_and_respects_envelope(client, ministry_us
     factories.GrantFactory(region=other_region, call=call, fiscal_year=2030, amount=400_000_000)
     client.force_login(ministry_user)
     url = reverse("ministry:grant_detail", args=[grant.pk])
-    response = client.post(url, {"new_amount": "450000000", "reason": "中間評価の結果による減額", "version": 1})
+    response = client.post(url, opened({"new_amount": "450000000", "reason": "中間評価の結果による減額", "version": 1}))
     assert response.status_code == 302
     grant.refresh_from_db()
     assert grant.amount == 450_000_000
@@ -466,12 +467,13 @@ def test_grant_amendment_keeps_history_and_respects_envelope(client, ministry_us
         450_000_000,
         ministry_user,
     )
-    response = client.post(url, {"new_amount": "700000000", "reason": "増額", "version": grant.version})
+    response = client.post(url, opened({"new_amount": "700000000", "reason": "増額", "version": grant.version}))
     assert response.status_code == 400
     assert "予算枠を超えます" in response.content.decode()
-    response = client.post(url, {"new_amount": "400000000", "reason": "減額", "version": 1})
-    assert response.status_code == 400
-    assert "他の担当者が先に変更しました" in response.content.decode()
+    response = client.post(url, opened({"new_amount": "400000000", "reason": "減額", "version": 1}))
+    assert response.status_code == 409  # a stale form: the conflict page, both amounts side by side
+    assert "あなたの変更は<strong>保存されていません</strong>" in response.content.decode()
+    assert "450,000,000" in response.content.decode()
     grant.refresh_from_db()
     assert grant.amount == 450_000_000
     assert GrantAmendment.objects.count() == 1
@@ -494,7 +496,7 @@ def test_published_evaluation_appears_on_public_cluster_page(client, ministry_us
         "evaluated_on": "2030-12-01",
         "is_published": "on",
     }
-    assert client.post(reverse("ministry:evaluation_create"), data).status_code == 302
+    assert client.post(reverse("ministry:evaluation_create"), opened(data)).status_code == 302
     evaluation = Evaluation.objects.get(region=region)
     assert evaluation.is_published
     client.logout()
@@ -517,7 +519,7 @@ def test_duplicate_evaluation_is_refused(client, ministry_user, region):
         "summary": "重複",
         "recommendation": "continue",
     }
-    assert client.post(reverse("ministry:evaluation_create"), data).status_code == 400
+    assert client.post(reverse("ministry:evaluation_create"), opened(data)).status_code == 400
     assert Evaluation.objects.count() == 1
 
 

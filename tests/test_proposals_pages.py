@@ -12,6 +12,7 @@ from django.utils import timezone
 from cluster_portal.models import TransitionLog
 from regions.models import Proposal, ProposalAttachment, ProposalBudgetLine, ProposalStatus
 from tests import factories
+from tests.form_helpers import opened
 from tests.test_ministry_journey import open_call_with_budget, proposal_post_data
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +169,7 @@ def test_draft_keeps_input_on_validation_error_and_saves_nothing(client, call, h
 def test_requested_amounts_must_be_non_negative_integers(client, draft, hq_user, amount):
     client.force_login(hq_user)
     data = proposal_post_data(draft.call, amount_2030=amount)
-    response = client.post(reverse("proposals:edit", args=[draft.pk]), data)
+    response = client.post(reverse("proposals:edit", args=[draft.pk]), opened(data, obj=draft))
     if amount == "":
         # An empty year is allowed in a draft (the line is removed); submission needs a plan.
         assert response.status_code == 302
@@ -183,7 +184,7 @@ def test_requested_amounts_must_be_non_negative_integers(client, draft, hq_user,
 def test_edit_accepts_amounts_with_commas_and_full_width_digits(client, draft, hq_user):
     client.force_login(hq_user)
     data = proposal_post_data(draft.call, amount_2030="１２３，０００")
-    response = client.post(reverse("proposals:edit", args=[draft.pk]), data)
+    response = client.post(reverse("proposals:edit", args=[draft.pk]), opened(data, obj=draft))
     assert response.status_code == 302
     assert draft.budget_lines.get(fiscal_year=2030).requested_amount == 123_000
 
@@ -215,7 +216,9 @@ def test_submit_locks_editing_and_withdraw_is_allowed_before_decision(client, dr
     client.post(reverse("proposals:submit", args=[draft.pk]))
     draft.refresh_from_db()
     assert draft.status == ProposalStatus.SUBMITTED
-    response = client.post(reverse("proposals:edit", args=[draft.pk]), proposal_post_data(draft.call), follow=True)
+    response = client.post(
+        reverse("proposals:edit", args=[draft.pk]), opened(proposal_post_data(draft.call), obj=draft), follow=True
+    )
     assert "「提出済み」の提案書は編集できません。" in response.content.decode()
     response = client.post(reverse("proposals:withdraw", args=[draft.pk]), {"reason": "体制を見直すため"})
     draft.refresh_from_db()
@@ -245,14 +248,16 @@ def test_submission_without_a_plan_is_refused(client, call, region, hq_user):
 
 def test_stale_edit_is_refused_and_keeps_the_newer_version(client, draft, hq_user):
     client.force_login(hq_user)
-    data = proposal_post_data(
-        draft.call, title="古い画面からの保存", version=draft.version - 1 if draft.version > 1 else 0
-    )
+    opened_at = draft.version  # the form is opened ...
+    first = opened(proposal_post_data(draft.call, title="先に保存した題名"), obj=draft)
+    assert client.post(reverse("proposals:edit", args=[draft.pk]), first).status_code == 302  # ... someone saves
+    data = opened(proposal_post_data(draft.call, title="古い画面からの保存"), version=opened_at)
     response = client.post(reverse("proposals:edit", args=[draft.pk]), data)
-    assert response.status_code == 400
-    assert "他の担当者が先に更新しました" in response.content.decode()
+    assert response.status_code == 409  # the conflict page, both versions side by side
+    page = response.content.decode()
+    assert "古い画面からの保存" in page and "先に保存した題名" in page
     draft.refresh_from_db()
-    assert draft.title != "古い画面からの保存"
+    assert draft.title == "先に保存した題名"
 
 
 # --- attachments ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from regions.models import Review, ReviewAssignment
 from tests import factories
+from tests.form_helpers import opened
 from tests.test_ministry_journey import open_call_with_budget
 
 pytestmark = pytest.mark.django_db
@@ -37,11 +38,12 @@ def declared(assignment):
 
 
 def score_data(call, scores, comment="コメント"):
+    """The score form of the call's (one) assignment, as posted right after opening it."""
     data = {"overall_comment": "総評"}
     for criterion, score in zip(call.criteria.order_by("order"), scores, strict=True):
         data[f"score_{criterion.pk}"] = str(score)
         data[f"comment_{criterion.pk}"] = comment
-    return data
+    return opened(data, obj=ReviewAssignment.objects.get(proposal__call=call))
 
 
 # --- permissions ---------------------------------------------------------------------------------

@@ -328,26 +328,6 @@ def milestone_initial(report: ProgressReport) -> list[dict]:
     ]
 
 
-class ReviewForm(OneTimeTokenForm):
-    ACCEPT = "accept"
-    RETURN = "return"
-    decision = forms.ChoiceField(
-        label=_("判断"), choices=[(ACCEPT, _("受理する")), (RETURN, _("差し戻す"))], widget=forms.RadioSelect
-    )
-    comment = forms.CharField(
-        label=_("コメント"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("差し戻す場合は必須です。本部に表示されます。"),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("decision") == self.RETURN and not (cleaned.get("comment") or "").strip():
-            self.add_error("comment", _("差し戻す理由をコメントに入力してください。"))
-        return cleaned
-
-
 class AttachmentForm(OneTimeTokenForm, forms.ModelForm):
     class Meta:
         model = ReportAttachment

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from workspace.views import budgets, events, ministry, outcomes, projects, reports
+from workspace.views import budgets, events, outcomes, projects, reports
 
 app_name = "workspace"
 
@@ -28,7 +28,6 @@ urlpatterns = [
     path("reports/<int:pk>/submit/", reports.report_submit, name="report_submit"),
     path("reports/<int:pk>/attachments/", reports.report_attach, name="report_attach"),
     path("attachments/<int:pk>/", reports.attachment_download, name="attachment_download"),
-    path("reports/<int:pk>/review/", reports.report_review, name="report_review"),
     # results
     path("outcomes/", outcomes.outcome_list, name="outcome_list"),
     path("projects/<int:project_pk>/outcomes/new/", outcomes.outcome_create, name="outcome_create"),
@@ -46,8 +45,8 @@ urlpatterns = [
         projects.publication,
         name="publication",
     ),
-    # ministry
-    path("ministry/", ministry.ministry_home, name="ministry"),
+    # the ministry's report review queue and review page (ministry app, same URLs and names)
+    path("", include("ministry.report_urls")),
     # coordinators and their activities
     path("", include("workspace.coordinator_urls")),
 ]

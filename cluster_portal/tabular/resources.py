@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.instance_loaders import BaseInstanceLoader
 
+from cluster_portal.concurrency import bump_version
 from cluster_portal.models import TimeStampedModel, own_region_id, sees_everything
 from cluster_portal.tabular.constraints import check_constraints
 from cluster_portal.tabular.errors import Issue
@@ -457,7 +458,7 @@ class PortalResource(resources.ModelResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         if isinstance(instance, TimeStampedModel) and instance.pk is not None:
-            instance.version += 1
+            bump_version(instance)
             instance.updated_at = timezone.now()
         if self.user is not None and self.user.is_authenticated:
             instance._history_user = self.user

@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo
 from django.db import models
 from simple_history.utils import bulk_create_with_history
 
+from cluster_portal.concurrency import bump_version
+
 # Fixed seed: the same demo database on every machine and every run.
 SEED = 20020401
 DEMO = "（デモ）"
@@ -140,7 +142,7 @@ def upsert(
         setattr(obj, name, values[name])
     update_fields = list(changed)
     if hasattr(obj, "version"):
-        obj.version += 1
+        bump_version(obj)
         update_fields.append("version")
     if hasattr(obj, "updated_at"):
         update_fields.append("updated_at")

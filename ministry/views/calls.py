@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ministry.forms import CallForm, apply_service_errors
-from ministry.views.common import base_url, ministry_required
+from cluster_portal.concurrency import ConflictRow
+from cluster_portal.guards import ministry_required
+from cluster_portal.web import base_url, conflict_response, run_once
+from ministry.forms import CallForm
+from ministry.views.common import CONFLICT_TEMPLATE
 from regions.models import Call, Proposal, ProposalStatus
 from regions.services import calls as call_services
 from regions.services import grants as grant_services
@@ -33,56 +36,72 @@ def call_list(request):
     return render(request, "ministry/call_list.html", {"calls": calls, "status": status})
 
 
+CALL_ERROR_FIELDS = {"criteria": "criteria_text", "budgets": "budgets_text"}
+
+
+def _call_conflict_rows(form):
+    """Criteria and budgets (text lists, not model fields) as typed and as saved now."""
+
+    def rows(current: Call) -> list[ConflictRow]:
+        saved = CallForm(instance=current).initial
+        return [
+            ConflictRow(label=str(form.fields[name].label), mine=form.data.get(name, ""), theirs=saved.get(name, ""))
+            for name in CALL_ERROR_FIELDS.values()
+        ]
+
+    return rows
+
+
 def _save_call(request, *, call: Call | None):
     form = CallForm(request.POST or None, instance=call)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        details = {
+            "title": data["title"],
+            "opens_on": data["opens_on"],
+            "closes_on": data["closes_on"],
+            "review_closes_on": data["review_closes_on"],
+            "description": data["description"],
+            "status": data["status"],
+            "criteria": data["criteria_text"],
+            "budgets": data["budgets_text"],
+        }
+
+        def save() -> str:
             if call is None:
-                call = call_services.call_create(
+                saved = call_services.call_create(
                     user=request.user,
                     program=data["program"],
                     code=data["code"],
-                    title=data["title"],
                     fiscal_year=data["fiscal_year"],
-                    opens_on=data["opens_on"],
-                    closes_on=data["closes_on"],
-                    review_closes_on=data["review_closes_on"],
-                    description=data["description"],
-                    status=data["status"],
-                    criteria=data["criteria_text"],
-                    budgets=data["budgets_text"],
+                    **details,
                 )
             else:
-                call = call_services.call_update(
-                    user=request.user,
-                    call=call,
-                    title=data["title"],
-                    opens_on=data["opens_on"],
-                    closes_on=data["closes_on"],
-                    review_closes_on=data["review_closes_on"],
-                    description=data["description"],
-                    status=data["status"],
-                    criteria=data["criteria_text"],
-                    budgets=data["budgets_text"],
+                saved = call_services.call_update(
+                    user=request.user, call=call, expected_version=form.expected_version, **details
                 )
-        except ValidationError as error:
-            _apply_call_errors(form, error)
-        else:
-            messages.success(request, _("公募を保存しました。"))
-            return redirect(call)
+            return saved.get_absolute_url()
+
+        response = run_once(
+            request,
+            form,
+            save,
+            conflict=call
+            and conflict_response(
+                request,
+                form,
+                back_url=reverse("ministry:call_edit", args=[call.code]),
+                extra_rows=_call_conflict_rows(form),
+                template_name=CONFLICT_TEMPLATE,
+            ),
+            success_message=_("公募を保存しました。"),
+            fallback_url=reverse("ministry:call_list"),
+            error_fields=CALL_ERROR_FIELDS,
+        )
+        if response is not None:
+            return response
     status = 400 if request.method == "POST" else 200
     return render(request, "ministry/call_form.html", {"form": form, "call": call}, status=status)
-
-
-def _apply_call_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        renamed = {
-            {"criteria": "criteria_text", "budgets": "budgets_text"}.get(name, name): errors
-            for name, errors in error.error_dict.items()
-        }
-        error = ValidationError(renamed)
-    apply_service_errors(form, error)
 
 
 @ministry_required

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
-from ministry.views.common import ministry_required
+from cluster_portal.guards import ministry_required
 from regions.models import (
     Call,
     CallStatus,

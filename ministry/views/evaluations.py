@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ministry.forms import EvaluationForm, apply_service_errors
-from ministry.views.common import ministry_required
+from cluster_portal.guards import ministry_required
+from cluster_portal.web import conflict_response, run_once
+from ministry.forms import EvaluationForm
+from ministry.views.common import CONFLICT_TEMPLATE
 from regions.models import Evaluation
 from regions.services import evaluations as evaluation_services
 
@@ -29,13 +30,29 @@ def _save(request, evaluation: Evaluation | None):
     form = EvaluationForm(request.POST or None, instance=evaluation)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in evaluation_services.EVALUATION_FIELDS}
-        try:
-            evaluation_services.evaluation_save(user=request.user, evaluation=evaluation, **data)
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("評価を保存しました。"))
-            return redirect("ministry:evaluation_list")
+
+        def save() -> str:
+            evaluation_services.evaluation_save(
+                user=request.user, evaluation=evaluation, expected_version=form.expected_version, **data
+            )
+            return reverse("ministry:evaluation_list")
+
+        response = run_once(
+            request,
+            form,
+            save,
+            conflict=evaluation
+            and conflict_response(
+                request,
+                form,
+                back_url=reverse("ministry:evaluation_edit", args=[evaluation.pk]),
+                template_name=CONFLICT_TEMPLATE,
+            ),
+            success_message=_("評価を保存しました。"),
+            fallback_url=reverse("ministry:evaluation_list"),
+        )
+        if response is not None:
+            return response
     status = 400 if request.method == "POST" else 200
     return render(request, "ministry/evaluation_form.html", {"form": form, "evaluation": evaluation}, status=status)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from ministry.forms import GrantAmendForm, GrantForm, apply_service_errors
-from ministry.views.common import ministry_required
+from cluster_portal.concurrency import ConflictRow
+from cluster_portal.guards import ministry_required
+from cluster_portal.web import conflict_response, run_once
+from ministry.forms import GrantAmendForm, GrantForm
+from ministry.views.common import CONFLICT_TEMPLATE
 from regions.models import Grant
 from regions.services import grants as grant_services
 
@@ -37,7 +39,8 @@ def grant_create(request):
     form = GrantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def create() -> str:
             grant = grant_services.grant_create(
                 user=request.user,
                 region=data["region"],
@@ -47,11 +50,17 @@ def grant_create(request):
                 decided_on=data["decided_on"],
                 note=data["note"],
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("交付決定を登録しました。"))
-            return redirect("ministry:grant_detail", pk=grant.pk)
+            return reverse("ministry:grant_detail", args=[grant.pk])
+
+        response = run_once(
+            request,
+            form,
+            create,
+            success_message=_("交付決定を登録しました。"),
+            fallback_url=reverse("ministry:grant_list"),
+        )
+        if response is not None:
+            return response
     status = 400 if request.method == "POST" else 200
     return render(request, "ministry/grant_form.html", {"form": form}, status=status)
 
@@ -61,19 +70,41 @@ def grant_detail(request, pk):
     grant = get_object_or_404(Grant.objects.select_related("region", "call"), pk=pk)
     form = GrantAmendForm(request.POST or None, initial={"version": grant.version, "new_amount": grant.amount})
     if request.method == "POST" and form.is_valid():
-        try:
+        url = reverse("ministry:grant_detail", args=[grant.pk])
+
+        def amend() -> str:
             grant_services.grant_amend(
                 user=request.user,
                 grant=grant,
                 new_amount=form.cleaned_data["new_amount"],
                 reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
+                expected_version=form.expected_version,
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("交付決定額を変更しました。変更前の額は履歴に残ります。"))
-            return redirect("ministry:grant_detail", pk=grant.pk)
+            return url
+
+        response = run_once(
+            request,
+            form,
+            amend,
+            conflict=conflict_response(
+                request,
+                form,
+                back_url=url,
+                extra_rows=lambda current: [
+                    ConflictRow(
+                        label=str(form.fields["new_amount"].label),
+                        mine=f"{form.cleaned_data['new_amount']:,}",
+                        theirs=f"{current.amount:,}",
+                    )
+                ],
+                fields=(),
+                template_name=CONFLICT_TEMPLATE,
+            ),
+            success_message=_("交付決定額を変更しました。変更前の額は履歴に残ります。"),
+            fallback_url=url,
+        )
+        if response is not None:
+            return response
     context = {
         "grant": grant,
         "form": form,

@@ -9,12 +9,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ministry.forms import ConflictForm, ScoreForm, apply_service_errors
-from ministry.views.common import reviewer_required
+from cluster_portal.concurrency import ConflictRow
+from cluster_portal.guards import reviewer_required
+from cluster_portal.web import add_service_errors, conflict_response, run_once
+from ministry.forms import ConflictForm, ScoreForm
+from ministry.views.common import CONFLICT_TEMPLATE
 from regions import permissions
 from regions.models import ReviewAssignment
 from regions.services import reviews as review_services
@@ -49,7 +53,9 @@ def _render_detail(request, assignment, *, conflict_form=None, score_form=None, 
         and proposal.call.is_review_open(today)
     )
     if score_form is None and can_score:
-        score_form = ScoreForm(criteria=criteria, reviews=list(assignment.scores.all()))
+        score_form = ScoreForm(
+            criteria=criteria, reviews=list(assignment.scores.all()), initial={"version": assignment.version}
+        )
     if (
         conflict_form is None
         and assignment.conflict_declared_at is None
@@ -70,27 +76,61 @@ def _render_detail(request, assignment, *, conflict_form=None, score_form=None, 
     return render(request, "reviews/assignment_detail.html", context, status=status)
 
 
+def _score_conflict_rows(form):
+    """Each criterion's score as typed and as saved now (scores are rows of their own, not fields)."""
+
+    def rows(current) -> list[ConflictRow]:
+        saved = {review.criterion_id: review.score for review in current.scores.all()}
+        return [
+            ConflictRow(
+                label=str(field.label), mine=str(field.value() or "—"), theirs=str(saved.get(criterion.pk, "—"))
+            )
+            for criterion, field, _comment in form.rows()
+        ]
+
+    return rows
+
+
 @reviewer_required
 def assignment_detail(request, pk):
     assignment = own_assignment(request, pk)
     if request.method != "POST":
         return _render_detail(request, assignment)
-    form = ScoreForm(request.POST, criteria=list(assignment.proposal.call.criteria.all()))
+    form = ScoreForm(
+        request.POST, criteria=list(assignment.proposal.call.criteria.all()), initial={"version": assignment.version}
+    )
     if form.is_valid():
-        try:
+        url = reverse("reviews:detail", args=[assignment.pk])
+
+        def save() -> str:
             review_services.review_save(
                 user=request.user,
                 assignment=assignment,
                 scores=form.scores(),
                 overall_comment=form.cleaned_data["overall_comment"],
+                expected_version=form.expected_version,
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-            for message in form.non_field_errors():
-                messages.error(request, message)  # shown even when the score form is no longer offered
-        else:
-            messages.success(request, _("評点を保存しました。審査期間中は修正できます。"))
-            return redirect("reviews:detail", pk=assignment.pk)
+            return url
+
+        response = run_once(
+            request,
+            form,
+            save,
+            conflict=conflict_response(
+                request,
+                form,
+                back_url=url,
+                fields=("overall_comment",),
+                extra_rows=_score_conflict_rows(form),
+                template_name=CONFLICT_TEMPLATE,
+            ),
+            success_message=_("評点を保存しました。審査期間中は修正できます。"),
+            fallback_url=url,
+        )
+        if response is not None:
+            return response
+        for message in form.non_field_errors():
+            messages.error(request, message)  # shown even when the score form is no longer offered
     messages.error(request, _("入力内容を確認してください。評点はまだ保存されていません。"))
     return _render_detail(request, assignment, score_form=form, status=400)
 
@@ -109,7 +149,7 @@ def conflict_declare(request, pk):
                 note=form.cleaned_data["conflict_note"],
             )
         except ValidationError as error:
-            apply_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             if form.cleaned_data["has_conflict"]:
                 messages.success(request, _("利害関係を申告しました。この提案書の審査から外れました。"))

@@ -10,10 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ministry.forms import AssignReviewerForm, DecisionForm, ReasonForm, apply_service_errors
-from ministry.views.common import act_and_redirect, base_url, ministry_required
-from ministry.views.proposals import ministry_context, proposal_timeline
+from cluster_portal.concurrency import ConflictRow
+from cluster_portal.guards import ministry_required
+from cluster_portal.web import act_and_redirect, base_url, conflict_response, run_once
+from ministry.forms import AssignReviewerForm, DecisionForm
+from ministry.views.common import CONFLICT_TEMPLATE
 from regions.models import Call, Proposal, ProposalStatus, ReviewAssignment
+from regions.selectors import proposal_page
 from regions.services import reviews as review_services
 from regions.services import selection as selection_services
 
@@ -52,15 +55,8 @@ def proposal_list(request):
 
 
 def _render_proposal(request, proposal, *, assign_form=None, decision_form=None, status=400):
-    context = {
-        "proposal": proposal,
-        "budget_lines": list(proposal.budget_lines.all()),
-        "participants": list(proposal.participants.order_by("kind", "name")),
-        "attachments": list(proposal.attachments.all()),
-        "timeline": proposal_timeline(proposal),
-        "reason_form": ReasonForm(),
-        **ministry_context(request.user, proposal, assign_form=assign_form, decision_form=decision_form),
-    }
+    # The ministry's panels (ministry_panels template tag) keep these bound forms and their errors.
+    context = {**proposal_page(proposal), "assign_form": assign_form, "decision_form": decision_form}
     return render(request, "proposals/proposal_detail.html", context, status=status)
 
 
@@ -74,17 +70,21 @@ def assign_reviewer(request, pk):
     proposal = _proposal(pk)
     form = AssignReviewerForm(request.POST, proposal=proposal)
     if form.is_valid():
-        try:
-            review_services.assignment_create(
-                user=request.user, proposal=proposal, reviewer=form.cleaned_data["reviewer"]
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("%(reviewer)s を審査委員に割り当てました。") % {"reviewer": form.cleaned_data["reviewer"]}
-            )
-            return redirect(proposal)
+        reviewer = form.cleaned_data["reviewer"]
+
+        def assign() -> str:
+            review_services.assignment_create(user=request.user, proposal=proposal, reviewer=reviewer)
+            return proposal.get_absolute_url()
+
+        response = run_once(
+            request,
+            form,
+            assign,
+            success_message=_("%(reviewer)s を審査委員に割り当てました。") % {"reviewer": reviewer},
+            fallback_url=proposal.get_absolute_url(),
+        )
+        if response is not None:
+            return response
     return _render_proposal(request, proposal, assign_form=form)
 
 
@@ -101,28 +101,59 @@ def unassign_reviewer(request, pk, assignment_pk):
     )
 
 
+class AlreadyDecided(Exception):
+    """Someone else recorded the decision first: shown as a message on the proposal page."""
+
+
 @require_POST
 @ministry_required
 def decide(request, pk):
     proposal = _proposal(pk)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, initial={"version": proposal.version})
     if form.is_valid():
+
+        def decide() -> str:
+            try:
+                selection_services.proposal_decide(
+                    user=request.user,
+                    proposal=proposal,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    expected_version=form.expected_version,
+                    base_url=base_url(request),
+                )
+            except ValidationError as error:
+                if getattr(error, "code", None) == "already_decided":
+                    raise AlreadyDecided(error.messages[0]) from None
+                raise
+            return proposal.get_absolute_url()
+
         try:
-            selection_services.proposal_decide(
-                user=request.user,
-                proposal=proposal,
-                decision=form.cleaned_data["decision"],
-                reason=form.cleaned_data["reason"],
-                expected_version=form.cleaned_data["version"],
-                base_url=base_url(request),
+            response = run_once(
+                request,
+                form,
+                decide,
+                conflict=conflict_response(
+                    request,
+                    form,
+                    back_url=proposal.get_absolute_url(),
+                    fields=(),
+                    extra_rows=lambda current: [
+                        ConflictRow(
+                            label=str(_("状態")),
+                            mine=proposal.get_status_display(),
+                            theirs=current.get_status_display(),
+                        )
+                    ],
+                    template_name=CONFLICT_TEMPLATE,
+                ),
+                success_message=_("採択の結果を記録し、申請者に通知しました。"),
+                fallback_url=proposal.get_absolute_url(),
             )
-        except ValidationError as error:
-            if getattr(error, "code", None) == "already_decided":
-                messages.error(request, error.messages[0])
-                return redirect(proposal)
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("採択の結果を記録し、申請者に通知しました。"))
+        except AlreadyDecided as decided:
+            messages.error(request, str(decided))
             return redirect(proposal)
+        if response is not None:
+            return response
     proposal.refresh_from_db()
     return _render_proposal(request, proposal, decision_form=form)

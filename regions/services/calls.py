@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cluster_portal.concurrency import claim_version
 from regions import permissions
 from regions.models import Call, CallBudget, CallStatus, Program, ReviewCriterion
+
+# Why a user of another role may not do this (PermissionDenied).
+CALLS_DENIED = gettext_lazy("公募を管理する権限がありません。")
 
 
 @dataclass(frozen=True)
@@ -27,11 +32,6 @@ DEFAULT_CRITERIA = (
     CriterionSpec("事業化の見通し", 2),
     CriterionSpec("予算計画の妥当性", 1),
 )
-
-
-def _require_ministry(user) -> None:
-    if not permissions.can_manage_calls(user):
-        raise PermissionDenied(_("公募を管理する権限がありません。"))
 
 
 def _set_criteria(call: Call, criteria: list[CriterionSpec]) -> None:
@@ -88,7 +88,7 @@ def call_create(
     criteria: list[CriterionSpec] | None = None,
     budgets: dict[int, int],
 ) -> Call:
-    _require_ministry(user)
+    permissions.require_ministry(user, CALLS_DENIED)
     call = Call(
         program=program,
         code=code,
@@ -120,16 +120,18 @@ def call_update(
     status: str,
     criteria: list[CriterionSpec],
     budgets: dict[int, int],
+    expected_version: int | None = None,
 ) -> Call:
-    _require_ministry(user)
-    call = Call.objects.select_for_update().get(pk=call.pk)
+    """Save an edited call; ``expected_version`` (from the edit form) refuses with ``StaleEdit`` when
+    someone saved the call after the form was opened."""
+    permissions.require_ministry(user, CALLS_DENIED)
+    call = claim_version(Call.objects.all(), pk=call.pk, expected_version=expected_version)
     call.title = title
     call.opens_on = opens_on
     call.closes_on = closes_on
     call.review_closes_on = review_closes_on
     call.description = description
     call.status = status
-    call.version += 1
     call.full_clean()
     call.save()
     _set_criteria(call, criteria)

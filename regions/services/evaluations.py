@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cluster_portal.concurrency import claim_version
 from regions import permissions
 from regions.models import Evaluation, EvaluationKind, Grade, Recommendation, Region
 
@@ -34,9 +34,8 @@ RECOMMENDATION_RANK = {code: rank for rank, code in enumerate(Recommendation.val
 GLOBAL_CANDIDATE_GRADES = (Grade.S, Grade.A)
 
 
-def _require_ministry(user) -> None:
-    if not permissions.can_evaluate(user):
-        raise PermissionDenied(_("評価を記録する権限がありません。"))
+# Why a user of another role may not do this (PermissionDenied).
+EVALUATIONS_DENIED = gettext_lazy("評価を記録する権限がありません。")
 
 
 @transaction.atomic
@@ -53,14 +52,17 @@ def evaluation_save(
     international_competitiveness: str = "",
     evaluated_on: datetime.date | None = None,
     is_published: bool = False,
+    expected_version: int | None = None,
 ) -> Evaluation:
-    """Create or update an evaluation; published summaries appear on the public cluster page."""
-    _require_ministry(user)
+    """Create or update an evaluation; published summaries appear on the public cluster page.
+
+    An update with ``expected_version`` (from the edit form) refuses with ``StaleEdit`` when someone
+    saved the evaluation after the form was opened."""
+    permissions.require_ministry(user, EVALUATIONS_DENIED)
     if evaluation is None:
         evaluation = Evaluation()
     else:
-        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-        evaluation.version += 1
+        evaluation = claim_version(Evaluation.objects.all(), pk=evaluation.pk, expected_version=expected_version)
     evaluation.region = region
     evaluation.kind = kind
     evaluation.fiscal_year = fiscal_year

@@ -11,19 +11,19 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cluster_portal.concurrency import claim_version
 from cluster_portal.fiscal import format_yen
 from regions import permissions
 from regions.models import Call, CallBudget, Grant, GrantAmendment, Region
 
-
-def _require_ministry(user) -> None:
-    if not permissions.can_manage_grants(user):
-        raise PermissionDenied(_("交付決定を行う権限がありません。"))
+# Why a user of another role may not do this (PermissionDenied).
+GRANTS_DENIED = gettext_lazy("交付決定を行う権限がありません。")
 
 
 def lock_envelope(*, call: Call, fiscal_year: int) -> CallBudget:
@@ -86,7 +86,7 @@ def grant_create(
     decided_on: datetime.date | None = None,
     note: str = "",
 ) -> Grant:
-    _require_ministry(user)
+    permissions.require_ministry(user, GRANTS_DENIED)
     return _grant_create(
         region=region,
         call=call,
@@ -112,18 +112,16 @@ def grants_create_from_plan(*, region: Region, call: Call, amounts: dict[int, in
 
 @transaction.atomic
 def grant_amend(*, user, grant: Grant, new_amount: int, reason: str, expected_version: int | None = None) -> Grant:
-    """Increase or decrease a grant with a reason; the previous amount stays in GrantAmendment."""
-    _require_ministry(user)
+    """Increase or decrease a grant with a reason; the previous amount stays in GrantAmendment.
+
+    ``expected_version`` (from the amendment form) refuses with ``StaleEdit`` when someone changed
+    the grant after the form was opened."""
+    permissions.require_ministry(user, GRANTS_DENIED)
     if not reason.strip():
         raise ValidationError({"reason": _("変更理由を入力してください。")})
     if not isinstance(new_amount, int) or isinstance(new_amount, bool) or new_amount < 0:
         raise ValidationError({"new_amount": _("金額は0円以上の整数（円）で入力してください。")})
-    grant = Grant.objects.select_for_update().get(pk=grant.pk)
-    if expected_version is not None and grant.version != expected_version:
-        raise ValidationError(
-            _("この交付決定は他の担当者が先に変更しました。最新の額を確認してから、もう一度入力してください。"),
-            code="stale",
-        )
+    grant = claim_version(Grant.objects.select_related("call"), pk=grant.pk, expected_version=expected_version)
     if new_amount == grant.amount:
         raise ValidationError({"new_amount": _("変更前と同じ額です。")})
     if grant.call_id is not None:
@@ -143,7 +141,6 @@ def grant_amend(*, user, grant: Grant, new_amount: int, reason: str, expected_ve
     )
     amendment.full_clean()
     grant.amount = new_amount
-    grant.version += 1
     grant.full_clean()
     grant.save()
     amendment.save()

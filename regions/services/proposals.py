@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cluster_portal import uploads
+from cluster_portal.concurrency import claim_version
+from cluster_portal.models import assign_fields
 from regions import permissions
 from regions.models import (
     AttachmentKind,
@@ -141,12 +143,6 @@ def _set_plan(proposal: Proposal, amounts: dict[int, int]) -> None:
         line.save()
 
 
-def _apply_fields(proposal: Proposal, fields: dict) -> None:
-    for name in PROPOSAL_FIELDS:
-        if name in fields:
-            setattr(proposal, name, fields[name])
-
-
 @transaction.atomic
 def proposal_create(
     *,
@@ -164,7 +160,7 @@ def proposal_create(
     if not call.is_accepting(timezone.localdate()):
         raise ValidationError(_("この公募は受付期間外のため、提案書を作成できません。"), code="call_closed")
     proposal = Proposal(call=call, region=region, created_by=user, status=ProposalStatus.DRAFT)
-    _apply_fields(proposal, fields)
+    assign_fields(proposal, fields, PROPOSAL_FIELDS)
     proposal.full_clean()
     proposal.save()
     proposal.participants.set(list(participants))
@@ -182,16 +178,12 @@ def proposal_update(
     participants: Iterable[Organization] | None = None,
     expected_version: int | None = None,
 ) -> Proposal:
-    proposal = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    """Save an edited draft; ``expected_version`` (from the edit form) refuses with ``StaleEdit`` when
+    someone saved the proposal after the form was opened."""
+    proposal = claim_version(Proposal.objects.select_related("call"), pk=proposal.pk, expected_version=expected_version)
     _require_applicant(user, proposal.region)
     _require_editable(proposal)
-    if expected_version is not None and proposal.version != expected_version:
-        raise ValidationError(
-            _("この提案書は他の担当者が先に更新しました。最新の内容を確認してから、もう一度保存してください。"),
-            code="stale",
-        )
-    _apply_fields(proposal, fields)
-    proposal.version += 1
+    assign_fields(proposal, fields, PROPOSAL_FIELDS)
     proposal.full_clean()
     proposal.save()
     if participants is not None:
@@ -203,7 +195,7 @@ def proposal_update(
 @transaction.atomic
 def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = None, reason: str = "") -> Proposal:
     """Submit a draft: only within the call's dates, with a complete plan; locks editing."""
-    proposal = Proposal.objects.select_for_update().select_related("call").get(pk=proposal.pk)
+    proposal = claim_version(Proposal.objects.select_related("call"), pk=proposal.pk, expected_version=None)
     _require_applicant(user, proposal.region)
     Proposal.workflow.check(proposal, ProposalStatus.SUBMITTED, user=user, reason=reason)
     today = today or timezone.localdate()
@@ -220,7 +212,6 @@ def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = N
     proposal.full_clean()
     Proposal.workflow.apply(proposal, ProposalStatus.SUBMITTED, user=user, reason=reason, save=False)
     proposal.submitted_at = timezone.now()
-    proposal.version += 1
     proposal.save()
     return proposal
 
@@ -228,10 +219,9 @@ def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = N
 @transaction.atomic
 def proposal_withdraw(*, user, proposal: Proposal, reason: str = "") -> Proposal:
     """Withdraw before the decision (draft, submitted or under review)."""
-    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal = claim_version(Proposal.objects.all(), pk=proposal.pk, expected_version=None)
     _require_applicant(user, proposal.region)
     Proposal.workflow.apply(proposal, ProposalStatus.WITHDRAWN, user=user, reason=reason, save=False)
-    proposal.version += 1
     proposal.save()
     return proposal
 

@@ -21,21 +21,21 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from cluster_portal.concurrency import claim_version
 from cluster_portal.models import Role, User
 from regions import permissions
 from regions.models import Call, Proposal, ProposalStatus, Review, ReviewAssignment, ReviewCriterion
 
-
-def _require_ministry(user) -> None:
-    if not permissions.is_ministry(user):
-        raise PermissionDenied(_("審査委員を割り当てる権限がありません。"))
+# Why a user of another role may not do this (PermissionDenied).
+ASSIGNMENTS_DENIED = gettext_lazy("審査委員を割り当てる権限がありません。")
 
 
 @transaction.atomic
 def assignment_create(*, user, proposal: Proposal, reviewer: User) -> ReviewAssignment:
     """Assign a reviewer; the first assignment moves a submitted proposal to 審査中 (logged)."""
-    _require_ministry(user)
+    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
     if not permissions.can_assign_reviewers(user, proposal):
         raise ValidationError(
@@ -57,16 +57,16 @@ def assignment_create(*, user, proposal: Proposal, reviewer: User) -> ReviewAssi
 @transaction.atomic
 def assignment_remove(*, user, assignment: ReviewAssignment) -> None:
     """Remove an assignment that has no scores yet."""
-    _require_ministry(user)
+    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
     assignment = ReviewAssignment.objects.select_for_update().get(pk=assignment.pk)
     if assignment.scores.exists():
         raise ValidationError(_("評点が登録された割り当ては解除できません。"), code="has_scores")
     assignment.delete()
 
 
-def _load_own_assignment(user, assignment: ReviewAssignment) -> ReviewAssignment:
-    assignment = (
-        ReviewAssignment.objects.select_for_update(of=("self",)).select_related("proposal__call").get(pk=assignment.pk)
+def _load_own_assignment(user, assignment: ReviewAssignment, expected_version: int | None = None) -> ReviewAssignment:
+    assignment = claim_version(
+        ReviewAssignment.objects.select_related("proposal__call"), pk=assignment.pk, expected_version=expected_version
     )
     if not permissions.is_reviewer(user) or assignment.reviewer_id != user.pk:
         raise PermissionDenied(_("この審査を行う権限がありません。"))
@@ -86,7 +86,6 @@ def conflict_declare(*, user, assignment: ReviewAssignment, has_conflict: bool, 
     assignment.has_conflict = has_conflict
     assignment.conflict_note = note.strip() if has_conflict else ""
     assignment.conflict_declared_at = timezone.now()
-    assignment.version += 1
     assignment.full_clean()
     assignment.save()
     return assignment
@@ -100,13 +99,15 @@ def review_save(
     scores: dict[int, tuple[int, str]],
     overall_comment: str = "",
     today: datetime.date | None = None,
+    expected_version: int | None = None,
 ) -> ReviewAssignment:
     """Save every criterion's score and comment at once; editable until the review closes.
 
     ``scores`` maps criterion id → (score, comment). Every criterion of the call must be
-    scored within its scale; otherwise nothing is saved.
+    scored within its scale; otherwise nothing is saved. ``expected_version`` (from the score
+    form) refuses with ``StaleEdit`` when the scores were saved after the form was opened.
     """
-    assignment = _load_own_assignment(user, assignment)
+    assignment = _load_own_assignment(user, assignment, expected_version)
     today = today or timezone.localdate()
     if assignment.conflict_declared_at is None:
         raise ValidationError(_("採点の前に利害関係の有無を申告してください。"), code="undeclared")
@@ -134,7 +135,6 @@ def review_save(
         review.save()
     assignment.overall_comment = overall_comment
     assignment.submitted_at = timezone.now()
-    assignment.version += 1
     assignment.full_clean()
     assignment.save()
     return assignment
@@ -251,7 +251,7 @@ def late_assignments(*, call: Call):
 
 def reviewers_remind(*, user, call: Call, base_url: str = "") -> int:
     """Send one reminder email per late reviewer (listing their open proposals); return how many were sent."""
-    _require_ministry(user)
+    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
     by_reviewer: dict[int, list[ReviewAssignment]] = {}
     for assignment in late_assignments(call=call):
         by_reviewer.setdefault(assignment.reviewer_id, []).append(assignment)

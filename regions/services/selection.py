@@ -1,8 +1,8 @@
 """Selection (採択): the ministry's decision on a proposal.
 
-Exactly one decision per proposal: the proposal row is locked (SELECT … FOR UPDATE)
-and the version checked, and the OneToOne SelectionDecision is the final guard in
-the database. 採択 activates and publishes the region, creates its grants per
+Exactly one decision per proposal: the proposal row is claimed (``claim_version``, a
+conditional UPDATE that holds the row until commit), and the OneToOne SelectionDecision
+is the final guard in the database. 採択 activates and publishes the region, creates its grants per
 fiscal year from the approved plan (within the call's envelope) and notifies the
 applicant by email, all in one transaction (the email is sent after commit).
 """
@@ -10,13 +10,14 @@ applicant by email, all in one transaction (the email is sent after commit).
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cluster_portal.concurrency import StaleEdit, claim_version
 from cluster_portal.models import User
 from regions import permissions
 from regions.models import Decision, Proposal, ProposalStatus, Region, RegionStatus, SelectionDecision
@@ -30,7 +31,7 @@ def already_decided_error() -> ValidationError:
 
 
 def _activate_region(*, region: Region, proposal: Proposal, user) -> None:
-    region = Region.objects.select_for_update().get(pk=region.pk)
+    region = claim_version(Region.objects.all(), pk=region.pk, expected_version=None)
     call = proposal.call
     if region.status != RegionStatus.ACTIVE:
         Region.workflow.apply(
@@ -49,7 +50,6 @@ def _activate_region(*, region: Region, proposal: Proposal, user) -> None:
     if not region.concept:
         region.concept = proposal.summary
     region.is_published = True  # selected regions are announced publicly
-    region.version += 1
     region.full_clean()
     region.save()
 
@@ -90,27 +90,30 @@ def proposal_decide(
     expected_version: int | None = None,
     base_url: str = "",
 ) -> SelectionDecision:
-    """Record 採択 / 不採択 with a reason. A second decision (or a stale form) gets a clear Japanese error."""
-    if not permissions.is_ministry(user):
-        raise PermissionDenied(_("採択を決定する権限がありません。"))
+    """Record 採択 / 不採択 with a reason. A second decision gets a clear Japanese error; a stale form
+    (``expected_version`` no longer current) raises ``StaleEdit``."""
+    permissions.require_ministry(user, _("採択を決定する権限がありません。"))
     if decision not in Decision.values:
         raise ValidationError({"decision": _("採択または不採択を選んでください。")})
     if not reason.strip():
         raise ValidationError({"reason": _("理由を入力してください。")})
-    locked = Proposal.objects.select_for_update().filter(pk=proposal.pk).first()
-    if locked is None:
-        raise ValidationError(_("提案書が見つかりません。"))
-    proposal = Proposal.objects.select_related("call__program", "region", "created_by").get(pk=locked.pk)
-    if SelectionDecision.objects.filter(proposal=proposal).exists():
-        raise already_decided_error()
-    if expected_version is not None and proposal.version != expected_version:
-        raise ValidationError(
-            _("この提案書は他の担当者が先に更新しました。最新の状態を確認してから、もう一度決定してください。"),
-            code="stale",
+    decided = SelectionDecision.objects.filter(proposal_id=proposal.pk)
+    try:
+        proposal = claim_version(
+            Proposal.objects.select_related("call__program", "region", "created_by"),
+            pk=proposal.pk,
+            expected_version=expected_version,
         )
+    except StaleEdit:
+        if decided.exists():
+            raise already_decided_error() from None
+        raise
+    except Proposal.DoesNotExist:
+        raise ValidationError(_("提案書が見つかりません。")) from None
+    if decided.exists():
+        raise already_decided_error()
     target = ProposalStatus.SELECTED if decision == Decision.SELECTED else ProposalStatus.NOT_SELECTED
     Proposal.workflow.apply(proposal, target, user=user, reason=reason.strip(), save=False)
-    proposal.version += 1
     proposal.save()
     record = SelectionDecision(proposal=proposal, decision=decision, reason=reason.strip(), decided_by=user)
     record.full_clean(exclude=["proposal"])  # uniqueness is the database's job, below

@@ -11,12 +11,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
+from cluster_portal.web import conflict_response, run_once
 from projects import services
 from projects.models import Expenditure, JointResearchProject, ProjectBudget
 from regions.models import Grant
 from workspace.forms import AllocationForm, ExpenditureForm
-from workspace.views.base import conflict_response, headquarters_required, run_once
 
 
 def region_grants(user):

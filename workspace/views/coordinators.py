@@ -7,18 +7,15 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
+from cluster_portal.web import conflict_response, run_once
 from coordinators import services
 from coordinators.models import ActivityResult, CoordinationActivity, Coordinator
 from projects.models import JointResearchProject
 from workspace.coordinator_forms import ActivityForm, CoordinatorForm
 from workspace.forms import PublicationForm
-from workspace.views.base import (
-    conflict_response,
-    headquarters_required,
-    organization_names,
-    run_once,
-)
+from workspace.views.base import organization_names
 
 
 @headquarters_required

@@ -4,12 +4,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
+from cluster_portal.web import conflict_response, run_once
 from projects import services as event_services
 from projects.models import JointResearchProject
 from regions.models import Event
 from workspace.forms import EventForm, PublicationForm
-from workspace.views.base import conflict_response, headquarters_required, run_once
 
 
 def _own_projects(user):

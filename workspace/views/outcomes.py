@@ -4,16 +4,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
+from cluster_portal.web import conflict_response, run_once
 from projects import services
 from projects.models import JointResearchProject, Outcome, OutcomeKind
 from workspace.forms import OutcomeForm, PatentGrantForm, PublicationForm
-from workspace.views.base import (
-    conflict_response,
-    headquarters_required,
-    organization_names,
-    run_once,
-)
+from workspace.views.base import organization_names
 
 OUTCOME_PAGE_SIZE = 100
 

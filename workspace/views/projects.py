@@ -11,7 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluster_portal.fiscal import current_fiscal_year
+from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required
 from cluster_portal.history import history_timeline
+from cluster_portal.web import conflict_response, run_once
 from coordinators.models import CoordinationActivity
 from projects import permissions, services
 from projects.models import (
@@ -24,13 +26,7 @@ from projects.models import (
 )
 from regions.models import Event, Grant, Organization, OrganizationKind
 from workspace.forms import ParticipantFormSet, ProjectForm, PublicationForm, StatusChangeForm, participant_initial
-from workspace.views.base import (
-    conflict_response,
-    headquarters_or_ministry_required,
-    headquarters_required,
-    organization_names,
-    run_once,
-)
+from workspace.views.base import organization_names
 
 DASHBOARD_ROWS = 5
 REPORT_DUE_WINDOW_DAYS = 60

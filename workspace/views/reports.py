@@ -1,7 +1,8 @@
 """Progress reports (進捗報告): draft → submitted → accepted, or returned → resubmitted.
 
 Headquarters write drafts and returned reports; once submitted a report is
-read-only to them. Ministry staff accept or return submitted reports here.
+read-only to them. Ministry staff read submitted reports here and accept or return them on
+the ministry's review page (``ministry/views/reports.py``, mounted under /workspace/).
 """
 
 from django.contrib import messages
@@ -12,18 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluster_portal.concurrency import OneTimeTokenForm
+from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required
 from cluster_portal.history import history_timeline
 from cluster_portal.models import TransitionLog
+from cluster_portal.web import conflict_response, run_once
 from projects import permissions, services
 from projects.models import JointResearchProject, ProgressReport, ReportAttachment, ReportStatus
-from workspace.forms import AttachmentForm, MilestoneFormSet, ReportForm, ReviewForm, milestone_initial
-from workspace.views.base import (
-    conflict_response,
-    headquarters_or_ministry_required,
-    headquarters_required,
-    ministry_required,
-    run_once,
-)
+from workspace.forms import AttachmentForm, MilestoneFormSet, ReportForm, milestone_initial
 
 
 @headquarters_required
@@ -133,7 +129,6 @@ def report_detail(request, pk):
         "can_submit": permissions.can_submit_report(user, report),
         "can_review": permissions.can_review_report(user, report),
         "submit_form": OneTimeTokenForm(),
-        "review_form": ReviewForm(),
         "attachment_form": AttachmentForm() if permissions.can_edit_report(user, report) else None,
     }
     return render(request, "workspace/report_detail.html", context)
@@ -197,42 +192,3 @@ def attachment_download(request, pk):
     response = FileResponse(handle, as_attachment=True, filename=attachment.file.name.rsplit("/", 1)[-1])
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-# ---------------------------------------------------------------- ministry
-
-
-@ministry_required
-def report_review(request, pk):
-    """Ministry staff accept a submitted report or return it with comments."""
-    user = request.user
-    report = get_object_or_404(ProgressReport.objects.visible_to(user).select_related("project"), pk=pk)
-    form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        accept = form.cleaned_data["decision"] == ReviewForm.ACCEPT
-
-        def review() -> str:
-            services.report_review(user=user, report_pk=report.pk, accept=accept, comment=form.cleaned_data["comment"])
-            return reverse("workspace:ministry")
-
-        response = run_once(
-            request,
-            form,
-            review,
-            success_message=_("報告を受理しました。") if accept else _("報告を差し戻しました。"),
-        )
-        if response is not None:
-            return response
-    if report.status == ReportStatus.DRAFT:
-        raise Http404
-    return render(
-        request,
-        "workspace/report_review.html",
-        {
-            "report": report,
-            "form": form,
-            "milestones": report.milestones.all(),
-            "attachments": report.attachments.all(),
-        },
-        status=400 if request.method == "POST" else 200,
-    )

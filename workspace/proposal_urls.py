@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ministry.views import proposals
+from workspace.views import proposals
 
 app_name = "proposals"
 

@@ -4,40 +4,26 @@ ministry staff and assigned reviewers read it. Another region's proposal is a 40
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cluster_portal.history import TimelineEntry, transition_entries
-from ministry.forms import (
-    AssignReviewerForm,
-    AttachmentForm,
-    DecisionForm,
-    ProposalForm,
-    ReasonForm,
-    apply_service_errors,
-)
-from ministry.views.common import act_and_redirect, role_required
+from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required, signed_in_required
+from cluster_portal.web import act_and_redirect, add_service_errors, conflict_response, run_once
 from regions import permissions
 from regions.models import Call, Proposal, ProposalAttachment
+from regions.selectors import proposal_page
 from regions.services import proposals as proposal_services
+from workspace.proposal_forms import AttachmentForm, ProposalForm, ReasonForm
 
 PROPOSALS_PER_PAGE = 30
-
-applicant_or_ministry_required = role_required(
-    lambda user: permissions.is_headquarters(user) or permissions.is_ministry(user)
-)
-headquarters_required = role_required(permissions.is_headquarters)
-
-
-def proposal_timeline(proposal: Proposal) -> list[TimelineEntry]:
-    """Every logged transition, oldest first, with the states' labels (never codes)."""
-    return transition_entries(proposal)
+# The proposal pages use the public layout (base.html), as the ministry pages do.
+CONFLICT_TEMPLATE = "conflict.html"
 
 
 def visible_proposal(request, pk) -> Proposal:
@@ -47,7 +33,7 @@ def visible_proposal(request, pk) -> Proposal:
     )
 
 
-@applicant_or_ministry_required
+@headquarters_or_ministry_required
 def proposal_list(request):
     proposals = (
         Proposal.objects.visible_to(request.user)
@@ -71,9 +57,10 @@ def _save_proposal(request, *, call: Call, proposal: Proposal | None):
     years = proposal_services.plan_years(call)
     form = ProposalForm(request.POST or None, instance=proposal, years=years)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def save() -> str:
             if proposal is None:
-                proposal = proposal_services.proposal_create(
+                saved = proposal_services.proposal_create(
                     user=request.user,
                     call=call,
                     fields=form.fields_data(),
@@ -81,30 +68,37 @@ def _save_proposal(request, *, call: Call, proposal: Proposal | None):
                     participants=form.participants(),
                 )
             else:
-                proposal = proposal_services.proposal_update(
+                saved = proposal_services.proposal_update(
                     user=request.user,
                     proposal=proposal,
                     fields=form.fields_data(),
                     amounts=form.amounts(),
                     participants=form.participants(),
-                    expected_version=_int(request.POST.get("version")),
+                    expected_version=form.expected_version,
                 )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("提案書を保存しました。提出するまでは編集できます。"))
-            return redirect(proposal)
+            return saved.get_absolute_url()
+
+        response = run_once(
+            request,
+            form,
+            save,
+            conflict=proposal
+            and conflict_response(
+                request,
+                form,
+                back_url=reverse("proposals:edit", args=[proposal.pk]),
+                fields=ProposalForm.Meta.fields,
+                template_name=CONFLICT_TEMPLATE,
+            ),
+            success_message=_("提案書を保存しました。提出するまでは編集できます。"),
+            fallback_url=reverse("proposals:list"),
+        )
+        if response is not None:
+            return response
     if request.method == "POST" and not form.is_valid():
         messages.error(request, _("入力内容を確認してください。入力した内容はまだ保存されていません。"))
     context = {"form": form, "call": call, "proposal": proposal}
     return render(request, "proposals/proposal_form.html", context, status=400 if form.errors else 200)
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @headquarters_required
@@ -130,47 +124,20 @@ def proposal_edit(request, pk):
     return _save_proposal(request, call=proposal.call, proposal=proposal)
 
 
-@login_required
+@signed_in_required
 def proposal_detail(request, pk):
     proposal = visible_proposal(request, pk)
     user = request.user
+    # Ministry staff also see their panels (assignments, decision): the ministry_panels template tag.
     context = {
-        "proposal": proposal,
-        "budget_lines": list(proposal.budget_lines.all()),
-        "participants": list(proposal.participants.order_by("kind", "name")),
-        "attachments": list(proposal.attachments.all()),
-        "timeline": proposal_timeline(proposal),
+        **proposal_page(proposal),
         "can_edit": permissions.can_edit_proposal(user, proposal),
         "can_submit": permissions.can_submit_proposal(user, proposal),
         "can_withdraw": permissions.can_withdraw_proposal(user, proposal),
         "attachment_form": AttachmentForm() if permissions.can_edit_proposal(user, proposal) else None,
         "reason_form": ReasonForm(),
     }
-    if permissions.is_ministry(user):
-        context.update(ministry_context(user, proposal))
     return render(request, "proposals/proposal_detail.html", context)
-
-
-def ministry_context(user, proposal: Proposal, *, assign_form=None, decision_form=None) -> dict:
-    """The ministry's panels on the proposal page: reviewer assignments (no scores) and the decision."""
-    from regions.models import SelectionDecision
-
-    try:
-        decision = proposal.decision
-    except SelectionDecision.DoesNotExist:
-        decision = None
-    return {
-        "assignments": list(proposal.review_assignments.select_related("reviewer")),
-        "assign_form": assign_form
-        or (AssignReviewerForm(proposal=proposal) if permissions.can_assign_reviewers(user, proposal) else None),
-        "decision": decision,
-        "decision_form": decision_form
-        or (
-            DecisionForm(initial={"version": proposal.version})
-            if decision is None and permissions.can_decide(user, proposal)
-            else None
-        ),
-    }
 
 
 @require_POST
@@ -210,7 +177,7 @@ def attachment_upload(request, pk):
         try:
             proposal_services.attachment_add(user=request.user, proposal=proposal, upload=form.cleaned_data["file"])
         except ValidationError as error:
-            apply_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("ファイルを添付しました。"))
             return redirect(proposal)
@@ -233,7 +200,7 @@ def attachment_delete(request, pk, attachment_pk):
     )
 
 
-@login_required
+@signed_in_required
 def attachment_download(request, pk, attachment_pk):
     proposal = visible_proposal(request, pk)
     attachment = get_object_or_404(ProposalAttachment, proposal=proposal, pk=attachment_pk)
