@@ -13,9 +13,8 @@ from django.views.decorators.http import require_GET
 from cluster_portal.cache import public_page
 from public import openapi, stats
 from public.datasets import DATASETS
-from public.views.browse import filter_events, filter_results, search
+from public.views.browse import filter_events, filter_results
 from public.views.funding import flow_selection
-from public.views.search import PROJECT_SEARCH_FIELDS
 from regions.models import ClusterType, OrganizationKind, Region, RegionStatus
 
 DEFAULT_LIMIT = 100
@@ -161,18 +160,16 @@ def projects(request):
         queryset = queryset.filter(region=region)
     if request.GET.get("status"):
         queryset = queryset.filter(status=request.GET["status"])
-    return paginated(request, "projects", search(queryset, PROJECT_SEARCH_FIELDS, request.GET.get("q", "")))
+    return paginated(request, "projects", queryset.search(request.GET.get("q", "")))
 
 
 @api_view
 def organizations(request):
-    from public.views.browse import ORGANIZATION_SEARCH_FIELDS
-
     queryset = DATASETS["organizations"].queryset()
     kind = _choice(request, "kind", OrganizationKind.values)
     if kind:
         queryset = queryset.filter(kind=kind)
-    return paginated(request, "organizations", search(queryset, ORGANIZATION_SEARCH_FIELDS, request.GET.get("q", "")))
+    return paginated(request, "organizations", queryset.search(request.GET.get("q", "")))
 
 
 @api_view

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import cached, cached_page, public_page
 from cluster_portal.fiscal import fiscal_year_bounds
-from cluster_portal.text import search
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation
 from public.datasets import DATASETS, public_organizations
@@ -18,9 +17,6 @@ from public.stats import data_last_updated
 from regions.models import Event, EventKind, Organization, OrganizationKind, Region
 
 PER_PAGE = 25
-ORGANIZATION_SEARCH_FIELDS = ["name", "name_en"]
-RESULT_SEARCH_FIELDS = ["title", "title_en", "description", "product", "applicants", "inventors"]
-EVENT_SEARCH_FIELDS = ["title", "title_en", "venue", "organizer", "description"]
 
 
 def _page(request, queryset):
@@ -63,7 +59,7 @@ def organization_rows(kind: str, text: str):
         organizations = organizations.filter(kind=kind)
     published_projects = JointResearchProject.objects.published()
     return (
-        search(organizations, ORGANIZATION_SEARCH_FIELDS, text)
+        organizations.search(text)
         .select_related("prefecture")
         .annotate(
             project_count=Count(
@@ -87,7 +83,7 @@ def organization_list(request):
     organizations = public_organizations()
     if data.get("kind"):
         organizations = organizations.filter(kind=data["kind"])
-    organizations = search(organizations, ORGANIZATION_SEARCH_FIELDS, data.get("q", ""))
+    organizations = organizations.search(data.get("q", ""))
     if request.GET.get("format") == "csv":
         dataset = DATASETS["organizations"]
         return csv_response(dataset, dataset.queryset().filter(pk__in=organizations.values("pk")), "organizations")
@@ -195,7 +191,7 @@ def filter_results(data: dict):
         outcomes = outcomes.filter(
             Q(company=organization) | Q(project__in=JointResearchProject.objects.filter(project_ids_q(organization)))
         )
-    return search(outcomes, RESULT_SEARCH_FIELDS, data.get("q", ""))
+    return outcomes.search(data.get("q", ""))
 
 
 def result_rows(kind: str, year, cluster_pk, organization: str, text: str):
@@ -276,7 +272,7 @@ def filter_events(data: dict):
         events = events.filter(kind=data["kind"])
     if data.get("cluster"):
         events = events.filter(region=data["cluster"])
-    return search(events, EVENT_SEARCH_FIELDS, data.get("q", ""))
+    return events.search(data.get("q", ""))
 
 
 @public_page

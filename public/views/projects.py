@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import public_page
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_of
-from cluster_portal.text import search
 from projects.models import (
     JointResearchProject,
     Outcome,
@@ -20,7 +19,6 @@ from public.datasets import DATASETS
 from public.export import csv_response
 from public.stats import data_last_updated
 from public.views.browse import PER_PAGE, _cluster_field, project_ids_q
-from public.views.search import PROJECT_SEARCH_FIELDS
 from regions.models import Organization
 
 PROJECT_SORTS = {
@@ -83,7 +81,7 @@ def filter_projects(projects, data: dict):
         if organization is None:
             return projects.none()
         projects = projects.filter(project_ids_q(organization))
-    return search(projects, PROJECT_SEARCH_FIELDS, data.get("q", ""))
+    return projects.search(data.get("q", ""))
 
 
 @public_page
