@@ -81,35 +81,6 @@ class RegionQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
         in_prefecture = search(prefectures, ["prefecture__name", "prefecture__name_en"], word)
         return Q(pk__in=in_prefecture.values("region_id"))
 
-    def filter_list(
-        self,
-        *,
-        program_code: str = "",
-        cluster_type: str = "",
-        status: str = "",
-        text: str = "",
-        prefecture_code: str = "",
-        fiscal_year: int | None = None,
-        theme: str = "",
-    ):
-        """The filters of the public cluster list; empty values do not filter."""
-        queryset = self
-        if program_code:
-            queryset = queryset.filter(program__code=program_code)
-        if cluster_type:
-            queryset = queryset.filter(cluster_type=cluster_type)
-        if status:
-            queryset = queryset.filter(status=status)
-        if prefecture_code:
-            queryset = queryset.filter(
-                pk__in=Region.prefectures.through.objects.filter(prefecture__code=prefecture_code).values("region_id")
-            )
-        if fiscal_year:
-            queryset = queryset.filter(selected_fiscal_year=fiscal_year)
-        if theme:
-            queryset = queryset.filter(theme=theme)
-        return queryset.search(text)
-
 
 class Region(TimeStampedModel):
     """A cluster region (知的クラスター): the unit that is selected and funded."""
