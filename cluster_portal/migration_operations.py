@@ -1,7 +1,7 @@
 """Migration operations shared by the portal's apps.
 
 ``PostgresTrigramSearchIndexes``: GIN trigram indexes (pg_trgm) on the expression the public text
-search filters with (cluster_portal/public/text.py ``text_q``: ``UPPER(normalize(COALESCE(field, ''),
+search filters with (cluster_portal/text.py ``text_q``: ``UPPER(normalize(COALESCE(field, ''),
 NFKC))``), created on PostgreSQL only — on SQLite and other databases the operation does nothing.
 Used by projects/0006 and regions/0005; tests/test_search_indexes.py checks that the search's query
 plans use them.

@@ -1,13 +1,24 @@
-"""Search text that finds Japanese regardless of full-width/half-width forms.
+"""The one text normaliser of the portal: search, lookups by name and imports.
 
-Both the query and what is searched are NFKC-normalised: the query in Python
-(``normalize``) and the stored text in the database (``NFKC``), which is
-PostgreSQL's built-in ``normalize(text, NFKC)`` and, on SQLite, a deterministic
-function registered on the connection the first time it is used. So 「ﾅﾉ」 finds
-「ナノ」, 「ＩＴ」 finds 「IT」, and stored 「ﾅﾉ」 is found by 「ナノ」 as well.
+``normalize`` is NFKC, then white space trimmed and every run of white space (tabs, line
+breaks, the ideographic space U+3000 and the other Unicode spaces) collapsed to one space.
+So 「ﾅﾉ」 becomes 「ナノ」, 「ＩＴ」 「IT」, 「（デモ）」 「(デモ)」 and 「ＡＢＣ　　研究所」 「ABC 研究所」.
+
+The same normalisation in the database:
+
+- ``NFKC(expression)``: the NFKC form (PostgreSQL's built-in ``normalize(text, NFKC)``; on
+  SQLite a deterministic function registered on the connection the first time it is used).
+  The text search filters with ``UPPER(normalize(COALESCE(field, ''), NFKC)::text) LIKE …``,
+  the exact expression of the trigram indexes (regions/0005 and projects/0006 migrations,
+  tests/test_search_indexes.py): do not change it. The search needs no more than NFKC on
+  the stored side: it looks for words, which contain no white space, so trimming and
+  collapsing the stored text could not change what it finds.
+- ``Normalized(expression)``: all of ``normalize`` (NFKC, trimmed, white space collapsed), for
+  comparing a typed value with a stored one for equality (an organisation by its name).
 """
 
 import contextlib
+import re
 import unicodedata
 
 from django.db import models
@@ -15,15 +26,45 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 MAX_QUERY_LENGTH = 100
+# Every character Python counts as white space (str.isspace), as a character class that Python's
+# and PostgreSQL's regular expressions read alike.
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+WHITESPACE_RUN = f"[{WHITESPACE}]+"
+_whitespace_run = re.compile(WHITESPACE_RUN)
 
 
 def normalize(text) -> str:
-    """NFKC form of ``text`` with surrounding white space removed (``None`` → "")."""
-    return unicodedata.normalize("NFKC", str(text or "")).strip()[:MAX_QUERY_LENGTH]
+    """``text`` (any value, as ``str``) in NFKC, trimmed, each run of white space one space (``None`` → "")."""
+    text = "" if text is None else str(text)
+    return _whitespace_run.sub(" ", unicodedata.normalize("NFKC", text)).strip(" ")
+
+
+def normalize_query(text) -> str:
+    """A search query: ``normalize``, cut to ``MAX_QUERY_LENGTH`` characters."""
+    return normalize(text)[:MAX_QUERY_LENGTH]
 
 
 def _sqlite_nfkc(value):
     return None if value is None else unicodedata.normalize("NFKC", value)
+
+
+def _sqlite_normalize(value):
+    return None if value is None else normalize(value)
+
+
+SQLITE_FUNCTIONS = {"portal_nfkc": _sqlite_nfkc, "portal_normalize": _sqlite_normalize}
+
+
+def _register_sqlite_functions(connection) -> None:
+    raw = connection.connection
+    if raw is None:
+        connection.ensure_connection()
+        raw = connection.connection
+    if not getattr(raw, "_portal_text_functions", False):
+        for name, function in SQLITE_FUNCTIONS.items():
+            raw.create_function(name, 1, function, deterministic=True)
+        with contextlib.suppress(AttributeError):  # sqlite3.Connection may refuse attributes
+            raw._portal_text_functions = True
 
 
 class NFKC(models.Func):
@@ -33,14 +74,7 @@ class NFKC(models.Func):
     arity = 1
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        raw = connection.connection
-        if raw is None:
-            connection.ensure_connection()
-            raw = connection.connection
-        if not getattr(raw, "_portal_nfkc", False):
-            raw.create_function("portal_nfkc", 1, _sqlite_nfkc, deterministic=True)
-            with contextlib.suppress(AttributeError):  # sqlite3.Connection may refuse attributes
-                raw._portal_nfkc = True
+        _register_sqlite_functions(connection)
         return super().as_sql(compiler, connection, function="portal_nfkc", **extra_context)
 
     def as_postgresql(self, compiler, connection, **extra_context):
@@ -50,29 +84,63 @@ class NFKC(models.Func):
         return super().as_sql(compiler, connection, template="%(expressions)s", **extra_context)
 
 
-def text_q(fields: list[str], query: str, *, prefix: str = "") -> tuple[dict, Q]:
+class Normalized(models.Func):
+    """``normalize`` of an expression in the database (NFKC, trimmed, white space collapsed)."""
+
+    output_field = models.TextField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        _register_sqlite_functions(connection)
+        return super().as_sql(compiler, connection, function="portal_normalize", **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "btrim(regexp_replace(normalize(%(expressions)s, NFKC), %%s, ' ', 'g'), ' ')"
+        sql, params = super().as_sql(compiler, connection, template=template, **extra_context)
+        return sql, (*params, WHITESPACE_RUN)
+
+    def as_sql(self, compiler, connection, **extra_context):  # other databases: compare as stored
+        return super().as_sql(compiler, connection, template="%(expressions)s", **extra_context)
+
+
+def text_q(fields: list[str], query: str, *, prefix: str = "", also=None) -> tuple[dict, Q]:
     """Annotations and a Q matching rows where any of ``fields`` contains every word of ``query``.
 
     Returns ``(annotations, q)``; apply with ``queryset.alias(**annotations).filter(q)``.
-    Words are separated by white space (full-width spaces too, after NFKC).
+    Words are separated by white space (full-width spaces too). ``also(word)``, if given, is a
+    Q that matches a word too (e.g. in a related table).
     """
-    words = normalize(query).split()
+    words = normalize_query(query).split()
     annotations = {
         f"_nfkc_{prefix}{index}": NFKC(Coalesce(models.F(field), models.Value(""), output_field=models.TextField()))
         for index, field in enumerate(fields)
     }
     condition = Q()
     for word in words:
-        any_field = Q()
+        any_field = also(word) if also else Q()
         for alias in annotations:
             any_field |= Q(**{f"{alias}__icontains": word})
         condition &= any_field
     return annotations, condition
 
 
-def search(queryset, fields: list[str], query: str):
+def search(queryset, fields: list[str], query: str, *, also=None):
     """``queryset`` narrowed to rows matching ``query`` in ``fields`` (unchanged for an empty query)."""
-    if not normalize(query):
+    if not normalize_query(query):
         return queryset
-    annotations, condition = text_q(fields, query)
+    annotations, condition = text_q(fields, query, also=also)
     return queryset.alias(**annotations).filter(condition)
+
+
+class SearchableQuerySetMixin:
+    """``search(text)`` for a QuerySet: the text search over its ``search_fields``."""
+
+    search_fields: tuple[str, ...] = ()
+
+    def search_word_q(self, word: str) -> Q:
+        """What else a word of the query may match (another table): nothing more by default."""
+        return Q()
+
+    def search(self, text: str):
+        """Rows where every word of ``text`` is in one of the ``search_fields`` (or ``search_word_q``)."""
+        return search(self, list(self.search_fields), text, also=self.search_word_q)

@@ -55,9 +55,12 @@ FILTERS = {
         _parameter("q", "Text search (NFKC-normalised)."),
     ],
     "projects": [
-        _parameter("cluster", "Cluster code."),
-        _parameter("status", "planned, active, suspended or completed."),
         _parameter("q", "Text search."),
+        _parameter("cluster", "Cluster code."),
+        _parameter("theme", "Exact theme."),
+        _parameter("status", "planned, active, suspended or completed."),
+        _parameter("fiscal_year", "A fiscal year the project runs in.", {"type": "integer"}),
+        _parameter("organization", "Organisation code (participant or host)."),
     ],
     "organizations": [_parameter("kind", "Organisation kind."), _parameter("q", "Text search.")],
     "results": [

@@ -14,6 +14,7 @@ from import_export import widgets
 
 from cluster_portal.tabular.resources import PortalField, column
 from cluster_portal.tabular.widgets import ChoiceWidget, KeyManyToManyWidget, is_blank, ja
+from cluster_portal.text import normalize
 from regions.models import Organization, OrganizationKind
 
 
@@ -21,7 +22,8 @@ class OrganizationWidget(widgets.ForeignKeyWidget):
     """An organisation by name, with its kind from ``kind_column`` when the name alone is ambiguous.
 
     The natural key of an organisation is name plus kind; the kind may be left
-    out when only one organisation has that name.
+    out when only one organisation has that name. Names are compared normalised
+    (``Organization.objects.named``), as the workspace's organisation inputs do.
     """
 
     def __init__(self, kind_column: str | None = None):
@@ -31,20 +33,20 @@ class OrganizationWidget(widgets.ForeignKeyWidget):
         self.by_name = {}
 
     def prime(self, values) -> None:
-        names = list({str(value).strip() for value in values if not is_blank(value)} - set(self.by_name))
+        keys = list({normalize(value) for value in values if not is_blank(value)} - set(self.by_name))
         found = defaultdict(list)
-        for start in range(0, len(names), 5000):
-            chunk = names[start : start + 5000]
-            for organization in Organization.objects.filter(name__in=chunk):
-                found[organization.name].append(organization)
-        for name in names:
-            self.by_name[name] = found.get(name, [])
+        for start in range(0, len(keys), 5000):
+            for organization in Organization.objects.named(keys[start : start + 5000]):
+                found[normalize(organization.name)].append(organization)
+        for key in keys:
+            self.by_name[key] = found.get(key, [])
 
     def find(self, name: str, kind: str = ""):
         name = name.strip()
-        if name not in self.by_name:
+        key = normalize(name)
+        if key not in self.by_name:
             self.prime([name])
-        candidates = self.by_name[name]
+        candidates = self.by_name[key]
         if kind:
             candidates = [organization for organization in candidates if organization.kind == kind]
         if not candidates:

@@ -14,19 +14,11 @@ subquery, which no index can answer.
 import pytest
 from django.db import connection, transaction
 
-from cluster_portal.text import search
-from projects.models import JointResearchProject, Outcome
-from public.views.browse import (
-    EVENT_SEARCH_FIELDS,
-    ORGANIZATION_SEARCH_FIELDS,
-    RESULT_SEARCH_FIELDS,
-    filter_events,
-    filter_results,
-    organization_rows,
-)
+from projects.models import JointResearchProject, Outcome, OutcomeQuerySet, ProjectQuerySet
+from public.views.browse import filter_events, filter_results, organization_rows
 from public.views.projects import filter_projects
-from public.views.search import PROJECT_SEARCH_FIELDS, matches
-from regions.models import Event, Organization
+from public.views.search import matches
+from regions.models import Event, EventQuerySet, Organization, OrganizationQuerySet
 from tests import factories
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -36,10 +28,10 @@ def index_names(prefix: str, fields: list[str]) -> set[str]:
     return {f"{prefix}_{field}_nfkc_trgm_idx" for field in fields}
 
 
-PROJECT_INDEXES = index_names("project", PROJECT_SEARCH_FIELDS)
-RESULT_INDEXES = index_names("outcome", RESULT_SEARCH_FIELDS)
-ORGANIZATION_INDEXES = index_names("organization", ORGANIZATION_SEARCH_FIELDS)
-EVENT_INDEXES = index_names("event", EVENT_SEARCH_FIELDS)
+PROJECT_INDEXES = index_names("project", ProjectQuerySet.search_fields)
+RESULT_INDEXES = index_names("outcome", OutcomeQuerySet.search_fields)
+ORGANIZATION_INDEXES = index_names("organization", OrganizationQuerySet.search_fields)
+EVENT_INDEXES = index_names("event", EventQuerySet.search_fields)
 ALL_INDEXES = PROJECT_INDEXES | RESULT_INDEXES | ORGANIZATION_INDEXES | EVENT_INDEXES
 BACKGROUND_ROWS = 5_000
 
@@ -142,7 +134,7 @@ def test_project_list_search_uses_the_trigram_indexes(published_data, region):
 
 def test_results_browser_search_uses_the_trigram_indexes(published_data):
     assert_uses(filter_results({"q": "ナノ粒子"}), RESULT_INDEXES)
-    queryset = search(Outcome.objects.published(), RESULT_SEARCH_FIELDS, "ﾅﾉ粒子")
+    queryset = Outcome.objects.published().search("ﾅﾉ粒子")
     assert_uses(queryset, RESULT_INDEXES)
 
 
@@ -152,7 +144,7 @@ def test_organization_list_search_uses_the_trigram_indexes(published_data):
 
 def test_event_search_uses_the_trigram_indexes(published_data):
     assert_uses(filter_events({"q": "フォーラム"}), EVENT_INDEXES)
-    assert_uses(search(Event.objects.all(), EVENT_SEARCH_FIELDS, "ﾌｫｰﾗﾑ"), EVENT_INDEXES)
+    assert_uses(Event.objects.all().search("ﾌｫｰﾗﾑ"), EVENT_INDEXES)
 
 
 def test_search_with_indexes_still_finds_across_width_and_case(published_data):

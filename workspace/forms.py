@@ -1,13 +1,12 @@
 """Forms of the headquarters workspace. They only parse and check input; the
 services in ``projects.services`` (and coordinators/regions services) write."""
 
-import unicodedata
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
+from cluster_portal.text import normalize
 from projects.models import (
     Expenditure,
     ExpenseCategory,
@@ -53,7 +52,7 @@ class YenField(forms.IntegerField):
 
     def to_python(self, value):
         if isinstance(value, str):
-            value = unicodedata.normalize("NFKC", value).strip().replace(",", "").removesuffix("円").strip()
+            value = normalize(value).replace(",", "").removesuffix("円").strip()
             if value.startswith("-") and value[1:].isdigit():
                 raise ValidationError(self.error_messages["min_value"], code="min_value")
             if value and not value.isdigit():
@@ -68,7 +67,9 @@ def organization_label(organization: Organization) -> str:
 class OrganizationLookupField(forms.CharField):
     """An organisation typed by name (with a <datalist> of registered names as suggestions).
 
-    Accepts the exact name, or 「名称（種別）」 when two organisations share a name.
+    Accepts the name, or 「名称（種別）」 when two organisations share a name, compared normalised
+    (``Organization.objects.named``): full-width or half-width letters, digits and brackets, and
+    full-width spaces, as listed or not.
     """
 
     default_error_messages = {
@@ -92,16 +93,17 @@ class OrganizationLookupField(forms.CharField):
         return value
 
     def resolve(self, text: str) -> Organization | None:
-        text = unicodedata.normalize("NFKC", text or "").strip()
+        text = normalize(text)
         if not text:
             return None
-        matches = list(Organization.objects.filter(name=text)[:2])
+        matches = list(Organization.objects.named([text])[:2])
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
             raise ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"name": text})
-        for organization in Organization.objects.filter(name=text.rsplit("（", 1)[0]):
-            if organization_label(organization) == text:
+        name = text.rpartition("(")[0]  # 「名称（種別）」, whose brackets are half-width once normalised
+        for organization in Organization.objects.named([name]) if name else ():
+            if normalize(organization_label(organization)) == text:
                 return organization
         raise ValidationError(self.error_messages["unknown"], code="unknown", params={"name": text})
 
@@ -156,7 +158,7 @@ class ParticipantForm(forms.Form):
         # Resolve here, not in the field, so that a new name can be registered instead.
         cleaned = super().clean()
         errors = self.errors.get("organization")
-        text = unicodedata.normalize("NFKC", self.data.get(self.add_prefix("organization"), "")).strip()
+        text = normalize(self.data.get(self.add_prefix("organization"), ""))
         if errors and cleaned.get("create_new") and errors.as_data()[0].code == "unknown":
             del self.errors["organization"]
             if not cleaned.get("new_kind"):

@@ -37,8 +37,8 @@ from cluster_portal.tabular.widgets import (
     YenWidget,
     en,
     ja,
-    nfkc,
 )
+from cluster_portal.text import normalize
 
 
 class PortalField(fields.Field):
@@ -51,7 +51,8 @@ class PortalField(fields.Field):
 
 
 def header_key(text) -> str:
-    return nfkc(text).casefold().replace(" ", "").replace("_", "")
+    """A column header compared loosely: normalised, case-folded, without spaces and underscores."""
+    return normalize(text).casefold().replace(" ", "").replace("_", "")
 
 
 def column(model, name, widget=None, *, attribute=None, header=None, readonly=False, required=None):

@@ -1,8 +1,8 @@
 """Widgets that read what Japanese spreadsheets contain and write plain values.
 
 - numbers: full-width digits (「１２３」) and thousands separators (「1,234」) are
-  accepted and normalised (NFKC, then the separators removed when they group
-  digits by three); decimals, units and other text are refused;
+  accepted and normalised (``cluster_portal.text.normalize``, then the separators
+  removed when they group digits by three); decimals, units and other text are refused;
 - dates: 2008-04-01, 2008/4/1, 2008年4月1日 and Excel date cells; written as YYYY-MM-DD;
 - choices: the code (``university``) or its Japanese or English label (「大学等」);
   written as the code;
@@ -12,19 +12,16 @@
 
 import datetime
 import re
-import unicodedata
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import widgets
 
+from cluster_portal.text import normalize
+
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 INTEGER = re.compile(r"^[+-]?\d+$")
 LIST_SEPARATORS = re.compile(r"[;；\n]")
-
-
-def nfkc(value) -> str:
-    return unicodedata.normalize("NFKC", str(value)).strip()
 
 
 def ja(text) -> str:
@@ -79,7 +76,7 @@ class IntegerValueWidget(widgets.Widget):
             if value.is_integer():
                 return int(value)
             raise ValueError(_("整数で入力してください（小数は使えません）。"))
-        text = nfkc(value).replace(" ", "")
+        text = normalize(value).replace(" ", "")
         if self.suffix and text.endswith(self.suffix):
             text = text[: -len(self.suffix)]
         if THOUSANDS.match(text):
@@ -119,7 +116,7 @@ class DateValueWidget(widgets.Widget):
             return value.date()
         if isinstance(value, datetime.date):
             return value
-        text = nfkc(value)
+        text = normalize(value)
         text = text.split(" ")[0].split("T")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d", text) else text
         for date_format in DATE_FORMATS:
             try:
@@ -146,7 +143,7 @@ class BooleanValueWidget(widgets.Widget):
             return value
         if isinstance(value, (int, float)) and value in (0, 1):
             return bool(value)
-        text = nfkc(value).casefold()
+        text = normalize(value).casefold()
         if text in self.TRUE:
             return True
         if text in self.FALSE:
@@ -166,12 +163,12 @@ class ChoiceWidget(widgets.Widget):
         self.lookup = {}
         for code, label in self.pairs:
             for key in (code, ja(label), en(label)):
-                self.lookup[nfkc(key).casefold()] = code
+                self.lookup[normalize(key).casefold()] = code
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             return ""
-        code = self.lookup.get(nfkc(value).casefold())
+        code = self.lookup.get(normalize(value).casefold())
         if code is None:
             raise ValueError(
                 _("「%(value)s」は選択肢にありません。次のいずれかを入力してください: %(choices)s")
@@ -197,7 +194,7 @@ class KeyForeignKeyWidget(widgets.ForeignKeyWidget):
     def key(self, value) -> str:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return nfkc(value)
+        return normalize(value)
 
     def prime(self, values) -> None:
         keys = {self.key(value) for value in values if not is_blank(value)} - set(self.cache)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
+from cluster_portal.text import SearchableQuerySetMixin
 from projects.models.projects import JointResearchProject
 from regions.models import Organization
 
@@ -35,8 +36,10 @@ DOI_PATTERN = re.compile(r"^10\.\d{4,9}/\S+$")
 doi_validator = RegexValidator(DOI_PATTERN, _("DOIの形式が正しくありません（例: 10.1234/abc.2008.001）。"))
 
 
-class OutcomeQuerySet(RegionScopedQuerySet):
+class OutcomeQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
     region_lookup = "project__region"
+    # The text search's fields; each has a trigram index on PostgreSQL (projects/migrations/0006).
+    search_fields = ("title", "title_en", "description", "product", "applicants", "inventors")
 
     def public_q(self):
         return Q(is_published=True, project__is_published=True, project__region__is_published=True)

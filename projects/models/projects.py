@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.text import SearchableQuerySetMixin
 from cluster_portal.workflow import Transition, Workflow
 from regions.models import Organization, Region
 
@@ -32,7 +33,10 @@ PROJECT_WORKFLOW = Workflow(
 )
 
 
-class ProjectQuerySet(RegionScopedQuerySet):
+class ProjectQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
+    # The text search's fields; each has a trigram index on PostgreSQL (projects/migrations/0006).
+    search_fields = ("code", "title", "title_en", "theme", "summary")
+
     def public_q(self):
         return Q(is_published=True, region__is_published=True)
 

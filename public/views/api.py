@@ -11,12 +11,12 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from cluster_portal.cache import public_page
+from projects.models import Outcome
 from public import openapi, stats
 from public.datasets import DATASETS
-from public.views.browse import filter_events, filter_results, search
+from public.filters import EventFilter, OrganizationFilter, ProjectFilter, RegionFilter, ResultFilter
 from public.views.funding import flow_selection
-from public.views.search import PROJECT_SEARCH_FIELDS
-from regions.models import ClusterType, OrganizationKind, Region, RegionStatus
+from regions.models import Event, Region
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -51,13 +51,6 @@ def _int(request, name, *, minimum=None, maximum=None):
     return value
 
 
-def _choice(request, name, choices):
-    value = request.GET.get(name, "")
-    if value and value not in choices:
-        raise ApiError(f"'{name}' must be one of: {', '.join(choices)}")
-    return value
-
-
 def _cluster(request):
     slug = request.GET.get("cluster", "")
     if not slug:
@@ -66,6 +59,35 @@ def _cluster(request):
     if region is None:
         raise ApiError(f"unknown cluster '{slug}'", 404)
     return region
+
+
+def _filter_error(filterset) -> ApiError:
+    """The API's answer to the first invalid parameter of ``filterset``: 400, or 404 for an unknown row."""
+    for name, errors in filterset.form.errors.as_data().items():
+        parameter = filterset.api_names.get(name, name)
+        field, code = filterset.form.fields[name], errors[0].code
+        if code == "invalid_choice" and isinstance(field, forms.ModelChoiceField):
+            return ApiError(f"unknown {parameter} '{filterset.data[name]}'", 404)
+        if code == "invalid_choice":
+            return ApiError(
+                f"'{parameter}' must be one of: {', '.join(str(value) for value, _ in field.choices if value)}"
+            )
+        if code == "invalid" and isinstance(field, forms.IntegerField):
+            return ApiError(f"'{parameter}' must be an integer")
+        if code in ("min_value", "max_value"):
+            return ApiError(f"'{parameter}' is out of range")
+        if code == "max_length":
+            return ApiError(f"'{parameter}' is too long")
+        return ApiError(f"'{parameter}' is not valid")
+    return ApiError("invalid parameters")
+
+
+def filtered(request, filterset_class, queryset):
+    """``queryset`` narrowed by the resource's FilterSet (``public.filters``, shared with its HTML list)."""
+    filterset = filterset_class.for_api(request.GET, queryset)
+    if not filterset.is_valid():
+        raise _filter_error(filterset)
+    return filterset.qs
 
 
 def _cursor_filter(queryset, field, after):
@@ -141,65 +163,30 @@ def api_openapi(request):
 
 @api_view
 def clusters(request):
-    form_data = {
-        "program_code": request.GET.get("program", ""),
-        "cluster_type": _choice(request, "cluster_type", ClusterType.values),
-        "status": _choice(request, "status", RegionStatus.values),
-        "text": request.GET.get("q", ""),
-        "prefecture_code": request.GET.get("prefecture", ""),
-        "fiscal_year": _int(request, "fiscal_year", minimum=1990, maximum=2100),
-        "theme": request.GET.get("theme", ""),
-    }
-    return paginated(request, "clusters", DATASETS["clusters"].queryset().filter_list(**form_data))
+    return paginated(request, "clusters", filtered(request, RegionFilter, DATASETS["clusters"].queryset()))
 
 
 @api_view
 def projects(request):
-    queryset = DATASETS["projects"].queryset()
-    region = _cluster(request)
-    if region:
-        queryset = queryset.filter(region=region)
-    if request.GET.get("status"):
-        queryset = queryset.filter(status=request.GET["status"])
-    return paginated(request, "projects", search(queryset, PROJECT_SEARCH_FIELDS, request.GET.get("q", "")))
+    return paginated(request, "projects", filtered(request, ProjectFilter, DATASETS["projects"].queryset()))
 
 
 @api_view
 def organizations(request):
-    from public.views.browse import ORGANIZATION_SEARCH_FIELDS
-
-    queryset = DATASETS["organizations"].queryset()
-    kind = _choice(request, "kind", OrganizationKind.values)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    return paginated(request, "organizations", search(queryset, ORGANIZATION_SEARCH_FIELDS, request.GET.get("q", "")))
+    return paginated(
+        request, "organizations", filtered(request, OrganizationFilter, DATASETS["organizations"].queryset())
+    )
 
 
 @api_view
 def results(request):
-    from projects.models import OutcomeKind
-
-    data = {
-        "kind": _choice(request, "kind", OutcomeKind.values),
-        "year": _int(request, "fiscal_year", minimum=1990, maximum=2100),
-        "cluster": _cluster(request),
-        "organization": request.GET.get("organization", ""),
-        "q": request.GET.get("q", ""),
-    }
-    matching = filter_results(data)
+    matching = filtered(request, ResultFilter, Outcome.objects.published())
     return paginated(request, "results", DATASETS["results"].queryset().filter(pk__in=matching.values("pk")))
 
 
 @api_view
 def events(request):
-    from regions.models import EventKind
-
-    data = {
-        "kind": _choice(request, "kind", EventKind.values),
-        "cluster": _cluster(request),
-        "q": request.GET.get("q", ""),
-    }
-    matching = filter_events(data)
+    matching = filtered(request, EventFilter, Event.objects.published())
     return paginated(request, "events", DATASETS["events"].queryset().filter(pk__in=matching.values("pk")))
 
 

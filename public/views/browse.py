@@ -1,70 +1,35 @@
 """Public lists and pages: organisations, results browser, events."""
 
-from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import cached, cached_page, public_page
-from cluster_portal.fiscal import fiscal_year_bounds
-from cluster_portal.text import search
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation
 from public.datasets import DATASETS, public_organizations
 from public.export import csv_response
+from public.filters import EventFilter, OrganizationFilter, ResultFilter, project_ids_q
 from public.stats import data_last_updated
-from regions.models import Event, EventKind, Organization, OrganizationKind, Region
+from regions.models import Event, Organization, Region
 
 PER_PAGE = 25
-ORGANIZATION_SEARCH_FIELDS = ["name", "name_en"]
-RESULT_SEARCH_FIELDS = ["title", "title_en", "description", "product", "applicants", "inventors"]
-EVENT_SEARCH_FIELDS = ["title", "title_en", "venue", "organizer", "description"]
 
 
 def _page(request, queryset):
     return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
 
 
-def _cluster_field(required=False):
-    return forms.ModelChoiceField(
-        label=_("クラスター"),
-        queryset=Region.objects.published().order_by("name"),
-        to_field_name="slug",
-        required=required,
-        empty_label=_("すべて"),
-    )
-
-
-class LocalizedChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        from cluster_portal.templatetags.portal import localized
-
-        return localized(obj, "name")
-
-
 # --- organisations -------------------------------------------------------------------------------
-
-
-class OrganizationFilterForm(forms.Form):
-    q = forms.CharField(label=_("キーワード"), required=False, max_length=100, widget=forms.SearchInput)
-    kind = forms.ChoiceField(label=_("種別"), choices=[("", _("すべて")), *OrganizationKind.choices], required=False)
-
-    def cleaned(self):
-        self.is_valid()
-        return getattr(self, "cleaned_data", {})
 
 
 def organization_rows(kind: str, text: str):
     """Public organisations of one kind (or all) matching ``text``, with their published project counts."""
-    organizations = public_organizations()
-    if kind:
-        organizations = organizations.filter(kind=kind)
+    organizations = OrganizationFilter.apply(public_organizations(), {"kind": kind, "q": text})
     published_projects = JointResearchProject.objects.published()
     return (
-        search(organizations, ORGANIZATION_SEARCH_FIELDS, text)
-        .select_related("prefecture")
+        organizations.select_related("prefecture")
         .annotate(
             project_count=Count(
                 "participations", filter=Q(participations__project__in=published_projects), distinct=True
@@ -82,17 +47,14 @@ def organization_kind_counts() -> dict[str, int]:
 
 @public_page
 def organization_list(request):
-    form = OrganizationFilterForm(request.GET)
-    data = form.cleaned()
-    organizations = public_organizations()
-    if data.get("kind"):
-        organizations = organizations.filter(kind=data["kind"])
-    organizations = search(organizations, ORGANIZATION_SEARCH_FIELDS, data.get("q", ""))
+    filterset = OrganizationFilter(request.GET)
+    data = filterset.params()
+    organizations = OrganizationFilter.apply(public_organizations(), data)
     if request.GET.get("format") == "csv":
         dataset = DATASETS["organizations"]
         return csv_response(dataset, dataset.queryset().filter(pk__in=organizations.values("pk")), "organizations")
     context = {
-        "form": form,
+        "form": filterset.form,
         "page": cached_page(
             "public-organizations",
             organization_rows,
@@ -101,7 +63,7 @@ def organization_list(request):
             PER_PAGE,
         ),
         "kind_counts": organization_kind_counts(),
-        "is_filtered": any(request.GET.get(name) for name in form.fields),
+        "is_filtered": filterset.is_filtered(),
         "last_updated": data_last_updated(),
     }
     return render(request, "organizations/organization_list.html", context)
@@ -149,57 +111,16 @@ def organization_detail(request, slug):
     return render(request, "organizations/organization_detail.html", context)
 
 
-def project_ids_q(organization) -> Q:
-    """Projects an organisation takes part in or hosts."""
-    return Q(pk__in=Participation.objects.filter(organization=organization).values("project_id")) | Q(
-        host_organization=organization
-    )
-
-
 # --- results browser -----------------------------------------------------------------------------
 
 
-class ResultFilterForm(forms.Form):
-    q = forms.CharField(label=_("キーワード"), required=False, max_length=100, widget=forms.SearchInput)
-    kind = forms.ChoiceField(label=_("種別"), choices=[("", _("すべて")), *OutcomeKind.choices], required=False)
-    year = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False, empty_value=None)
-    cluster = forms.CharField(required=False)  # replaced in __init__
-    organization = forms.SlugField(label=_("機関コード"), required=False, max_length=120)
-
-    def __init__(self, *args, years=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        from cluster_portal.templatetags.portal import fiscal_year
-
-        self.fields["cluster"] = _cluster_field()
-        self.fields["year"].choices = [("", _("すべて")), *((year, fiscal_year(year)) for year in years)]
-
-    def cleaned(self):
-        self.is_valid()
-        return getattr(self, "cleaned_data", {})
-
-
 def filter_results(data: dict):
-    """Published results narrowed by the results browser's filters (shared with the API)."""
-    outcomes = Outcome.objects.published()
-    if data.get("kind"):
-        outcomes = outcomes.filter(kind=data["kind"])
-    if data.get("year"):
-        first, last = fiscal_year_bounds(data["year"])
-        outcomes = outcomes.filter(occurred_on__gte=first, occurred_on__lte=last)
-    if data.get("cluster"):
-        outcomes = outcomes.filter(project__region=data["cluster"])
-    if data.get("organization"):
-        organization = Organization.objects.filter(slug=data["organization"]).first()
-        if organization is None:
-            return outcomes.none()
-        outcomes = outcomes.filter(
-            Q(company=organization) | Q(project__in=JointResearchProject.objects.filter(project_ids_q(organization)))
-        )
-    return search(outcomes, RESULT_SEARCH_FIELDS, data.get("q", ""))
+    """Published results narrowed by the results browser's filters (``ResultFilter.params()``)."""
+    return ResultFilter.apply(Outcome.objects.published(), data)
 
 
-def result_rows(kind: str, year, cluster_pk, organization: str, text: str):
-    data = {"kind": kind, "year": year, "cluster": cluster_pk, "organization": organization, "q": text}
+def result_rows(kind: str, year, cluster: str, organization: str, text: str):
+    data = {"kind": kind, "year": year, "cluster": cluster, "organization": organization, "q": text}
     return filter_results(data).select_related("project", "project__region", "company").order_by("-occurred_on", "-pk")
 
 
@@ -217,24 +138,22 @@ def result_years() -> list[int]:
 
 @public_page
 def result_list(request):
-    form = ResultFilterForm(request.GET, years=result_years())
-    data = form.cleaned()
+    filterset = ResultFilter(request.GET, offered=result_years())
+    data = filterset.params()
     outcomes = filter_results(data)
     if request.GET.get("format") == "csv":
         dataset = DATASETS["results"]
         return csv_response(dataset, dataset.queryset().filter(pk__in=outcomes.values("pk")), "results")
-    cluster = data.get("cluster")
-    args = (data.get("kind", ""), data.get("year"), cluster.pk if cluster else None, data.get("organization", ""))
-    args = (*args, data.get("q", ""))
+    args = tuple(data.get(name, "") for name in ("kind", "year", "cluster", "organization", "q"))
     counts = result_kind_counts(*args)
     context = {
-        "form": form,
+        "form": filterset.form,
         "page": cached_page("public-results", result_rows, args, request.GET.get("page"), PER_PAGE),
         "kind_counts": [(code, label, counts.get(code, 0)) for code, label in OutcomeKind.choices],
         "organization": Organization.objects.filter(slug=data["organization"]).first()
         if data.get("organization")
         else None,
-        "is_filtered": any(request.GET.get(name) for name in form.fields),
+        "is_filtered": filterset.is_filtered(),
         "last_updated": data_last_updated(),
     }
     return render(request, "results/result_list.html", context)
@@ -256,40 +175,22 @@ def result_detail(request, code):
 # --- events --------------------------------------------------------------------------------------
 
 
-class EventFilterForm(forms.Form):
-    q = forms.CharField(label=_("キーワード"), required=False, max_length=100, widget=forms.SearchInput)
-    kind = forms.ChoiceField(label=_("種別"), choices=[("", _("すべて")), *EventKind.choices], required=False)
-    cluster = forms.CharField(required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["cluster"] = _cluster_field()
-
-    def cleaned(self):
-        self.is_valid()
-        return getattr(self, "cleaned_data", {})
-
-
 def filter_events(data: dict):
-    events = Event.objects.published()
-    if data.get("kind"):
-        events = events.filter(kind=data["kind"])
-    if data.get("cluster"):
-        events = events.filter(region=data["cluster"])
-    return search(events, EVENT_SEARCH_FIELDS, data.get("q", ""))
+    """Published events narrowed by the event list's filters (``EventFilter.params()``)."""
+    return EventFilter.apply(Event.objects.published(), data)
 
 
 @public_page
 def event_list(request):
-    form = EventFilterForm(request.GET)
-    events = filter_events(form.cleaned())
+    filterset = EventFilter(request.GET)
+    events = filter_events(filterset.params())
     if request.GET.get("format") == "csv":
         dataset = DATASETS["events"]
         return csv_response(dataset, dataset.queryset().filter(pk__in=events.values("pk")), "events")
     context = {
-        "form": form,
+        "form": filterset.form,
         "page": _page(request, events.select_related("region").order_by("-starts_on", "-pk")),
-        "is_filtered": any(request.GET.get(name) for name in form.fields),
+        "is_filtered": filterset.is_filtered(),
         "last_updated": data_last_updated(),
     }
     return render(request, "events/event_list.html", context)

@@ -1,19 +1,16 @@
-from django import forms
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import cached, public_page
-from cluster_portal.templatetags.portal import localized
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation, ProjectBudget
 from public import charts
 from public.datasets import DATASETS
 from public.export import csv_response
+from public.filters import RegionFilter, RegionListFilter
 from public.stats import data_last_updated, funding_table, public_region_funding
 from regions.models import (
-    ClusterType,
     Evaluation,
     Event,
     Grant,
@@ -23,7 +20,6 @@ from regions.models import (
     Prefecture,
     Program,
     Region,
-    RegionStatus,
     RelatedMeasure,
 )
 
@@ -34,86 +30,6 @@ RESULTS_PER_KIND = 10
 PROJECTS_SHOWN = 20
 EVENTS_SHOWN = 10
 PARTICIPANTS_PER_PAGE = 30
-
-SORTS = {
-    "": ("program__start_fiscal_year", "selected_fiscal_year", "name"),
-    "name": ("name", "pk"),
-    "-selected": ("-selected_fiscal_year", "name", "pk"),
-    "selected": ("selected_fiscal_year", "name", "pk"),
-    "-granted": ("-granted_total", "name", "pk"),
-}
-SORT_CHOICES = [
-    ("", _("事業の期・採択年度順")),
-    ("name", _("地域名順")),
-    ("-selected", _("採択年度の新しい順")),
-    ("selected", _("採択年度の古い順")),
-    ("-granted", _("交付決定額の多い順")),
-]
-
-
-class ProgramChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return localized(obj, "name")
-
-
-class PrefectureChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return localized(obj, "name")
-
-
-class RegionFilterForm(forms.Form):
-    """The GET filters of the cluster list; every value stays in the URL so a search can be shared."""
-
-    q = forms.CharField(label=_("キーワード"), required=False, max_length=100, widget=forms.SearchInput)
-    program = ProgramChoiceField(
-        label=_("事業（期）"),
-        queryset=Program.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("すべて"),
-    )
-    fiscal_year = forms.TypedChoiceField(label=_("採択年度"), coerce=int, required=False, empty_value=None)
-    prefecture = PrefectureChoiceField(
-        label=_("都道府県"),
-        queryset=Prefecture.objects.all(),
-        to_field_name="code",
-        required=False,
-        empty_label=_("すべて"),
-    )
-    theme = forms.ChoiceField(label=_("テーマ・分野"), required=False)
-    cluster_type = forms.ChoiceField(label=_("類型"), choices=[("", _("すべて")), *ClusterType.choices], required=False)
-    status = forms.ChoiceField(label=_("状態"), choices=[("", _("すべて")), *RegionStatus.choices], required=False)
-    sort = forms.ChoiceField(label=_("並び順"), choices=SORT_CHOICES, required=False)
-
-    def __init__(self, *args, regions=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        from cluster_portal.templatetags.portal import fiscal_year
-
-        regions = regions if regions is not None else Region.objects.published()
-        years = regions.exclude(selected_fiscal_year=None).order_by("selected_fiscal_year")
-        years = years.values_list("selected_fiscal_year", flat=True).distinct()
-        self.fields["fiscal_year"].choices = [("", _("すべて")), *((year, fiscal_year(year)) for year in years)]
-        themes = regions.exclude(theme="").order_by("theme").values_list("theme", flat=True).distinct()
-        self.fields["theme"].choices = [("", _("すべて")), *((theme, theme) for theme in themes)]
-
-    def filters(self) -> dict:
-        """Keyword arguments for ``RegionQuerySet.filter_list``; invalid values are ignored."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        program = data.get("program")
-        prefecture = data.get("prefecture")
-        return {
-            "program_code": program.code if program else "",
-            "cluster_type": data.get("cluster_type", ""),
-            "status": data.get("status", ""),
-            "text": data.get("q", ""),
-            "prefecture_code": prefecture.code if prefecture else "",
-            "fiscal_year": data.get("fiscal_year"),
-            "theme": data.get("theme", ""),
-        }
-
-    def sort_order(self) -> tuple:
-        return SORTS.get(getattr(self, "cleaned_data", {}).get("sort", ""), SORTS[""])
 
 
 def first_rows(queryset, count: int) -> tuple[list, bool]:
@@ -151,34 +67,28 @@ def facet_counts(regions) -> dict:
 
 
 @cached("public-region-facets")
-def public_facet_counts(**filters) -> dict:
+def public_facet_counts(**params) -> dict:
     """``facet_counts`` of the published clusters for the anonymous public, cached by data generation."""
-    return facet_counts(Region.objects.published().filter_list(**filters))
+    return facet_counts(RegionFilter.apply(Region.objects.published(), params))
 
 
 @public_page
 def region_list(request):
     visible = Region.objects.visible_to(request.user)
-    form = RegionFilterForm(request.GET, regions=visible)
-    filters = form.filters()
+    filterset = RegionListFilter(request.GET, offered=visible)
+    params = filterset.params()
     if request.GET.get("format") == "csv":
         dataset = DATASETS["clusters"]
-        return csv_response(dataset, dataset.queryset().filter_list(**filters), "clusters")
-    regions = (
-        visible.for_list()
-        .filter_list(**filters)
-        .annotate(granted_total=Sum("grants__amount"))
-        .order_by(*form.sort_order())
-    )
-    page = Paginator(regions, REGIONS_PER_PAGE).get_page(request.GET.get("page"))
-    is_filtered = any(request.GET.get(name) for name in form.fields if name != "sort")
+        return csv_response(dataset, RegionFilter.apply(dataset.queryset(), params), "clusters")
+    regions = RegionFilter.apply(visible.for_list(), params).annotate(granted_total=Sum("grants__amount"))
+    page = Paginator(filterset.sorted(regions), REGIONS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
-        "form": form,
+        "form": filterset.form,
         "page": page,
-        "is_filtered": is_filtered,
-        "facets": facet_counts(visible.filter_list(**filters))
+        "is_filtered": filterset.is_filtered(),
+        "facets": facet_counts(RegionFilter.apply(visible, params))
         if request.user.is_authenticated
-        else public_facet_counts(**filters),
+        else public_facet_counts(**params),
         "last_updated": data_last_updated(),
     }
     return render(request, "regions/region_list.html", context)

@@ -4,24 +4,22 @@ from django.http import Http404
 from django.shortcuts import render
 
 from cluster_portal.cache import cached, public_page
-from cluster_portal.text import normalize, search
+from cluster_portal.text import normalize_query
 from projects.models import JointResearchProject, Outcome
 from public.datasets import DATASETS, public_organizations
 from public.export import csv_response
-from public.views.browse import ORGANIZATION_SEARCH_FIELDS, RESULT_SEARCH_FIELDS
 from regions.models import Region
 
 SHOWN_PER_KIND = 20
-PROJECT_SEARCH_FIELDS = ["code", "title", "title_en", "theme", "summary"]
 
 
 def matches(query: str) -> dict:
     """Querysets of published rows matching ``query``, by kind (not evaluated)."""
     return {
         "clusters": Region.objects.published().search(query),
-        "projects": search(JointResearchProject.objects.published(), PROJECT_SEARCH_FIELDS, query),
-        "organizations": search(public_organizations(), ORGANIZATION_SEARCH_FIELDS, query),
-        "results": search(Outcome.objects.published(), RESULT_SEARCH_FIELDS, query),
+        "projects": JointResearchProject.objects.published().search(query),
+        "organizations": public_organizations().search(query),
+        "results": Outcome.objects.published().search(query),
     }
 
 
@@ -59,7 +57,7 @@ def search_sections(query: str) -> list[dict]:
 
 @public_page
 def site_search(request):
-    query = normalize(request.GET.get("q", ""))
+    query = normalize_query(request.GET.get("q", ""))
     kind = request.GET.get("type", "")
     if request.GET.get("format") == "csv":
         if kind not in DATASETS or kind not in ("clusters", "projects", "organizations", "results"):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.fields import fiscal_year_field
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.text import SearchableQuerySetMixin, search
 from cluster_portal.workflow import Transition, Workflow
 from regions.models.calls import Program
 from regions.models.organizations import Organization, Prefecture
@@ -42,8 +43,12 @@ REGION_WORKFLOW = Workflow(
 )
 
 
-class RegionQuerySet(RegionScopedQuerySet):
+class RegionQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
+    """``search(text)``: regions whose names, cluster name, theme or prefecture contain every word of
+    ``text``, in either language (no trigram index: the prefecture subquery needs a scan anyway)."""
+
     region_lookup = "pk"
+    search_fields = ("name", "name_en", "cluster_name", "cluster_name_en", "theme", "theme_en")
 
     def public_q(self):
         return Q(is_published=True)
@@ -70,59 +75,11 @@ class RegionQuerySet(RegionScopedQuerySet):
             "prefectures"
         )
 
-    def search(self, text: str):
-        """Regions whose names, cluster name, theme or prefecture contain every word of ``text``.
-
-        Either language; the query and the stored text are NFKC-normalised, so 「ﾅﾉ」 finds 「ナノ」.
-        """
-        from cluster_portal.text import NFKC, normalize
-
-        words = normalize(text).split()
-        if not words:
-            return self
-        fields = ("name", "name_en", "cluster_name", "cluster_name_en", "theme", "theme_en")
-        queryset = self.alias(**{f"_nfkc_{field}": NFKC(field) for field in fields})
-        prefectures = Region.prefectures.through.objects.alias(
-            _nfkc_name=NFKC("prefecture__name"), _nfkc_name_en=NFKC("prefecture__name_en")
-        )
-        for word in words:
-            in_prefecture = prefectures.filter(Q(_nfkc_name__icontains=word) | Q(_nfkc_name_en__icontains=word)).values(
-                "region_id"
-            )
-            any_field = Q(pk__in=in_prefecture)
-            for field in fields:
-                any_field |= Q(**{f"_nfkc_{field}__icontains": word})
-            queryset = queryset.filter(any_field)
-        return queryset
-
-    def filter_list(
-        self,
-        *,
-        program_code: str = "",
-        cluster_type: str = "",
-        status: str = "",
-        text: str = "",
-        prefecture_code: str = "",
-        fiscal_year: int | None = None,
-        theme: str = "",
-    ):
-        """The filters of the public cluster list; empty values do not filter."""
-        queryset = self
-        if program_code:
-            queryset = queryset.filter(program__code=program_code)
-        if cluster_type:
-            queryset = queryset.filter(cluster_type=cluster_type)
-        if status:
-            queryset = queryset.filter(status=status)
-        if prefecture_code:
-            queryset = queryset.filter(
-                pk__in=Region.prefectures.through.objects.filter(prefecture__code=prefecture_code).values("region_id")
-            )
-        if fiscal_year:
-            queryset = queryset.filter(selected_fiscal_year=fiscal_year)
-        if theme:
-            queryset = queryset.filter(theme=theme)
-        return queryset.search(text)
+    def search_word_q(self, word: str) -> Q:
+        """A word of the search also finds the regions of a prefecture whose name contains it."""
+        prefectures = Region.prefectures.through.objects.all()
+        in_prefecture = search(prefectures, ["prefecture__name", "prefecture__name_en"], word)
+        return Q(pk__in=in_prefecture.values("region_id"))
 
 
 class Region(TimeStampedModel):

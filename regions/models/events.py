@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
+from cluster_portal.text import SearchableQuerySetMixin
 from regions.models.clusters import Region
 
 
@@ -20,7 +21,10 @@ def new_event_code() -> str:
     return public_code("E")
 
 
-class EventQuerySet(RegionScopedQuerySet):
+class EventQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
+    # The text search's fields; each has a trigram index on PostgreSQL (regions/migrations/0005).
+    search_fields = ("title", "title_en", "venue", "organizer", "description")
+
     def public_q(self):
         return Q(is_published=True, region__is_published=True)
 

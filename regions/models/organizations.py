@@ -1,10 +1,10 @@
 """Prefectures (JIS X 0401) and the organisations around a cluster."""
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.models import TimeStampedModel
+from cluster_portal.text import Normalized, SearchableQuerySetMixin, normalize
 
 
 class Prefecture(models.Model):
@@ -32,9 +32,19 @@ class OrganizationKind(models.TextChoices):
     OTHER = "other", _("その他")
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def search(self, text: str):
-        return self.filter(Q(name__icontains=text) | Q(name_en__icontains=text))
+class OrganizationQuerySet(SearchableQuerySetMixin, models.QuerySet):
+    # The text search's fields; each has a trigram index on PostgreSQL (regions/migrations/0005).
+    search_fields = ("name", "name_en")
+
+    def named(self, names):
+        """Organisations whose name is one of ``names``, both sides normalised (``cluster_portal.text``).
+
+        So 「(デモ)静岡先端技術大学」, 「（デモ）静岡先端技術大学」 and 「（デモ）静岡先端技術大学　」
+        all find the organisation stored as 「（デモ）静岡先端技術大学」: full-width and half-width
+        forms, and white space (full-width spaces too), do not matter.
+        """
+        keys = {normalize(name) for name in names} - {""}
+        return self.alias(_normalized_name=Normalized("name")).filter(_normalized_name__in=keys)
 
 
 class Organization(TimeStampedModel):

@@ -1,0 +1,119 @@
+"""The public lists and the JSON API filter through the same FilterSets (public/filters.py).
+
+Each resource's parameters are declared once; the HTML list offers them as a GET form (an invalid
+value is dropped) and the API accepts the same names (an invalid value is a 400 JSON error).
+"""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from projects.models import ProjectStatus
+from public.filters import EventFilter, OrganizationFilter, ProjectFilter, RegionFilter, ResultFilter
+from public.openapi import FILTERS
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+FILTERSETS = {
+    "clusters": (RegionFilter, "regions:list"),
+    "projects": (ProjectFilter, "projects:list"),
+    "organizations": (OrganizationFilter, "public:organization_list"),
+    "results": (ResultFilter, "public:result_list"),
+    "events": (EventFilter, "public:event_list"),
+}
+
+
+def api_codes(client, resource, params) -> list[str]:
+    response = client.get(f"/api/v1/{resource}", params)
+    assert response.status_code == 200, response.content
+    return sorted(row["code"] for row in response.json()["data"])
+
+
+@pytest.fixture
+def projects(db):
+    hamamatsu = factories.RegionFactory(slug="hamamatsu", name="浜松地域")
+    university = factories.OrganizationFactory(slug="shizuoka-univ", name="（デモ）静岡大学")
+    match = factories.ProjectFactory(
+        region=hamamatsu,
+        code="HAM-01",
+        title="超高感度イメージセンサの開発",
+        theme="光・電子",
+        start_date=datetime.date(2008, 4, 1),
+        end_date=datetime.date(2010, 3, 31),
+    )
+    factories.ParticipationFactory(project=match, organization=university)
+    factories.ProjectFactory(region=hamamatsu, code="HAM-02", title="イメージセンサの評価", theme="医療")
+    late = factories.ProjectFactory(
+        region=hamamatsu,
+        code="HAM-03",
+        title="イメージセンサの量産",
+        theme="光・電子",
+        start_date=datetime.date(2011, 4, 1),
+        end_date=datetime.date(2012, 3, 31),
+    )
+    factories.ParticipationFactory(project=late, organization=university)
+    factories.ProjectFactory(
+        code="SAP-01", title="イメージセンサの食品検査", theme="光・電子", status=ProjectStatus.COMPLETED
+    )
+    return match
+
+
+@pytest.mark.parametrize("resource", FILTERSETS)
+def test_the_openapi_document_lists_exactly_the_filtersets_parameters(resource):
+    filterset = FILTERSETS[resource][0]
+    declared = {filterset.api_names.get(name, name) for name in filterset.base_filters}
+    assert {parameter["name"] for parameter in FILTERS[resource]} == declared
+
+
+@pytest.mark.parametrize("resource", FILTERSETS)
+def test_the_html_form_offers_the_filtersets_parameters(client, resource):
+    filterset, url_name = FILTERSETS[resource]
+    form = client.get(reverse(url_name)).context["form"]
+    assert set(form.fields) - {"sort"} == set(filterset.base_filters)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"theme": "光・電子"},
+        {"fiscal_year": "2009"},
+        {"organization": "shizuoka-univ"},
+        {"cluster": "hamamatsu", "theme": "光・電子", "fiscal_year": "2009", "q": "ｲﾒｰｼﾞｾﾝｻ"},
+        {"status": ProjectStatus.COMPLETED},
+    ],
+)
+def test_the_project_list_and_the_api_give_the_same_projects(client, projects, params):
+    listed = sorted(project.code for project in client.get(reverse("projects:list"), params).context["page"])
+    assert listed
+    assert api_codes(client, "projects", params) == listed
+
+
+def test_the_api_filters_projects_by_theme_year_and_organisation_as_the_list_does(client, projects):
+    assert api_codes(client, "projects", {"theme": "光・電子", "fiscal_year": "2009"}) == ["HAM-01", "SAP-01"]
+    assert api_codes(client, "projects", {"theme": "光・電子", "fiscal_year": "2011"}) == ["HAM-03", "SAP-01"]
+    assert api_codes(client, "projects", {"organization": "shizuoka-univ"}) == ["HAM-01", "HAM-03"]
+    assert api_codes(client, "projects", {"organization": "no-such-organisation"}) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "message"),
+    [
+        ("/api/v1/projects?status=bogus", 400, "'status' must be one of: planned, active, suspended, completed"),
+        ("/api/v1/projects?fiscal_year=abc", 400, "'fiscal_year' must be an integer"),
+        ("/api/v1/results?fiscal_year=1800", 400, "'fiscal_year' is out of range"),
+        ("/api/v1/events?cluster=nope", 404, "unknown cluster 'nope'"),
+        ("/api/v1/organizations?kind=nope", 400, "'kind' must be one of: local_government"),
+    ],
+)
+def test_the_api_answers_an_invalid_filter_with_a_json_error(client, url, status, message):
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.json()["error"]["message"].startswith(message)
+
+
+def test_the_html_list_drops_an_invalid_value_instead_of_failing(client, projects):
+    response = client.get(reverse("projects:list"), {"status": "bogus", "fiscal_year": "abc", "theme": "光・電子"})
+    assert response.status_code == 200
+    assert sorted(project.code for project in response.context["page"]) == ["HAM-01", "HAM-03", "SAP-01"]
