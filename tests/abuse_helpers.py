@@ -210,7 +210,13 @@ def build_world(*, region, other_region, hq_user, reviewer_user) -> dict:
     world["assignment"] = factories.ReviewAssignmentFactory(
         proposal=world["under_review"], reviewer=reviewer_user, conflict_declared_at=timezone.now()
     )
-    world["ministry_grant"] = factories.GrantFactory(region=other_region, call=call, fiscal_year=2030, amount=1_000)
+    # grants need a region selected on their call (Grant.clean): a closed round of its own
+    world["grant_call"] = grant_call = open_call_with_budget()
+    factories.selected_region(grant_call, region)
+    factories.selected_region(grant_call, other_region)
+    world["ministry_grant"] = factories.GrantFactory(
+        region=other_region, call=grant_call, fiscal_year=2030, amount=1_000
+    )
     world["evaluation"] = factories.EvaluationFactory(region=region)
     world["region"] = region
     world["other_region"] = other_region

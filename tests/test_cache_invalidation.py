@@ -25,7 +25,10 @@ FISCAL_YEAR = 2008
 def funded_region():
     """A published region with a 2008 grant of 500,000,000 yen and one project allocated 100,000,000 yen."""
     region = factories.RegionFactory()
-    grant = factories.GrantFactory(region=region, fiscal_year=FISCAL_YEAR, amount=500_000_000)
+    call = factories.CallFactory(fiscal_year=FISCAL_YEAR, status="closed")
+    factories.CallBudgetFactory(call=call, fiscal_year=FISCAL_YEAR, envelope=1_000_000_000)
+    factories.selected_region(call, region)
+    grant = factories.GrantFactory(region=region, call=call, fiscal_year=FISCAL_YEAR, amount=500_000_000)
     project = factories.ProjectFactory(region=region)
     factories.ProjectBudgetFactory(project=project, grant=grant, allocated=100_000_000, executed=0)
     factories.OutcomeFactory(project=project, patent=True)

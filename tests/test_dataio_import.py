@@ -140,7 +140,12 @@ def test_negative_amount_is_refused(admin_user, funded_project, db_snapshot):
     data = csv_bytes(BUDGET_HEADER, "P-1,2008,-1,0")
     before = db_snapshot()
     report = run(admin_user, "budgets", data)
-    assert_refused(report, before, db_snapshot(), "2行目 配分額（円）: この値は 0 以上でなければなりません。")
+    assert_refused(
+        report,
+        before,
+        db_snapshot(),
+        "2行目 配分額（円）: 金額は0円以上、10兆円（10,000,000,000,000円）以下の整数で入力してください。",
+    )
 
 
 def test_non_numeric_amount_is_refused(admin_user, funded_project, db_snapshot):

@@ -405,6 +405,8 @@ def test_assigning_to_a_draft_is_refused(client, ministry_user, call, other_regi
 
 
 def grant_data(region, call, **overrides):
+    """The grant form's fields for ``region`` on ``call``, after recording that ``region`` was selected there."""
+    factories.selected_region(call, region)
     data = {
         "region": region.pk,
         "call": call.pk,
@@ -453,6 +455,7 @@ def test_second_grant_exceeding_the_envelope_is_refused(client, ministry_user, c
 
 
 def test_grant_amendment_keeps_history_and_respects_envelope(client, ministry_user, call, region, other_region):
+    factories.selected_region(call, region)
     grant = factories.GrantFactory(region=region, call=call, fiscal_year=2030, amount=500_000_000)
     factories.GrantFactory(region=other_region, call=call, fiscal_year=2030, amount=400_000_000)
     client.force_login(ministry_user)

@@ -97,6 +97,7 @@ def test_grants_never_exceed_the_envelope_sequentially(ministry_user):
 @pytest.mark.django_db
 def test_envelope_rows_report_envelope_granted_and_remaining(ministry_user, region):
     call = open_call_with_budget(envelope=1_000)
+    factories.selected_region(call, region)
     grant_services.grant_create(user=ministry_user, region=region, call=call, fiscal_year=2031, amount=400)
     rows = {row.fiscal_year: row for row in grant_services.envelope_rows(calls=[call])}
     assert (rows[2031].envelope, rows[2031].granted, rows[2031].remaining) == (1_000, 400, 600)

@@ -202,5 +202,5 @@ def test_evaluation_dated_before_the_year_it_evaluates_is_refused(ministry_user,
             recommendation="continue",
             evaluated_on=datetime.date(2001, 6, 1),
         )
-    assert "2020年度（令和2年度）の開始（2020-04-01）から" in messages(excinfo.value)
+    assert "2020年度（令和2年度）の開始（2020-04-01）以降の日付" in messages(excinfo.value)
     assert not Evaluation.objects.exists()

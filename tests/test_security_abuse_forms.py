@@ -273,7 +273,7 @@ FORMS = [
         lambda world, grant: [reverse("ministry:grant_detail", args=[grant.pk]), reverse("ministry:grant_list")],
         overrides=lambda world: {
             "region": str(world["region"].pk),
-            "call": str(world["call"].pk),
+            "call": str(world["grant_call"].pk),
             "fiscal_year": "2031",
             "amount": "1000",
         },

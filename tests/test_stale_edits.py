@@ -93,6 +93,7 @@ def test_second_save_of_a_review_score_form_gets_the_conflict_page_and_the_first
 
 def test_second_grant_amendment_from_the_same_page_gets_the_conflict_page(ministry_user, region):
     call = open_call_with_budget()
+    factories.selected_region(call, region)
     grant = factories.GrantFactory(region=region, call=call, fiscal_year=2030, amount=500_000_000)
     client = signed_in(ministry_user)
     url = reverse("ministry:grant_detail", args=[grant.pk])
@@ -148,6 +149,7 @@ def test_double_post_of_a_new_call_creates_one_call(ministry_user):
 
 def test_double_post_of_a_new_grant_creates_one_grant(ministry_user, region):
     call = open_call_with_budget()
+    factories.selected_region(call, region)
     data = opened(region=region.pk, call=call.pk, fiscal_year="2031", amount="1,000", decided_on="2031-04-10")
     post_twice(signed_in(ministry_user), reverse("ministry:grant_create"), data)
     assert Grant.objects.filter(region=region, fiscal_year=2031).count() == 1

@@ -68,10 +68,6 @@ class Grant(TimeStampedModel):
             errors.update(self._selection_errors())
         if self.call_id is not None and self.fiscal_year is not None and not errors:
             errors.update(self._envelope_errors())
-        if self.decided_on is not None:
-            today = timezone.localdate()
-            if self.decided_on > today:
-                errors["decided_on"] = _("交付決定日に今日より後の日付は指定できません。")
         if errors:
             raise ValidationError(errors)
 
@@ -199,22 +195,15 @@ class Evaluation(TimeStampedModel):
         return f"{self.region} {self.get_kind_display()}（{fiscal_year_label(self.fiscal_year)}）"
 
     def clean(self):
-        """An evaluation is dated in or after the fiscal year it evaluates, and not after today."""
+        """An evaluation is dated in or after the fiscal year it evaluates."""
         if self.evaluated_on is None or self.fiscal_year is None:
             return
         first, _last = fiscal_year_bounds(self.fiscal_year)
-        today = timezone.localdate()
-        if self.evaluated_on < first or self.evaluated_on > today:
+        if self.evaluated_on < first:
             raise ValidationError(
                 {
-                    "evaluated_on": _(
-                        "評価日は評価対象の%(year)sの開始（%(first)s）から今日（%(today)s）までの日付にしてください。"
-                    )
-                    % {
-                        "year": fiscal_year_label(self.fiscal_year),
-                        "first": first.isoformat(),
-                        "today": today.isoformat(),
-                    }
+                    "evaluated_on": _("評価日は評価対象の%(year)sの開始（%(first)s）以降の日付にしてください。")
+                    % {"year": fiscal_year_label(self.fiscal_year), "first": first.isoformat()}
                 }
             )
 

@@ -4,7 +4,9 @@ Prints each violating row with its natural key and exits with status 1 when any 
 is broken (0 when all hold), so a deploy script or CI can run it after an import.
 """
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from cluster_portal import integrity
 
@@ -18,6 +20,11 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=50, help="rows to print per invariant (default 50)")
 
     def handle(self, *args, **options):
+        # records are named in the portal's own language (年度 labels), whatever a caller activated
+        with translation.override(settings.LANGUAGE_CODE):
+            self._check(options)
+
+    def _check(self, options):
         limit = options["limit"]
         try:
             chosen = integrity.invariants(options["codes"] or None)
