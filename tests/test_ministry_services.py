@@ -200,7 +200,7 @@ def test_two_concurrent_decisions_record_exactly_one():
 def test_two_concurrent_grants_never_exceed_the_envelope():
     call = open_call_with_budget(envelope=1_000)
     ministry = factories.UserFactory(ministry=True)
-    regions = [factories.RegionFactory() for _ in range(2)]
+    regions = [factories.selected_region(call) for _ in range(2)]
 
     def grant(region):
         return lambda: grant_services.grant_create(
