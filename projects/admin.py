@@ -1,11 +1,14 @@
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from cluster_portal.admin import SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.tabular.admin import DataIOAdminMixin
+from projects import services
 from projects.models import (
     Expenditure,
     JointResearchProject,
@@ -45,9 +48,38 @@ class ProjectBudgetInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def overrun_error(budget: ProjectBudget, executed: int) -> ValidationError | None:
+    """The refusal of an admin edit that would leave 執行額 above 配分額 without a recorded reason."""
+    if executed > (budget.allocated or 0) and not (budget.overrun_reason or "").strip():
+        return ValidationError(
+            _("執行額の合計（%(executed)s）が配分額（%(allocated)s）を超えます。予算に理由を入力してください。")
+            % {"executed": format_yen(executed), "allocated": format_yen(budget.allocated)}
+        )
+    return None
+
+
+class ExpenditureInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        total = sum(
+            form.cleaned_data.get("amount") or 0
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        )
+        error = overrun_error(self.instance, total)
+        if error is not None:
+            raise error
+
+
 class ExpenditureInline(admin.TabularInline):
+    """Entries of a budget; its 執行額 is their sum, recomputed by the domain after every save."""
+
     model = Expenditure
+    formset = ExpenditureInlineFormSet
     extra = 0
+    can_delete = False  # entries are corrected, never deleted (history stays complete)
     fields = ("spent_on", "category", "amount", "description")
 
 
@@ -92,6 +124,11 @@ class ProjectBudgetAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistor
     autocomplete_fields = ("project", "grant")
     ordering = ("project__code", "grant__fiscal_year")
     inlines = (ExpenditureInline,)
+    readonly_fields = ("executed",)  # derived: the sum of the entries (projects.services)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.budget_recompute_executed(budget_pk=form.instance.pk)
 
     @admin.display(description=_("年度"), ordering="grant__fiscal_year")
     def fiscal_year_display(self, obj):
@@ -115,6 +152,31 @@ class ExpenditureAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "spent_on"
     autocomplete_fields = ("budget",)
     ordering = ("-spent_on", "-pk")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+
+        class ExpenditureAdminForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                budget, amount = cleaned.get("budget"), cleaned.get("amount")
+                if budget is not None and amount is not None:
+                    others = budget.expenditures.exclude(pk=self.instance.pk).aggregate(total=Sum("amount"))["total"]
+                    error = overrun_error(budget, (others or 0) + amount)
+                    if error is not None:
+                        self.add_error("amount", error)
+                return cleaned
+
+        return ExpenditureAdminForm
+
+    def save_model(self, request, obj, form, change):
+        previous_budget_id = form.initial.get("budget") if change else None
+        super().save_model(request, obj, form, change)
+        for budget_pk in {obj.budget_id, previous_budget_id} - {None}:
+            services.budget_recompute_executed(budget_pk=budget_pk)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # entries are corrected, never deleted: 執行額 and history stay complete
 
     @admin.display(description=_("金額"), ordering="amount")
     def amount_display(self, obj):

@@ -23,6 +23,7 @@ each changed budget's 執行額 is recomputed by the workspace's own rule
 from functools import partial
 
 from django.core.exceptions import ValidationError
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
@@ -189,6 +190,14 @@ class ProjectBudgetResource(PortalResource):
         ):
             self.allocations[grant_id][pk] = allocated
         self.allocated_sums = {grant_id: sum(rows.values()) for grant_id, rows in self.allocations.items()}
+        # 執行額 is derived (the sum of the budget's expenditure entries), never imported: one query
+        self.entry_sums = dict(
+            Expenditure.objects.filter(budget__grant__in=grants)
+            .order_by()
+            .values("budget")
+            .annotate(total=Sum("amount"))
+            .values_list("budget", "total")
+        )
         for grant in grants:
             # ProjectBudget.clean() asks the grant for the sum of its other allocations; with the
             # grants locked, the running sum of this import is exactly what the database would say.
@@ -196,6 +205,27 @@ class ProjectBudgetResource(PortalResource):
             widget.loaded_regions.add(grant.region_id)
             widget.grants[(grant.region_id, grant.fiscal_year)] = grant
         return existing
+
+    def row_errors(self, instance, row, errors) -> dict:
+        """執行額 is the sum of the budget's expenditure entries: a blank cell takes that sum, a
+        different amount refuses the row (execution is entered as expenditures, not as a total)."""
+        derived = self.entry_sums.get(instance.pk, 0) if instance.pk else 0
+        cell = row.get(self.fields["executed"].column_name)
+        if cell is None or str(cell).strip() == "":
+            instance.executed = derived
+            return {}
+        if instance.executed != derived:
+            return {
+                "executed": [
+                    _(
+                        "執行額は執行（費目別）の合計から計算されるため、取込では変更できません"
+                        "（この予算の執行の合計は%(derived)s円、ファイルでは%(given)s円）。"
+                        "執行は「執行（費目別）」の取込か画面で入力してください。"
+                    )
+                    % {"derived": f"{derived:,}", "given": f"{instance.executed:,}"}
+                ]
+            }
+        return {}
 
     def allocated_total(self, grant_id, exclude_budget_pk=None) -> int:
         total = self.allocated_sums.get(grant_id, 0)
@@ -405,17 +435,9 @@ class ExpenditureResource(PortalResource):
         return super().load_existing(dataset)
 
     def row_errors(self, instance, row, errors) -> dict:
-        from projects.services import _check_spent_in_year
-
+        # the entry's date within its budget's fiscal year is Expenditure.clean()'s rule
         if instance.budget_id is None:
             return {} if "budget" in errors else self.project_errors(row)
-        budget = instance.budget
-        if "spent_on" in errors or instance.spent_on is None:
-            return {}
-        try:
-            _check_spent_in_year(instance, budget)
-        except ValidationError as error:
-            return error.update_error_dict({})
         return {}
 
     def project_errors(self, row) -> dict:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cluster_portal.concurrency import claim_version
-from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label
+from cluster_portal.fiscal import format_yen
 from cluster_portal.models import TransitionLog, assign_fields
 from projects import permissions
 from projects.models import (
@@ -38,12 +38,15 @@ def budget_allocate(
     project: JointResearchProject,
     fiscal_year: int,
     allocated: int,
-    executed: int | None = None,
     overrun_reason: str | None = None,
     expected_version: int | None = None,
     must_be_new: bool = False,
 ) -> ProjectBudget:
     """Set a project's allocation (配分額) for a fiscal year within the region's grant.
+
+    執行額 is never set here: it is the sum of the budget's expenditure entries. An allocation
+    cut below what is already executed needs a reason of its own, given with this edit (the
+    reason recorded for an earlier overrun does not cover a new cut).
 
     The grant row is locked (SELECT ... FOR UPDATE on PostgreSQL) before the sum
     of allocations is checked, so two concurrent allocations to the same region
@@ -71,9 +74,20 @@ def budget_allocate(
         budget = ProjectBudget(project=project, grant=grant)
     else:
         budget = claim_version(existing, pk=budget_pk, expected_version=expected_version)
+    previous_allocated, previous_reason = budget.allocated, (budget.overrun_reason or "").strip()
+    given_reason = (overrun_reason or "").strip()
+    cut_below_executed = budget.pk is not None and allocated < previous_allocated and budget.executed > allocated
+    if cut_below_executed and (not given_reason or given_reason == previous_reason):
+        raise ValidationError(
+            {
+                "overrun_reason": _(
+                    "配分額を執行額（%(executed)s）より少なくするには、この変更の理由を入力してください。"
+                )
+                % {"executed": format_yen(budget.executed)}
+            },
+            code="cut_below_executed",
+        )
     budget.allocated = allocated
-    if executed is not None:
-        budget.executed = executed
     if overrun_reason is not None:
         budget.overrun_reason = overrun_reason
     budget.full_clean()
@@ -242,15 +256,12 @@ def _recompute_executed(budget: ProjectBudget, overrun_reason: str | None) -> Pr
     return budget
 
 
-def _check_spent_in_year(expenditure: Expenditure, budget: ProjectBudget) -> None:
-    first, last = fiscal_year_bounds(budget.grant.fiscal_year)
-    if expenditure.spent_on and not first <= expenditure.spent_on <= last:
-        raise ValidationError(
-            {
-                "spent_on": _("執行日は%(year)sの期間内の日付にしてください。")
-                % {"year": fiscal_year_label(budget.grant.fiscal_year)}
-            }
-        )
+@transaction.atomic
+def budget_recompute_executed(*, budget_pk: int) -> ProjectBudget:
+    """執行額 = the sum of the budget's entries, recomputed under the budget's row lock (for the admin,
+    which edits entries directly); refused when the sum exceeds 配分額 without a recorded reason."""
+    budget = ProjectBudget.objects.select_for_update(of=("self",)).select_related("grant", "project").get(pk=budget_pk)
+    return _recompute_executed(budget, None)
 
 
 @transaction.atomic
@@ -261,7 +272,6 @@ def expenditure_create(*, user, budget_pk: int, data: dict, overrun_reason: str 
     expenditure = Expenditure(budget=budget)
     assign_fields(expenditure, data, EXPENDITURE_FIELDS)
     expenditure.full_clean()
-    _check_spent_in_year(expenditure, budget)
     expenditure.save()
     _recompute_executed(budget, overrun_reason)
     return expenditure
@@ -280,7 +290,6 @@ def expenditure_update(
     )
     assign_fields(expenditure, data, EXPENDITURE_FIELDS)
     expenditure.full_clean()
-    _check_spent_in_year(expenditure, budget)
     expenditure.save()
     _recompute_executed(budget, overrun_reason)
     return expenditure

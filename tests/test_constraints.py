@@ -1,5 +1,7 @@
 """Rules that hold in the database, not only in forms."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -7,7 +9,7 @@ from django.db.models import ProtectedError
 from django.utils import translation
 
 from projects.models import ProjectBudget
-from projects.services import budget_allocate
+from projects.services import budget_allocate, expenditure_create
 from regions.models import Grant
 from tests import factories
 
@@ -77,9 +79,31 @@ def test_executed_above_allocated_needs_a_reason_in_the_database():
 def test_executed_above_allocated_without_reason_is_refused_by_the_service():
     project = factories.ProjectFactory()
     factories.GrantFactory(region=project.region, fiscal_year=2008, amount=1_000)
+    budget = budget_allocate(project=project, fiscal_year=2008, allocated=500)
+    hq_user = factories.UserFactory(hq=True, headquarters=factories.HeadquartersFactory(region=project.region))
+    data = {"category": "equipment", "amount": 600, "spent_on": datetime.date(2008, 6, 1), "description": ""}
     with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
-        budget_allocate(project=project, fiscal_year=2008, allocated=500, executed=600)
+        expenditure_create(user=hq_user, budget_pk=budget.pk, data=data)
     assert "理由" in excinfo.value.message_dict["overrun_reason"][0]
+    budget.refresh_from_db()
+    assert (budget.executed, budget.expenditures.count()) == (0, 0)
+
+
+def test_an_allocation_cut_below_execution_needs_a_reason_of_its_own():
+    """The reason recorded for an earlier overrun does not cover a new cut (the integrity issue's case)."""
+    project = factories.ProjectFactory()
+    factories.GrantFactory(region=project.region, fiscal_year=2008, amount=100_000_000)
+    budget = budget_allocate(project=project, fiscal_year=2008, allocated=40_000_000, overrun_reason="為替差損")
+    hq_user = factories.UserFactory(hq=True, headquarters=factories.HeadquartersFactory(region=project.region))
+    data = {"category": "equipment", "amount": 31_698_035, "spent_on": datetime.date(2008, 6, 1), "description": ""}
+    expenditure_create(user=hq_user, budget_pk=budget.pk, data=data)
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        budget_allocate(project=project, fiscal_year=2008, allocated=31_697_935, overrun_reason="為替差損")
+    assert "この変更の理由を入力してください" in excinfo.value.message_dict["overrun_reason"][0]
+    budget.refresh_from_db()
+    assert budget.allocated == 40_000_000
+    budget = budget_allocate(project=project, fiscal_year=2008, allocated=31_697_935, overrun_reason="年度末の減額")
+    assert (budget.allocated, budget.executed, budget.overrun_reason) == (31_697_935, 31_698_035, "年度末の減額")
 
 
 def test_protect_keeps_a_grant_that_has_allocations():

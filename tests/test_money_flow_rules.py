@@ -204,3 +204,120 @@ def test_evaluation_dated_before_the_year_it_evaluates_is_refused(ministry_user,
         )
     assert "2020年度（令和2年度）の開始（2020-04-01）以降の日付" in messages(excinfo.value)
     assert not Evaluation.objects.exists()
+
+
+# --- 執行額 is derived from the expenditure entries, never imported ---------------------------
+
+BUDGET_HEADER = "プロジェクトコード,年度,配分額（円）,執行額（円）,執行額が配分額を超える理由"
+
+
+def _import_budgets(user, *lines):
+    from cluster_portal.tabular.services import data_import
+
+    data = ("\r\n".join((BUDGET_HEADER, *lines)) + "\r\n").encode()
+    return data_import(user=user, resource="budgets", data=data, file_format="csv", encoding="auto", dry_run=False)
+
+
+@pytest.fixture
+def spent_budget(region):
+    """A budget whose two expenditure entries total 31,698,035 yen."""
+    grant = factories.GrantFactory(region=region, fiscal_year=2011, amount=100_000_000)
+    project = factories.ProjectFactory(region=region, code="HAM2-J01")
+    budget = factories.ProjectBudgetFactory(project=project, grant=grant, allocated=40_000_000, executed=31_698_035)
+    factories.ExpenditureFactory(budget=budget, amount=30_000_000, spent_on=datetime.date(2011, 6, 1))
+    factories.ExpenditureFactory(budget=budget, amount=1_698_035, spent_on=datetime.date(2011, 9, 1))
+    return budget
+
+
+def test_budget_import_cannot_overwrite_the_executed_sum(admin_user, spent_budget):
+    report = _import_budgets(admin_user, "HAM2-J01,2011,30000000,0,")
+
+    assert not report.ok
+    text = " ".join(str(issue) for issue in report.errors)
+    assert "執行額は執行（費目別）の合計から計算されるため" in text and "31,698,035円" in text
+    spent_budget.refresh_from_db()
+    assert (spent_budget.allocated, spent_budget.executed) == (40_000_000, 31_698_035)
+
+
+def test_budget_import_cannot_invent_execution_without_entries(admin_user, region):
+    grant = factories.GrantFactory(region=region, fiscal_year=2011, amount=100_000_000)
+    factories.ProjectFactory(region=region, code="HAM2-J02")
+
+    report = _import_budgets(admin_user, "HAM2-J02,2011,1000000,999999,")
+
+    assert not report.ok
+    assert not grant.budgets.exists()
+
+
+def test_budget_import_with_a_blank_executed_cell_keeps_the_derived_sum(admin_user, spent_budget):
+    report = _import_budgets(admin_user, "HAM2-J01,2011,35000000,,")
+
+    assert report.ok, [str(issue) for issue in report.errors]
+    spent_budget.refresh_from_db()
+    assert (spent_budget.allocated, spent_budget.executed) == (35_000_000, 31_698_035)
+
+
+def test_exported_budgets_import_back_unchanged(admin_user, spent_budget):
+    from cluster_portal.tabular.services import data_export, data_import
+
+    exported = data_export(user=admin_user, resource="budgets", file_format="csv")
+    report = data_import(
+        user=admin_user, resource="budgets", data=exported.content, file_format="csv", encoding="auto", dry_run=False
+    )
+    assert report.ok and report.unchanged == 1, [str(issue) for issue in report.errors]
+
+
+# --- the admin: 執行額 is read-only and follows the entries ----------------------------------
+
+
+def _admin_form(client, url) -> dict:
+    """The admin change form as the browser would submit it unchanged (Django's own test pattern)."""
+    response = client.get(url)
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if hasattr(value, "pk"):
+            value = value.pk
+        data[name] = "" if value is None else value
+    return data
+
+
+def test_admin_shows_executed_read_only_and_recomputes_it_from_the_entries(client, admin_user, spent_budget):
+    from django.urls import reverse
+
+    client.force_login(admin_user)
+    budget_url = reverse("admin:projects_projectbudget_change", args=[spent_budget.pk])
+    assert "executed" not in client.get(budget_url).context["adminform"].form.fields
+
+    entry = spent_budget.expenditures.order_by("pk").first()
+    url = reverse("admin:projects_expenditure_change", args=[entry.pk])
+    data = {**_admin_form(client, url), "amount": "29000000", "spent_on": "2011-06-01"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    spent_budget.refresh_from_db()
+    assert spent_budget.executed == 29_000_000 + 1_698_035
+
+
+def test_admin_refuses_an_entry_that_overruns_the_allocation_without_a_reason(client, admin_user, spent_budget):
+    from django.urls import reverse
+
+    client.force_login(admin_user)
+    entry = spent_budget.expenditures.order_by("pk").first()
+    url = reverse("admin:projects_expenditure_change", args=[entry.pk])
+    data = {**_admin_form(client, url), "amount": "50000000", "spent_on": "2011-06-01"}
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "予算に理由を入力してください" in response.content.decode()
+    spent_budget.refresh_from_db()
+    assert spent_budget.executed == 31_698_035
+    entry.refresh_from_db()
+    assert entry.amount == 30_000_000
+
+
+def test_admin_never_deletes_an_expenditure(client, admin_user, spent_budget):
+    from django.urls import reverse
+
+    client.force_login(admin_user)
+    entry = spent_budget.expenditures.first()
+    assert client.get(reverse("admin:projects_expenditure_delete", args=[entry.pk])).status_code == 403

@@ -41,7 +41,7 @@ from projects.models import (
     ProjectStatus,
     ReportStatus,
 )
-from projects.services import budget_allocate
+from projects.services import budget_allocate, budget_recompute_executed
 from regions.models import Grant, Organization, OrganizationKind, Region
 
 PATENT_ASPECTS = ("製造方法", "測定装置", "制御方法", "組成物", "解析システム")
@@ -180,28 +180,28 @@ def allocate_budgets(*, ctx: DemoContext, plan: RegionPlan, infos: list[ProjectI
             budget = existing.get(info.project.pk)
             if budget and (budget.allocated, budget.executed, budget.overrun_reason) == (allocated, executed, reason):
                 ctx.unchanged[ProjectBudget._meta.label] += 1
-            else:
-                counter = ctx.updated if budget else ctx.created
-                budget = budget_allocate(
-                    project=info.project,
-                    fiscal_year=fiscal_year,
-                    allocated=allocated,
-                    executed=executed,
-                    overrun_reason=reason,
-                )
-                counter[ProjectBudget._meta.label] += 1
-            upsert_expenditures(ctx=ctx, budget=budget, project=info.project, fiscal_year=fiscal_year)
+                continue
+            counter = ctx.updated if budget else ctx.created
+            # 執行額 is never written: the entries are, and the domain sums them
+            budget = budget_allocate(
+                project=info.project, fiscal_year=fiscal_year, allocated=allocated, overrun_reason=reason
+            )
+            upsert_expenditures(
+                ctx=ctx, budget=budget, executed=executed, project=info.project, fiscal_year=fiscal_year
+            )
+            budget_recompute_executed(budget_pk=budget.pk)
+            counter[ProjectBudget._meta.label] += 1
 
 
 def upsert_expenditures(
-    *, ctx: DemoContext, budget: ProjectBudget, project: JointResearchProject, fiscal_year: int
+    *, ctx: DemoContext, budget: ProjectBudget, executed: int, project: JointResearchProject, fiscal_year: int
 ) -> None:
-    """Two to four entries in different expense categories that add up to the executed amount."""
+    """Two to four entries in different expense categories that add up to ``executed``."""
     rng = rng_for("expenditures", project.code, fiscal_year)
     categories = rng.sample(list(ExpenseCategory.values), rng.randint(2, 4))
-    amounts = split_amount(rng, budget.executed, len(categories))
+    amounts = split_amount(rng, executed, len(categories))
     for category, amount in zip(categories, amounts, strict=True):
-        if budget.executed == 0:
+        if executed == 0:
             break
         upsert(
             ctx,
@@ -212,7 +212,6 @@ def upsert_expenditures(
                 "spent_on": day_in_fiscal_year(rng, fiscal_year),
                 "description": EXPENSE_NOTES[category],
             },
-            defer=True,
         )
 
 

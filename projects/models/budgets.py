@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import yen_field, yen_range
-from cluster_portal.fiscal import fiscal_year_label, format_yen
+from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_yen
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
 from projects.models.projects import JointResearchProject
 from regions.models import Grant
@@ -138,3 +138,17 @@ class Expenditure(TimeStampedModel):
 
     def __str__(self):
         return f"{self.get_category_display()} {self.amount:,}"
+
+    def clean(self):
+        """An entry is dated within its budget's fiscal year."""
+        if self.spent_on is None or self.budget_id is None:
+            return
+        fiscal_year = self.budget.grant.fiscal_year
+        first, last = fiscal_year_bounds(fiscal_year)
+        if not first <= self.spent_on <= last:
+            raise ValidationError(
+                {
+                    "spent_on": _("執行日は%(year)sの期間内の日付にしてください。")
+                    % {"year": fiscal_year_label(fiscal_year)}
+                }
+            )
