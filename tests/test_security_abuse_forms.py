@@ -555,3 +555,42 @@ def test_control_characters_and_over_long_cells_in_an_imported_file_are_refused_
     assert confirmed.status_code < 500
     stored = JointResearchProject.objects.filter(code="P-ABUSE").first()
     assert stored is None or "\x00" not in stored.title, "a NUL character was stored from an imported file"
+
+
+# ---------------------------------------------------------------- every saved value comes back
+
+EDIT_FORMS = [case for case in FORMS if case.id.endswith("_edit") or case.id == "review_scores"]
+VOLATILE = {"version", "updated_at", "created_at", "submitted_at"}  # bookkeeping of when, not what
+
+
+def stored_values(obj: Model) -> dict:
+    """What a user could notice of ``obj``: its fields, many-to-many members and child rows."""
+    obj.refresh_from_db()
+    values = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname not in VOLATILE}
+    for relation in obj._meta.many_to_many:
+        values[relation.name] = sorted(getattr(obj, relation.name).values_list("pk", flat=True))
+    for related in obj._meta.related_objects:
+        if related.one_to_many and related.related_model._meta.app_label in {"regions", "projects", "coordinators"}:
+            rows = getattr(obj, related.get_accessor_name()).all()
+            fields = [  # child rows replaced by a formset get new ids: compare what they say
+                f.attname for f in related.related_model._meta.concrete_fields if f.attname not in {*VOLATILE, "id"}
+            ]
+            values[related.name] = sorted(tuple(str(v) for v in row) for row in rows.values_list(*fields))
+    return values
+
+
+@pytest.mark.parametrize("case", EDIT_FORMS, ids=[case.id for case in EDIT_FORMS])
+def test_saving_an_edit_form_unchanged_changes_nothing(world, case):
+    """Every value a user saved is shown again when they edit, so a save without changes keeps it
+    (a reviewer's 総評 was blanked by the next save of the score form)."""
+    client, target, form = open_form(case, world)
+    first, _ = fill(form, "一度目に保存した文章", structured=case.structured, overrides=case.overrides(world))
+    assert client.post(target, first).status_code in (200, 302)
+    before = stored_values(case.saved(world))
+
+    client, target, form = open_form(case, world)
+    unchanged, _ = fill(form, None, structured=case.structured)
+    response = client.post(target, unchanged)
+
+    assert response.status_code == 302, (case.id, form_errors(response))
+    assert stored_values(case.saved(world)) == before

@@ -54,7 +54,10 @@ def _render_detail(request, assignment, *, conflict_form=None, score_form=None, 
     )
     if score_form is None and can_score:
         score_form = ScoreForm(
-            criteria=criteria, reviews=list(assignment.scores.all()), initial={"version": assignment.version}
+            criteria=criteria,
+            reviews=list(assignment.scores.all()),
+            # every saved value comes back into the form, or the next save would blank it
+            initial={"version": assignment.version, "overall_comment": assignment.overall_comment},
         )
     if (
         conflict_form is None
