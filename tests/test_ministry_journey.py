@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -79,6 +80,9 @@ def test_full_journey_from_draft_to_active_region_with_grants(
     assert response.status_code == 302 and response["Location"] == proposal.get_absolute_url()
     assert proposal.status == ProposalStatus.DRAFT
     assert proposal.requested_total() == 5 * 400_000_000
+    plan = SimpleUploadedFile("plan.pdf", factories.PDF_BYTES, content_type="application/pdf")
+    client.post(reverse("proposals:attachment_upload", args=[proposal.pk]), {"file": plan})
+    assert proposal.attachments.count() == 1
     response = client.post(reverse("proposals:submit", args=[proposal.pk]))
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.SUBMITTED

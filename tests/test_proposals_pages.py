@@ -211,8 +211,17 @@ def test_submitting_outside_call_dates_is_refused_with_a_message(client, draft, 
     assert not TransitionLog.for_object(draft).exists()
 
 
+def test_submit_without_the_required_attachment_is_refused(client, draft, hq_user):
+    client.force_login(hq_user)
+    response = client.post(reverse("proposals:submit", args=[draft.pk]), follow=True)
+    assert "添付ファイル（PDF・Word・Excel）を1つ以上添付してから提出してください" in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.status, draft.submitted_at) == (ProposalStatus.DRAFT, None)
+
+
 def test_submit_locks_editing_and_withdraw_is_allowed_before_decision(client, draft, hq_user):
     client.force_login(hq_user)
+    upload(client, draft, "plan.pdf", factories.PDF_BYTES)
     client.post(reverse("proposals:submit", args=[draft.pk]))
     draft.refresh_from_db()
     assert draft.status == ProposalStatus.SUBMITTED

@@ -209,6 +209,11 @@ def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = N
     years = set(proposal.budget_lines.values_list("fiscal_year", flat=True))
     if not years:
         raise ValidationError(_("5か年計画の年度別要求額を入力してから提出してください。"), code="no_plan")
+    if not proposal.attachments.exists():
+        # what the upload form marks 必須 is required here too, whatever path submits
+        raise ValidationError(
+            _("提案書の添付ファイル（PDF・Word・Excel）を1つ以上添付してから提出してください。"), code="no_attachment"
+        )
     proposal.full_clean()
     Proposal.workflow.apply(proposal, ProposalStatus.SUBMITTED, user=user, reason=reason, save=False)
     proposal.submitted_at = timezone.now()
