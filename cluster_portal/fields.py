@@ -11,6 +11,7 @@ ministry and workspace forms of the proposal and funding workflow.
 """
 
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -60,36 +61,91 @@ def yen_range(field: str, model: str) -> models.CheckConstraint:
     )
 
 
-# ---------------------------------------------------------------- form field
+# ---------------------------------------------------------------- amounts typed by people
 
+# The one reading of an amount typed in a form or found in an import file. Accepted: digits in
+# half or full width (NFKC), thousands separators that group by three (「1,234」「１，２３４」),
+# and a trailing 「円」. Refused, each with its own code: anything else (「12,34」, 「百万円」),
+# decimals, a unit other than 円 (「千円」: the unit of a column is stated, never typed), negative
+# amounts and amounts above the ceiling. Callers choose the words; the rule is this function's.
 AMOUNT_ERROR = _("要求額は0円以上の整数（円）で入力してください。")
+AMOUNT_MESSAGES = {
+    "invalid": _("金額は半角または全角の数字（円単位の整数）で入力してください（例：1,234,000）。"),
+    "decimal": _("金額は整数で入力してください（円単位。小数は使えません）。"),
+    "unit": _("金額は円単位の数字で入力してください（「千円」などの単位は付けられません）。"),
+    "negative": YEN_RANGE_MESSAGE,
+    "too_large": YEN_RANGE_MESSAGE,
+}
+_THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")
 _DIGITS = re.compile(r"^\d+$")
+_DECIMAL = re.compile(r"^[\d,]*\.\d+$")
+_OTHER_UNIT = re.compile(r"(千|万|百万|億)円?$")
 
 
-def parse_yen(value: str, message=AMOUNT_ERROR) -> int:
-    """'1,234,000' or '1234000' (half- or full-width) → 1234000; anything else (negative, decimals) → error."""
-    text = (value or "").strip().replace(",", "").replace("，", "").replace(" ", "")
-    text = text.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-    if not _DIGITS.match(text):
-        raise ValidationError(message, code="invalid_amount")
-    return int(text)
+class AmountError(ValueError):
+    """An amount that :func:`parse_yen` refuses; ``code`` says why (a key of ``AMOUNT_MESSAGES``)."""
+
+    def __init__(self, code: str):
+        super().__init__(str(AMOUNT_MESSAGES[code]))
+        self.code = code
+
+
+def parse_yen(value) -> int:
+    """Integer yen from what a person typed (see the rules above), or :class:`AmountError`."""
+    if isinstance(value, bool):
+        raise AmountError("invalid")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise AmountError("decimal")
+        number = int(value)
+    else:
+        text = unicodedata.normalize("NFKC", str(value or "")).strip().replace(" ", "")
+        if _OTHER_UNIT.search(text):
+            raise AmountError("unit")
+        text = text.removesuffix("円")
+        negative = text.startswith("-")
+        digits = text.removeprefix("-")
+        if _THOUSANDS.match(digits):
+            digits = digits.replace(",", "")
+        if _DECIMAL.match(digits):
+            raise AmountError("decimal")
+        if not _DIGITS.match(digits):
+            raise AmountError("invalid")
+        number = -int(digits) if negative else int(digits)
+    if number < 0:
+        raise AmountError("negative")
+    if number > YEN_MAX:
+        raise AmountError("too_large")
+    return number
 
 
 class YenField(forms.Field):
-    """Integer yen typed as text, so '1,000,000' works and '-5' or 'abc' gets a Japanese message."""
+    """Integer yen typed as text, read by :func:`parse_yen` (the import reads amounts the same way).
 
-    def __init__(self, *, message=AMOUNT_ERROR, **kwargs):
+    ``messages`` overrides the words per refusal code (``required``, ``invalid``, ``negative``, …);
+    ``message`` sets one text for every refusal but the ceiling, which always states the ceiling.
+    """
+
+    def __init__(self, *, message=None, messages=None, **kwargs):
         kwargs.setdefault(
-            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 20})
+            "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30})
         )
-        self.message = message
+        self.amount_messages = dict(AMOUNT_MESSAGES)
+        if message is not None:
+            self.amount_messages.update(dict.fromkeys(("invalid", "decimal", "unit", "negative"), message))
+        self.amount_messages.update(messages or {})
         super().__init__(**kwargs)
+        if "required" in self.amount_messages:
+            self.error_messages["required"] = self.amount_messages["required"]
 
     def to_python(self, value):
         if value in self.empty_values or (isinstance(value, str) and not value.strip()):
             return None
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or len(value) > 30:
-            raise ValidationError(self.message, code="invalid_amount")
-        return parse_yen(value, self.message)
+        if isinstance(value, str) and len(value) > 40:
+            raise ValidationError(self.amount_messages["invalid"], code="invalid")
+        try:
+            return parse_yen(value)
+        except AmountError as error:
+            raise ValidationError(self.amount_messages[error.code], code=error.code) from None

@@ -152,7 +152,12 @@ def test_non_numeric_amount_is_refused(admin_user, funded_project, db_snapshot):
     data = csv_bytes(BUDGET_HEADER, "P-1,2008,百万円,0")
     before = db_snapshot()
     report = run(admin_user, "budgets", data)
-    assert_refused(report, before, db_snapshot(), "2行目 配分額（円）: 数値を入力してください。")
+    assert_refused(
+        report,
+        before,
+        db_snapshot(),
+        "2行目 配分額（円）: 金額は円単位の数字で入力してください（「千円」などの単位は付けられません）。",
+    )
 
 
 def test_decimal_amount_is_refused(admin_user, funded_project, db_snapshot):
@@ -175,7 +180,7 @@ def test_misplaced_thousands_separator_is_refused(admin_user, funded_project, db
     data = csv_bytes(BUDGET_HEADER, 'P-1,2008,"12,34",0')
     before = db_snapshot()
     report = run(admin_user, "budgets", data)
-    assert_refused(report, before, db_snapshot(), "数値を入力してください")
+    assert_refused(report, before, db_snapshot(), "金額は半角または全角の数字（円単位の整数）で入力してください")
 
 
 def test_unknown_organisation_is_refused(admin_user, region, db_snapshot):

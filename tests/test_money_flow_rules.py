@@ -321,3 +321,52 @@ def test_admin_never_deletes_an_expenditure(client, admin_user, spent_budget):
     client.force_login(admin_user)
     entry = spent_budget.expenditures.first()
     assert client.get(reverse("admin:projects_expenditure_delete", args=[entry.pk])).status_code == 403
+
+
+# --- call envelopes: lines can be removed unless grants use them; drafts count nowhere ---------
+
+
+def _envelope_lines(call) -> str:
+    return "\n".join(f"{budget.fiscal_year},{budget.envelope}" for budget in call.budgets.order_by("fiscal_year"))
+
+
+def test_removing_an_envelope_line_on_the_call_form_removes_it(client, ministry_user):
+    from django.urls import reverse
+
+    from tests.test_ministry_journey import open_call_with_budget
+    from tests.test_stale_edits import open_form
+
+    call = open_call_with_budget()
+    client.force_login(ministry_user)
+    url = reverse("ministry:call_edit", args=[call.code])
+    data = {**open_form(client, url), "budgets_text": "2030,2000000000\n2031,2000000000"}
+    assert client.post(url, data).status_code == 302
+    assert sorted(call.budgets.values_list("fiscal_year", flat=True)) == [2030, 2031]
+
+
+def test_an_envelope_line_that_grants_use_cannot_be_removed(client, ministry_user):
+    from django.urls import reverse
+
+    from tests.test_ministry_journey import open_call_with_budget
+    from tests.test_stale_edits import open_form
+
+    call = open_call_with_budget()
+    region = factories.selected_region(call)
+    factories.GrantFactory(region=region, call=call, fiscal_year=2034, amount=1_000)
+    lines_before = _envelope_lines(call)
+    client.force_login(ministry_user)
+    url = reverse("ministry:call_edit", args=[call.code])
+    response = client.post(url, {**open_form(client, url), "budgets_text": "2030,2000000000"})
+    assert response.status_code == 400
+    assert "2034年度の予算枠は交付決定（1件）が使っているため削除できません" in response.content.decode()
+    assert _envelope_lines(call) == lines_before
+
+
+def test_draft_calls_count_in_no_envelope_total():
+    from regions.services.grants import envelope_by_fiscal_year
+
+    open_call = factories.CallFactory(fiscal_year=2024, status=CallStatus.OPEN)
+    factories.CallBudgetFactory(call=open_call, fiscal_year=2024, envelope=1_000)
+    draft = factories.CallFactory(fiscal_year=2024, status=CallStatus.DRAFT)
+    factories.CallBudgetFactory(call=draft, fiscal_year=2024, envelope=9_000)
+    assert [(row.fiscal_year, row.envelope) for row in envelope_by_fiscal_year()] == [(2024, 1_000)]

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
+from cluster_portal.fields import YenField as KernelYenField
 from cluster_portal.text import normalize
 from projects.models import (
     Expenditure,
@@ -24,7 +25,6 @@ AMOUNT_ERRORS = {
     "required": _("金額を入力してください。"),
     "invalid": _("金額は半角または全角の数字（円単位の整数）で入力してください。"),
     "min_value": _("金額は0円以上で入力してください。"),
-    "max_value": _("金額が大きすぎます。"),
 }
 
 
@@ -35,29 +35,21 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class YenField(forms.IntegerField):
-    """Integer yen. Accepts 「1,200,000」「１２０００００」「1200000円」; refuses negatives and non-numbers."""
-
-    default_error_messages = AMOUNT_ERRORS
+class YenField(KernelYenField):
+    """The kernel's amount field (one reading of amounts for forms and imports), in the workspace's words."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("max_value", 10**15)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+        kwargs.setdefault(
+            "messages",
+            {
+                "required": AMOUNT_ERRORS["required"],
+                "invalid": AMOUNT_ERRORS["invalid"],
+                "decimal": AMOUNT_ERRORS["invalid"],
+                "unit": AMOUNT_ERRORS["invalid"],
+                "negative": AMOUNT_ERRORS["min_value"],
+            },
+        )
         super().__init__(**kwargs)
-        self.error_messages.update(AMOUNT_ERRORS)
-        for validator in self.validators:
-            if getattr(validator, "code", "") in AMOUNT_ERRORS:
-                validator.message = AMOUNT_ERRORS[validator.code]
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = normalize(value).replace(",", "").removesuffix("円").strip()
-            if value.startswith("-") and value[1:].isdigit():
-                raise ValidationError(self.error_messages["min_value"], code="min_value")
-            if value and not value.isdigit():
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
 
 def organization_label(organization: Organization) -> str:

@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.concurrency import VersionedForm
-from cluster_portal.fields import YenField
+from cluster_portal.fields import AMOUNT_ERROR, YenField
 from regions.models import Organization, OrganizationKind, Proposal
 
 
@@ -63,6 +63,7 @@ class ProposalForm(VersionedForm, forms.ModelForm):
             self.fields[name] = YenField(
                 label=_("%(year)s年度 要求額（円）") % {"year": year},
                 required=False,
+                message=AMOUNT_ERROR,
             )
             if year in amounts:
                 self.initial.setdefault(name, amounts[year])

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import widgets
 
+from cluster_portal.fields import AmountError, parse_yen
 from cluster_portal.text import normalize
 
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
@@ -95,11 +96,16 @@ class IntegerValueWidget(widgets.Widget):
 
 
 class YenWidget(IntegerValueWidget):
-    """Integer yen. Blank means 0 (the model default); negative values are refused by the model's validator."""
+    """Integer yen, read by ``cluster_portal.fields.parse_yen`` exactly as the web forms read it
+    (「1,234」「１２３４」「1234円」 accepted; 「12,34」, decimals, 「千円」 refused). Blank means 0."""
 
     def clean(self, value, row=None, **kwargs):
-        parsed = self.parse(value)
-        return 0 if parsed is None else parsed
+        if is_blank(value):
+            return 0
+        try:
+            return parse_yen(value)
+        except AmountError as error:
+            raise ValueError(str(error)) from None
 
 
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")

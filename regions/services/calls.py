@@ -60,6 +60,17 @@ def _set_budgets(call: Call, budgets: dict[int, int]) -> None:
     if not budgets:
         raise ValidationError({"budgets": _("年度別の予算枠を1年度以上設定してください。")})
     existing = {budget.fiscal_year: budget for budget in call.budgets.select_for_update()}
+    for fiscal_year in sorted(set(existing) - set(budgets)):
+        # a line removed from the form: gone, unless grants of that year count against it
+        used = call.grants.filter(fiscal_year=fiscal_year).count()
+        if used:
+            raise ValidationError(
+                {
+                    "budgets": _("%(year)s年度の予算枠は交付決定（%(count)d件）が使っているため削除できません。")
+                    % {"year": fiscal_year, "count": used}
+                }
+            )
+        existing.pop(fiscal_year).delete()
     for fiscal_year, envelope in sorted(budgets.items()):
         budget = existing.get(fiscal_year) or CallBudget(call=call, fiscal_year=fiscal_year)
         granted = call.grants.filter(fiscal_year=fiscal_year).values_list("amount", flat=True)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from cluster_portal.concurrency import claim_version
 from cluster_portal.fiscal import format_yen
 from regions import permissions
-from regions.models import Call, CallBudget, Grant, GrantAmendment, Region
+from regions.models import Call, CallBudget, CallStatus, Grant, GrantAmendment, Region
 
 # Why a user of another role may not do this (PermissionDenied).
 GRANTS_DENIED = gettext_lazy("交付決定を行う権限がありません。")
@@ -190,10 +190,12 @@ def envelope_rows(*, calls=None) -> list[EnvelopeRow]:
 
 
 def envelope_by_fiscal_year() -> list[EnvelopeRow]:
-    """Program-wide envelope and granted per fiscal year (all calls together), in two queries."""
+    """Program-wide envelope and granted per fiscal year (all calls together, draft calls aside: a
+    draft is not yet an offer of money), in two queries."""
+    budgets = CallBudget.objects.exclude(call__status=CallStatus.DRAFT)
     envelopes = {
         row["fiscal_year"]: row["total"]
-        for row in CallBudget.objects.order_by().values("fiscal_year").annotate(total=models.Sum("envelope"))
+        for row in budgets.order_by().values("fiscal_year").annotate(total=models.Sum("envelope"))
     }
     granted = Grant.objects.filter(call__isnull=False).totals_by_fiscal_year()
     return [
