@@ -81,7 +81,7 @@ def test_full_journey_from_draft_to_active_region_with_grants(
     assert proposal.status == ProposalStatus.DRAFT
     assert proposal.requested_total() == 5 * 400_000_000
     plan = SimpleUploadedFile("plan.pdf", factories.PDF_BYTES, content_type="application/pdf")
-    client.post(reverse("proposals:attachment_upload", args=[proposal.pk]), {"file": plan})
+    client.post(reverse("proposals:attachment_upload", args=[proposal.pk]), opened({"file": plan}))
     assert proposal.attachments.count() == 1
     response = client.post(reverse("proposals:submit", args=[proposal.pk]))
     proposal.refresh_from_db()

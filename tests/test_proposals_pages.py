@@ -48,7 +48,7 @@ def media_root(settings, tmp_path):
 def upload(client, proposal, name, content, content_type="application/pdf"):
     return client.post(
         reverse("proposals:attachment_upload", args=[proposal.pk]),
-        {"file": SimpleUploadedFile(name, content, content_type=content_type)},
+        opened({"file": SimpleUploadedFile(name, content, content_type=content_type)}),
         follow=True,
     )
 

@@ -225,3 +225,17 @@ def test_the_moved_ministry_pages_keep_their_addresses():
     assert reverse("workspace:ministry") == "/workspace/ministry/"
     assert reverse("workspace:report_review", args=[7]) == "/workspace/reports/7/review/"
     assert reverse("proposals:edit", args=[7]) == "/proposals/7/edit/"
+
+
+def test_double_post_of_a_proposal_attachment_adds_one_attachment(hq_user, region):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    call = open_call_with_budget()
+    proposal = factories.ProposalFactory(call=call, region=region, created_by=hq_user)
+    client = signed_in(hq_user)
+    url = reverse("proposals:attachment_upload", args=[proposal.pk])
+    token = opened()["form_token"]
+    for _ in range(2):
+        plan = SimpleUploadedFile("plan.pdf", factories.PDF_BYTES, content_type="application/pdf")
+        assert client.post(url, {"form_token": token, "file": plan}).status_code == 302
+    assert proposal.attachments.count() == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.concurrency import VersionedForm
+from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
 from cluster_portal.fields import AMOUNT_ERROR, YenField
 from regions.models import Organization, OrganizationKind, Proposal
 
@@ -102,7 +102,7 @@ class ProposalForm(VersionedForm, forms.ModelForm):
         ]
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(OneTimeTokenForm):
     file = forms.FileField(
         label=_("添付ファイル"),
         help_text=_("PDF、Word（.docx/.doc）、Excel（.xlsx/.xls）のみ。ファイルの内容で形式を確認します。"),

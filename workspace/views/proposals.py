@@ -4,7 +4,6 @@ ministry staff and assigned reviewers read it. Another region's proposal is a 40
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required, signed_in_required
-from cluster_portal.web import act_and_redirect, add_service_errors, conflict_response, run_once
+from cluster_portal.web import act_and_redirect, conflict_response, run_once
 from regions import permissions
 from regions.models import Call, Proposal, ProposalAttachment
 from regions.selectors import proposal_page
@@ -174,13 +173,14 @@ def attachment_upload(request, pk):
     proposal = visible_proposal(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+
+        def attach() -> str:
             proposal_services.attachment_add(user=request.user, proposal=proposal, upload=form.cleaned_data["file"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("ファイルを添付しました。"))
-            return redirect(proposal)
+            return proposal.get_absolute_url()
+
+        response = run_once(request, form, attach, success_message=_("ファイルを添付しました。"))
+        if response is not None:
+            return response
     for errors in form.errors.values():
         for message in errors:
             messages.error(request, message)
