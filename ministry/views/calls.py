@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import ministry_required
-from cluster_portal.web import base_url, conflict_response, run_once
+from cluster_portal.web import base_url, conflict_response, filtered, run_once
+from ministry.filters import CallFilter
 from ministry.forms import CallForm
 from ministry.views.common import CONFLICT_TEMPLATE
 from regions.models import Call, Proposal, ProposalStatus
@@ -30,10 +31,8 @@ def call_list(request):
         )
         .order_by("-fiscal_year", "code")
     )
-    status = request.GET.get("status", "")
-    if status:
-        calls = calls.filter(status=status)
-    return render(request, "ministry/call_list.html", {"calls": calls, "status": status})
+    calls, chosen = filtered(CallFilter, request, calls)
+    return render(request, "ministry/call_list.html", {"calls": calls, "status": chosen["status"] or ""})
 
 
 CALL_ERROR_FIELDS = {"criteria": "criteria_text", "budgets": "budgets_text"}

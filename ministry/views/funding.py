@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 
 from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import ministry_required
-from cluster_portal.web import conflict_response, run_once
+from cluster_portal.web import conflict_response, filtered, run_once
+from ministry.filters import GrantFilter
 from ministry.forms import GrantAmendForm, GrantForm
 from ministry.views.common import CONFLICT_TEMPLATE
 from regions.models import Grant
@@ -21,13 +22,11 @@ GRANTS_PER_PAGE = 50
 @ministry_required
 def grant_list(request):
     grants = Grant.objects.select_related("region", "call").order_by("-fiscal_year", "region__name", "pk")
-    year = request.GET.get("fiscal_year", "")
-    if year.isdigit():
-        grants = grants.filter(fiscal_year=int(year))
+    grants, chosen = filtered(GrantFilter, request, grants)
     page = Paginator(grants, GRANTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "fiscal_year": year,
+        "fiscal_year": str(int(chosen["fiscal_year"])) if chosen["fiscal_year"] is not None else "",
         "by_year": grant_services.envelope_by_fiscal_year(),
         "envelopes": grant_services.envelope_rows(),
     }

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 
 from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import ministry_required
-from cluster_portal.web import act_and_redirect, base_url, conflict_response, run_once
+from cluster_portal.web import act_and_redirect, base_url, conflict_response, filtered, run_once
+from ministry.filters import ProposalFilter
 from ministry.forms import AssignReviewerForm, DecisionForm
 from ministry.views.common import CONFLICT_TEMPLATE
 from regions.models import Call, Proposal, ProposalStatus, ReviewAssignment
@@ -37,17 +38,12 @@ def proposal_list(request):
         )
         .order_by("-call__fiscal_year", "call__code", "region__name", "pk")
     )
-    status = request.GET.get("status", "")
-    if status in ProposalStatus.values:
-        proposals = proposals.filter(status=status)
-    call_code = request.GET.get("call", "")
-    if call_code:
-        proposals = proposals.filter(call__code=call_code)
+    proposals, chosen = filtered(ProposalFilter, request, proposals)
     page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "status": status,
-        "call_code": call_code,
+        "status": chosen["status"] or "",
+        "call_code": chosen["call"] or "",
         "statuses": ProposalStatus.choices,
         "calls": Call.objects.order_by("-fiscal_year", "code"),
     }

@@ -6,9 +6,10 @@ from django.utils.translation import gettext as _
 
 from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
-from cluster_portal.web import conflict_response, run_once
+from cluster_portal.web import conflict_response, filtered, run_once
 from projects import services
 from projects.models import JointResearchProject, Outcome, OutcomeKind
+from workspace.filters import OutcomeFilter
 from workspace.forms import OutcomeForm, PatentGrantForm, PublicationForm
 from workspace.views.base import organization_names
 
@@ -20,13 +21,11 @@ def outcome_list(request):
     outcomes = (
         Outcome.objects.editable_by(request.user).select_related("project", "company").order_by("-occurred_on", "-pk")
     )
-    kind = request.GET.get("kind", "")
-    if kind in OutcomeKind.values:
-        outcomes = outcomes.filter(kind=kind)
+    outcomes, chosen = filtered(OutcomeFilter, request, outcomes)
     return render(
         request,
         "workspace/outcome_list.html",
-        {"outcomes": outcomes[:OUTCOME_PAGE_SIZE], "kind": kind, "kinds": OutcomeKind.choices},
+        {"outcomes": outcomes[:OUTCOME_PAGE_SIZE], "kind": chosen["kind"] or "", "kinds": OutcomeKind.choices},
     )
 
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from cluster_portal.fiscal import current_fiscal_year
 from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required
 from cluster_portal.history import history_timeline
-from cluster_portal.web import conflict_response, run_once
+from cluster_portal.web import conflict_response, filtered, run_once
 from coordinators.models import CoordinationActivity
 from projects import permissions, services
 from projects.models import (
@@ -25,6 +25,7 @@ from projects.models import (
     ReportStatus,
 )
 from regions.models import Event, Grant, Organization, OrganizationKind
+from workspace.filters import ProjectFilter
 from workspace.forms import ParticipantFormSet, ProjectForm, PublicationForm, StatusChangeForm, participant_initial
 from workspace.views.base import organization_names
 
@@ -115,13 +116,11 @@ def project_list(request):
         )
         .order_by("code")
     )
-    status = request.GET.get("status", "")
-    if status in ProjectStatus.values:
-        projects = projects.filter(status=status)
+    projects, chosen = filtered(ProjectFilter, request, projects)
     return render(
         request,
         "workspace/project_list.html",
-        {"projects": projects, "status": status, "statuses": ProjectStatus.choices},
+        {"projects": projects, "status": chosen["status"] or "", "statuses": ProjectStatus.choices},
     )
 
 

@@ -16,9 +16,10 @@ from cluster_portal.concurrency import OneTimeTokenForm
 from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required
 from cluster_portal.history import history_timeline
 from cluster_portal.models import TransitionLog
-from cluster_portal.web import conflict_response, run_once
+from cluster_portal.web import conflict_response, filtered, run_once
 from projects import permissions, services
 from projects.models import JointResearchProject, ProgressReport, ReportAttachment, ReportStatus
+from workspace.filters import ReportFilter
 from workspace.forms import AttachmentForm, MilestoneFormSet, ReportForm, milestone_initial
 
 
@@ -29,11 +30,11 @@ def report_list(request):
         .select_related("project")
         .order_by("-fiscal_year", "-half", "project__code")
     )
-    status = request.GET.get("status", "")
-    if status in ReportStatus.values:
-        reports = reports.filter(status=status)
+    reports, chosen = filtered(ReportFilter, request, reports)
     return render(
-        request, "workspace/report_list.html", {"reports": reports, "status": status, "statuses": ReportStatus.choices}
+        request,
+        "workspace/report_list.html",
+        {"reports": reports, "status": chosen["status"] or "", "statuses": ReportStatus.choices},
     )
 
 
