@@ -20,6 +20,8 @@ from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
+from cluster_portal.fields import YEN_MAX, is_yen_field
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -82,19 +84,14 @@ def violations(codes: Iterable[str] | None = None) -> list[Violation]:
 
 def yen_fields() -> Iterator[tuple[type[models.Model], models.Field]]:
     """Every money field of every installed model (the fields ``cluster_portal.fields.yen_field`` makes)."""
-    from cluster_portal.fields import is_yen_field
-
     for model in apps.get_models():
-        if model._meta.app_label in {"cluster_portal", "regions", "projects", "coordinators"}:
-            for field in model._meta.concrete_fields:
-                if is_yen_field(field):
-                    yield model, field
+        for field in model._meta.concrete_fields:
+            if is_yen_field(field):
+                yield model, field
 
 
 @invariant("money.range", "Every amount is integer yen from 0 to the ceiling (cluster_portal.fields.YEN_MAX).")
 def _money_in_range():
-    from cluster_portal.fields import YEN_MAX
-
     for model, field in yen_fields():
         outside = Q(**{f"{field.name}__lt": 0}) | Q(**{f"{field.name}__gt": YEN_MAX})
         manager = model._base_manager

@@ -203,14 +203,14 @@ class GrantResource(PortalResource):
         fields = ("region", "fiscal_year", "amount", "call", "decided_on", "note")
 
     def row_errors(self, instance, row, errors) -> dict:
-        """A new grant under a call must fit the call's envelope for the year (the rule of ``grant_create``)."""
+        """A new grant under a call locks the call's envelope for the year (as ``grant_create`` does);
+        ``Grant.clean()``, run next by the row's validation, then sums it under the lock."""
         if instance.pk is not None or not instance.call_id or errors or instance.fiscal_year is None:
             return {}
-        from regions.services.grants import check_envelope, lock_envelope
+        from regions.services.grants import lock_envelope
 
         try:
-            budget = lock_envelope(call=instance.call, fiscal_year=instance.fiscal_year)
-            check_envelope(budget=budget, amount=instance.amount or 0)
+            lock_envelope(call=instance.call, fiscal_year=instance.fiscal_year)
         except ValidationError as error:
             return error.update_error_dict({})
         return {}

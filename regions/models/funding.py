@@ -14,6 +14,7 @@ from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
 from regions.models.calls import Call, CallBudget, CallStatus
 from regions.models.clusters import Region
+from regions.models.selection import Decision, SelectionDecision
 
 
 class GrantQuerySet(RegionScopedQuerySet):
@@ -72,8 +73,6 @@ class Grant(TimeStampedModel):
             raise ValidationError(errors)
 
     def _selection_errors(self) -> dict:
-        from regions.models.selection import Decision, SelectionDecision
-
         if self.call.status == CallStatus.DRAFT:
             return {"call": _("下書きの公募には交付決定を登録できません。")}
         decision = (

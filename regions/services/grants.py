@@ -1,9 +1,9 @@
 """Grants (交付決定) per region and fiscal year, amendments kept as history, and the call's envelope.
 
 The sum of a call's grants in a fiscal year never exceeds the call's envelope
-(CallBudget) for that year: every write locks the CallBudget row
-(SELECT … FOR UPDATE on PostgreSQL) before summing, so concurrent grants are
-serialised and cannot together overshoot.
+(CallBudget) for that year: ``Grant.clean()`` sums it, and every write locks the
+CallBudget row first (``lock_envelope``, SELECT … FOR UPDATE on PostgreSQL), so
+concurrent grants are serialised and cannot together overshoot.
 """
 
 from __future__ import annotations
@@ -37,38 +37,13 @@ def lock_envelope(*, call: Call, fiscal_year: int) -> CallBudget:
         ) from None
 
 
-def check_envelope(*, budget: CallBudget, amount: int, exclude_grant_pk: int | None = None) -> None:
-    """Raise unless ``amount`` fits into what is left of the (locked) envelope."""
-    granted = Grant.objects.filter(call_id=budget.call_id, fiscal_year=budget.fiscal_year)
-    if exclude_grant_pk is not None:
-        granted = granted.exclude(pk=exclude_grant_pk)
-    total = granted.aggregate(total=models.Sum("amount"))["total"] or 0
-    if total + amount > budget.envelope:
-        raise ValidationError(
-            {
-                "amount": _(
-                    "%(year)s年度の予算枠を超えます"
-                    "（予算枠 %(envelope)s、交付決定済み %(granted)s、残り %(remaining)s）。"
-                )
-                % {
-                    "year": budget.fiscal_year,
-                    "envelope": format_yen(budget.envelope),
-                    "granted": format_yen(total),
-                    "remaining": format_yen(max(budget.envelope - total, 0)),
-                }
-            },
-            code="over_envelope",
-        )
-
-
 def _grant_create(*, region: Region, call: Call, fiscal_year: int, amount: int, decided_on, note: str) -> Grant:
-    budget = lock_envelope(call=call, fiscal_year=fiscal_year)
+    lock_envelope(call=call, fiscal_year=fiscal_year)  # Grant.clean() then sums the envelope under the lock
     if Grant.objects.filter(region=region, fiscal_year=fiscal_year).exists():
         raise ValidationError(
             {"fiscal_year": _("この地域の%(year)s年度の交付決定は既に登録されています。") % {"year": fiscal_year}},
             code="duplicate",
         )
-    check_envelope(budget=budget, amount=amount)
     grant = Grant(region=region, call=call, fiscal_year=fiscal_year, amount=amount, decided_on=decided_on, note=note)
     grant.full_clean()
     grant.save()
@@ -125,9 +100,7 @@ def grant_amend(*, user, grant: Grant, new_amount: int, reason: str, expected_ve
     if new_amount == grant.amount:
         raise ValidationError({"new_amount": _("変更前と同じ額です。")})
     if grant.call_id is not None:
-        budget = lock_envelope(call=grant.call, fiscal_year=grant.fiscal_year)
-        if new_amount > grant.amount:
-            check_envelope(budget=budget, amount=new_amount, exclude_grant_pk=grant.pk)
+        lock_envelope(call=grant.call, fiscal_year=grant.fiscal_year)  # grant.full_clean() below sums it
     allocated = grant.allocated_total()
     if new_amount < allocated:
         raise ValidationError(
