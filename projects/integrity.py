@@ -35,15 +35,10 @@ def _executed_is_sum():
 
 @invariant("budget.within_grant", "A region's allocations in a fiscal year never exceed its grant for that year.")
 def _within_grant():
-    grants = (
-        Grant.objects.select_related("region")
-        .annotate(allocated=Coalesce(Sum("budgets__allocated"), Value(0)))
-        .filter(allocated__gt=F("amount"))
-    )
-    for grant in grants.order_by("region__slug", "fiscal_year"):
+    for grant in Grant.objects.over_allocated().select_related("region").order_by("region__slug", "fiscal_year"):
         yield (
             f"交付決定 {grant.region.slug} {fiscal_year_label(grant.fiscal_year)}",
-            f"配分額の合計 {grant.allocated:,} 円 > 交付決定額 {grant.amount:,} 円",
+            f"配分額の合計 {grant.allocated_sum:,} 円 > 交付決定額 {grant.amount:,} 円",
         )
 
 

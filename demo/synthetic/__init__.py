@@ -21,8 +21,9 @@ model keeps history), not through the one-row services: that is what makes scale
 matter of minutes. The rules those services enforce still hold: every object passes its
 model validation (``clean()`` and field validators) before it is queued, the database
 constraints check the rest, and allocations are drawn so that a region's allocations in
-a fiscal year never exceed its grant — checked again with one aggregate query at the end
-(``grant_rule_violations``).
+a fiscal year never exceed its grant — checked again at the end, with the other invariants
+that bulk inserts could break, by the checks of ``manage.py check_integrity``
+(``generate.CHECKED_INVARIANTS``).
 
 Modules: ``plan`` (sizes and names), ``writer`` (bulk inserts), ``generate`` (the rows),
 ``inventory`` (what is there, and its removal); the public names are importable from here."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.db import connection, models, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q, Sum
 from simple_history.utils import get_history_model_for_model
 
 from cluster_portal.models import User
@@ -86,12 +86,7 @@ def synthetic_exists() -> bool:
 def grant_rule_violations(queryset: models.QuerySet | None = None) -> list[tuple[str, int, int, int]]:
     """(region slug, fiscal year, grant, allocated) wherever allocations exceed the grant — one query."""
     queryset = Grant.objects.all() if queryset is None else queryset
-    rows = (
-        queryset.annotate(allocated_sum=Sum("budgets__allocated"))
-        .filter(allocated_sum__gt=F("amount"))
-        .values_list("region__slug", "fiscal_year", "amount", "allocated_sum")
-    )
-    return list(rows)
+    return list(queryset.over_allocated().values_list("region__slug", "fiscal_year", "amount", "allocated_sum"))
 
 
 def synthetic_summary() -> dict[str, int]:

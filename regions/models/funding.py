@@ -4,7 +4,7 @@ cluster, and related measures of other ministries and local governments."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -20,6 +20,11 @@ from regions.models.selection import Decision, SelectionDecision
 class GrantQuerySet(RegionScopedQuerySet):
     def public_q(self):
         return Q(region__is_published=True)
+
+    def over_allocated(self):
+        """Grants whose projects' allocations (``allocated_sum``) exceed them: the rule
+        ``ProjectBudget.clean()`` enforces, read back for the whole table in one query."""
+        return self.annotate(allocated_sum=models.Sum("budgets__allocated")).filter(allocated_sum__gt=F("amount"))
 
     def totals_by_fiscal_year(self):
         """``{fiscal_year: granted yen}`` in one aggregate query."""
