@@ -17,10 +17,11 @@ class CoordinatorAdmin(DataIOAdminMixin, admin.ModelAdmin):
 
 @admin.register(CoordinationActivity)
 class CoordinationActivityAdmin(DataIOAdminMixin, admin.ModelAdmin):
-    list_display = ("held_on", "title", "coordinator", "organization_names", "result", "resulting_project")
+    list_display = ("held_on", "code", "title", "coordinator", "organization_names", "result", "resulting_project")
     list_filter = ("result", "coordinator__region")
     list_select_related = ("coordinator", "resulting_project")
-    search_fields = ("title", "note", "coordinator__name", "organizations__name", "resulting_project__code")
+    readonly_fields = ("code",)  # issued by the portal: the key of the spreadsheet round trip
+    search_fields = ("=code", "title", "note", "coordinator__name", "organizations__name", "resulting_project__code")
     date_hierarchy = "held_on"
     autocomplete_fields = ("coordinator", "organizations", "resulting_project")
     ordering = ("-held_on", "-pk")

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
 from projects.models import JointResearchProject
 from regions.models import Organization, Region
 
@@ -84,8 +84,15 @@ class CoordinationActivityQuerySet(RegionScopedQuerySet):
         )
 
 
+def new_activity_code() -> str:
+    return public_code("A")
+
+
 class CoordinationActivity(TimeStampedModel):
-    """A seeds-needs matching meeting between university researchers and companies."""
+    """A seeds-needs matching meeting between university researchers and companies.
+
+    Its code is the key the spreadsheet round trip keeps (a corrected 件名 stays the same activity).
+    """
 
     coordinator = models.ForeignKey(
         Coordinator, verbose_name=_("コーディネータ"), on_delete=models.PROTECT, related_name="activities"
@@ -105,6 +112,7 @@ class CoordinationActivity(TimeStampedModel):
         blank=True,
         related_name="originating_activities",
     )
+    code = models.CharField(_("活動コード"), max_length=20, unique=True, default=new_activity_code, editable=False)
 
     objects = CoordinationActivityQuerySet.as_manager()
 

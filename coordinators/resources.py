@@ -3,7 +3,7 @@
 Natural keys: coordinator = code; coordination activity = coordinator code + date + title.
 """
 
-from cluster_portal.tabular.resources import PortalResource, column, key_column
+from cluster_portal.tabular.resources import PortalResource, code_column, column, key_column
 from coordinators.models import CoordinationActivity, Coordinator
 from projects.models import JointResearchProject
 from regions.columns import organization_columns, organizations_column
@@ -47,8 +47,12 @@ class CoordinatorResource(PortalResource):
 
 
 class CoordinationActivityResource(PortalResource):
-    """Seeds-needs matching activities; the organisations met are names separated by 「;」."""
+    """Seeds-needs matching activities; the organisations met are names separated by 「;」.
 
+    Natural key: the 活動コード (blank for a new activity); an activity keeps its coordinator.
+    """
+
+    code = code_column(CoordinationActivity)
     coordinator = key_column(CoordinationActivity, "coordinator", Coordinator, "code")
     held_on = column(CoordinationActivity, "held_on")
     title = column(CoordinationActivity, "title")
@@ -61,8 +65,9 @@ class CoordinationActivityResource(PortalResource):
     region_field = "coordinator"
     select_related = ("coordinator", "resulting_project")
     prefetch_related = ("organizations",)
+    protected_on_update = ("coordinator",)
 
     class Meta:
         model = CoordinationActivity
-        import_id_fields = ("coordinator", "held_on", "title")
-        fields = ("coordinator", "held_on", "title", "organizations", "result", "note", "resulting_project")
+        import_id_fields = ("code",)
+        fields = ("code", "coordinator", "held_on", "title", "organizations", "result", "note", "resulting_project")

@@ -38,7 +38,13 @@ def _columns(spec):
     required = set(resource.required_columns())
     keys = {field.column_name for field in resource.key_fields()}
     return [
-        {"name": name, "required": name in required, "key": name in keys, "aliases": field.aliases}
+        {
+            "name": name,
+            "required": name in required,
+            "key": name in keys,
+            "blank_is_new": getattr(field, "blank_is_new", False),
+            "aliases": field.aliases,
+        }
         for name, field in ((field.column_name, field) for field in resource.get_export_fields())
     ]
 

@@ -145,10 +145,11 @@ class ProjectBudgetAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistor
 
 @admin.register(Expenditure)
 class ExpenditureAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
-    list_display = ("spent_on", "category", "amount_display", "budget", "description")
+    list_display = ("spent_on", "code", "category", "amount_display", "budget", "description")
     list_filter = ("category", "budget__grant__fiscal_year")
     list_select_related = ("budget__project", "budget__grant")
-    search_fields = ("description", "budget__project__code", "budget__project__title")
+    search_fields = ("=code", "description", "budget__project__code", "budget__project__title")
+    readonly_fields = ("code",)  # issued by the portal: the key of the spreadsheet round trip
     date_hierarchy = "spent_on"
     autocomplete_fields = ("budget",)
     ordering = ("-spent_on", "-pk")

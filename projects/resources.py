@@ -27,7 +27,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from cluster_portal.tabular.resources import PortalField, PortalResource, column, key_column
+from cluster_portal.tabular.resources import PortalField, PortalResource, code_column, column, key_column
 from cluster_portal.tabular.widgets import IntegerValueWidget, KeyForeignKeyWidget, KeyManyToManyWidget
 from projects.models import Expenditure, JointResearchProject, Outcome, Participation, ProjectBudget
 from regions.columns import organization_columns
@@ -248,8 +248,12 @@ class ProjectBudgetResource(PortalResource):
 
 
 class OutcomeResource(PortalResource):
-    """成果: patents, licences, products, start-ups, papers, presentations and awards."""
+    """成果: patents, licences, products, start-ups, papers, presentations and awards.
 
+    Natural key: the 成果コード (blank for a new result); a result never moves to another project by import.
+    """
+
+    code = code_column(Outcome)
     project = project_column(Outcome)
     kind = column(Outcome, "kind")
     title = column(Outcome, "title")
@@ -270,12 +274,14 @@ class OutcomeResource(PortalResource):
     region_path = ("project", "region_id")
     region_field = "project"
     select_related = ("project__region", "company")
+    protected_on_update = ("project",)
 
     class Meta:
         model = Outcome
-        import_id_fields = ("project", "kind", "title", "occurred_on")
+        import_id_fields = ("code",)
         use_bulk = True
         fields = (
+            "code",
             "project",
             "kind",
             "title",
@@ -370,12 +376,13 @@ class BudgetByYearWidget(IntegerValueWidget):
 class ExpenditureResource(PortalResource):
     """執行 by expense category: one row per entry of a project's budget for a fiscal year.
 
-    Natural key: project code + fiscal year + category + date + description (an
-    entry is never deleted, so the key identifies it; the same key twice in one
-    file is an error). The budget must exist, the date must fall within its
-    fiscal year (the workspace's rule), and afterwards each changed budget's
-    執行額 is the sum of its entries; above 配分額 without a recorded reason the
-    whole import fails.
+    Natural key: the entry's 執行コード, issued by the portal (blank for a new
+    entry), so two identical lines stay two entries and a 内容 corrected in Excel
+    updates its entry instead of adding a second one; an entry never moves to
+    another project or year by import. The budget must exist, the date must fall
+    within its fiscal year (the workspace's rule), and afterwards each changed
+    budget's 執行額 is the sum of its entries; above 配分額 without a recorded
+    reason the whole import fails.
     """
 
     project = PortalField(
@@ -393,6 +400,7 @@ class ExpenditureResource(PortalResource):
         aliases=("fiscal_year", "fiscal year"),
         required=True,
     )
+    code = code_column(Expenditure)
     category = column(Expenditure, "category")
     spent_on = column(Expenditure, "spent_on")
     amount = column(Expenditure, "amount", required=True)
@@ -401,12 +409,13 @@ class ExpenditureResource(PortalResource):
     region_path = ("budget", "project", "region_id")
     region_field = "project"
     select_related = ("budget__project__region", "budget__grant")
+    protected_on_update = ("budget",)
 
     class Meta:
         model = Expenditure
-        import_id_fields = ("project", "fiscal_year", "category", "spent_on", "description")
+        import_id_fields = ("code",)
         use_bulk = True
-        fields = ("project", "fiscal_year", "category", "spent_on", "amount", "description")
+        fields = ("code", "project", "fiscal_year", "category", "spent_on", "amount", "description")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -497,6 +506,9 @@ class ExpenditureResource(PortalResource):
 
 
 class EventResource(PortalResource):
+    """Forums and events; natural key: the イベントコード (blank for a new event), which keeps its region."""
+
+    code = code_column(Event)
     region = region_column(Event)
     title = column(Event, "title")
     starts_on = column(Event, "starts_on")
@@ -518,11 +530,13 @@ class EventResource(PortalResource):
 
     select_related = ("region",)
     prefetch_related = ("presented_projects",)
+    protected_on_update = ("region",)
 
     class Meta:
         model = Event
-        import_id_fields = ("region", "title", "starts_on")
+        import_id_fields = ("code",)
         fields = (
+            "code",
             "region",
             "title",
             "starts_on",

@@ -223,11 +223,11 @@ def test_duplicate_key_inside_the_file_is_refused(admin_user, region, db_snapsho
 
 
 def test_duplicate_application_number_inside_the_file_is_refused(admin_user, funded_project, db_snapshot):
-    header = "プロジェクトコード,種別,名称,年月日,出願番号,出願国"
+    header = "成果コード,プロジェクトコード,種別,名称,年月日,出願番号,出願国"
     data = csv_bytes(
         header,
-        "P-1,patent_application,発明A,2009-01-10,特願2009-000001,JP",
-        "P-1,patent_application,発明B,2009-02-10,特願2009-000001,JP",
+        ",P-1,patent_application,発明A,2009-01-10,特願2009-000001,JP",
+        ",P-1,patent_application,発明B,2009-02-10,特願2009-000001,JP",
     )
     before = db_snapshot()
     report = run(admin_user, "outcomes", data)
@@ -238,8 +238,8 @@ def test_application_number_of_another_outcome_in_the_database_is_refused(admin_
     project, _grant = funded_project
     factories.OutcomeFactory(project=project, patent=True, application_number="特願2009-000001", country="JP")
     data = csv_bytes(
-        "プロジェクトコード,種別,名称,年月日,出願番号,出願国",
-        "P-1,特許出願,別の発明,2009-01-10,特願2009-000001,JP",
+        "成果コード,プロジェクトコード,種別,名称,年月日,出願番号,出願国",
+        ",P-1,特許出願,別の発明,2009-01-10,特願2009-000001,JP",
     )
     before = db_snapshot()
     report = run(admin_user, "outcomes", data)
@@ -247,7 +247,7 @@ def test_application_number_of_another_outcome_in_the_database_is_refused(admin_
 
 
 def test_patent_without_application_number_is_refused_by_the_model_rule(admin_user, funded_project, db_snapshot):
-    data = csv_bytes("プロジェクトコード,種別,名称,年月日", "P-1,patent_application,発明,2009-01-10")
+    data = csv_bytes("成果コード,プロジェクトコード,種別,名称,年月日", ",P-1,patent_application,発明,2009-01-10")
     before = db_snapshot()
     report = run(admin_user, "outcomes", data)
     assert_refused(report, before, db_snapshot(), "2行目 出願番号: 特許には出願番号を入力してください。")
@@ -414,8 +414,8 @@ def test_registered_grant_amount_changes_only_through_an_amendment(admin_user, r
 
 
 def test_outcomes_import_in_bulk_with_history(admin_user, funded_project):
-    lines = ["プロジェクトコード,種別,名称,年月日,出願番号,出願国"] + [
-        f"P-1,patent_application,発明{n},2009-01-10,特願2009-{n:06d},JP" for n in range(30)
+    lines = ["成果コード,プロジェクトコード,種別,名称,年月日,出願番号,出願国"] + [
+        f",P-1,patent_application,発明{n},2009-01-10,特願2009-{n:06d},JP" for n in range(30)
     ]
     report = run(admin_user, "outcomes", csv_bytes(*lines))
     assert report.ok and report.new == 30, messages(report)

@@ -4,7 +4,11 @@
 
 - **natural keys**: rows are matched by ``Meta.import_id_fields`` made of codes,
   slugs, names and fiscal years, never database ids; all existing rows a file
-  refers to are loaded in one pass (``NaturalKeyInstanceLoader``);
+  refers to are loaded in one pass (``NaturalKeyInstanceLoader``). Rows with no
+  code of their own in the domain (execution entries, results, events,
+  activities) are keyed by the public code the portal issues (``code_column``):
+  a blank code is a new row, an issued code updates its row whatever else the
+  spreadsheet changed, and a code the portal never issued is refused;
 - **headers**: Japanese headers (the verbose names) are written; Japanese and
   English headers (the field name or the English label) are read;
 - **region scope**: for a headquarters user every row must belong to their own
@@ -44,10 +48,12 @@ from cluster_portal.text import normalize
 class PortalField(fields.Field):
     """A resource field with the names its column may carry and whether a file must have it."""
 
-    def __init__(self, *, aliases=(), required=False, **kwargs):
+    def __init__(self, *, aliases=(), required=False, blank_is_new=False, **kwargs):
         super().__init__(**kwargs)
         self.aliases = tuple(aliases)
         self.required = required
+        #: a key column whose blank cell means "a new row" (the model's default issues the code)
+        self.blank_is_new = blank_is_new
 
 
 def header_key(text) -> str:
@@ -85,6 +91,18 @@ def column(model, name, widget=None, *, attribute=None, header=None, readonly=Fa
         aliases=(name, en(model_field.verbose_name)),
         required=required,
     )
+
+
+def code_column(model, name="code"):
+    """The public code the portal issued for a row, as the row's natural key.
+
+    The column must be present; its cell is blank for a new row (the model's
+    default issues the code) and carries the issued code to update a row, so a
+    row stays the same row whatever else is edited in the spreadsheet.
+    """
+    field = column(model, name, readonly=False, required=True)
+    field.blank_is_new = True
+    return field
 
 
 def choice_column(model, name, choices, **kwargs):
@@ -248,7 +266,10 @@ class PortalResource(resources.ModelResource):
             canonical.append(name)
         for name in self.required_columns():
             if name not in seen:
-                errors.append(Issue(_("必須の列「%(column)s」がありません。") % {"column": name}, line=1))
+                message = _("必須の列「%(column)s」がありません。") % {"column": name}
+                if name in self.blank_code_columns():
+                    message += _("新しい行はこの列を空欄にします（コードは登録時に付きます）。")
+                errors.append(Issue(message, line=1))
         return canonical, warnings, errors
 
     # ------------------------------------------------------------ natural keys
@@ -262,9 +283,15 @@ class PortalResource(resources.ModelResource):
 
     def row_key(self, row):
         try:
-            return tuple(_key_part(field.clean(row)) for field in self.key_fields())
+            key = tuple(_key_part(field.clean(row)) for field in self.key_fields())
         except (ValueError, ValidationError, KeyError):
             return None
+        if any(part in (None, "") for field, part in zip(self.key_fields(), key, strict=True) if field.blank_is_new):
+            return None  # a new row: nothing to look up
+        return key
+
+    def blank_code_columns(self) -> list[str]:
+        return [field.column_name for field in self.key_fields() if field.blank_is_new]
 
     def instance_key(self, instance):
         return tuple(_key_part(field.get_value(instance)) for field in self.key_fields())
@@ -302,8 +329,9 @@ class PortalResource(resources.ModelResource):
                     key = tuple(_key_part(field.clean(row)) for field in key_fields)
                 except (ValueError, ValidationError, KeyError):
                     continue
-                if any(part in (None, "") for part in key) and message is not None:
-                    continue
+                blank = any(part in (None, "") for part in key)
+                if blank and (message is not None or any(field.blank_is_new for field in key_fields)):
+                    continue  # blank optional values, and new rows without a code yet, repeat freely
                 line = lines[index]
                 if key in first_line:
                     issues.append(
@@ -376,12 +404,27 @@ class PortalResource(resources.ModelResource):
                 {name: getattr(instance, name) for name in self.protected_on_update},
             )
 
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if getattr(field, "blank_is_new", False) and instance.pk is None:
+            return  # a new row keeps the code its model issues; a code typed for a new row is refused below
+        super().import_field(field, instance, row, is_m2m, **kwargs)
+
     def import_instance(self, instance, row, **kwargs):
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
             errors = error.update_error_dict(errors)
+        if instance.pk is None:
+            for field in self.key_fields():
+                given = field.clean(row) if field.blank_is_new and field.column_name in row else ""
+                if given:
+                    errors.setdefault(field.attribute, []).append(
+                        ValidationError(
+                            _("「%(code)s」は登録されていないコードです。新しい行はコードを空欄にしてください。")
+                            % {"code": given}
+                        )
+                    )
         original_region_id, protected = self._originals.pop(id(instance), (None, {}))
         for name, before in protected.items():
             if getattr(instance, name) != before:

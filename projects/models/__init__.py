@@ -9,6 +9,7 @@ from projects.models.budgets import (
     ExpenseCategory,
     ProjectBudget,
     ProjectBudgetQuerySet,
+    new_expenditure_code,
 )
 from projects.models.outcomes import DOI_PATTERN, Outcome, OutcomeKind, OutcomeQuerySet, doi_validator, new_outcome_code
 from projects.models.projects import (
@@ -64,6 +65,7 @@ __all__ = [
     "ReportAttachment",
     "ReportStatus",
     "doi_validator",
+    "new_expenditure_code",
     "new_outcome_code",
     "report_attachment_path",
     "validate_attachment_content",

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_yen
-from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
 from projects.models.projects import JointResearchProject
 from regions.models import Grant
 
@@ -112,11 +112,17 @@ class ExpenditureQuerySet(RegionScopedQuerySet):
         return Q(budget__project__is_published=True, budget__project__region__is_published=True)
 
 
+def new_expenditure_code() -> str:
+    return public_code("X")
+
+
 class Expenditure(TimeStampedModel):
     """One execution entry (執行) of a project budget, by expense category.
 
     Entries are never deleted (the budget's 執行額 is their sum and history must
     stay complete); a wrong entry is corrected by editing it, which keeps history.
+    Its code is the key the spreadsheet round trip keeps: two identical lines are
+    two entries, and an entry whose 内容 is corrected in Excel stays one entry.
     """
 
     budget = models.ForeignKey(
@@ -126,6 +132,7 @@ class Expenditure(TimeStampedModel):
     amount = yen_field(_("金額（円）"))
     spent_on = models.DateField(_("執行日"))
     description = models.CharField(_("内容"), max_length=300, blank=True)
+    code = models.CharField(_("執行コード"), max_length=20, unique=True, default=new_expenditure_code, editable=False)
 
     objects = ExpenditureQuerySet.as_manager()
     history = HistoricalRecords()
