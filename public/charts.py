@@ -131,13 +131,18 @@ class Node:
     y: float
     height: float
     is_loss: bool = False
+    #: an amount that enters a stage without a record in the stage before (e.g. a grant with no recorded selection)
+    is_unrecorded: bool = False
 
 
 def sankey_layout(stages: list[Stage], *, width=960, height=340, node_width=22, gap_below=24):
     """Node rectangles and link polygons for a chain of stages, each flowing into the next.
 
     The part of a stage that does not reach the next one (not selected, not allocated,
-    not executed) leaves as a drop-off node below. Heights are proportional to yen.
+    not executed) leaves as a drop-off node below. The part of a stage larger than the
+    stage before (a grant with no recorded selection, say) is never drawn as a band that
+    grows: it enters from an "unrecorded" node below, so every band narrows or keeps its
+    width. Heights are proportional to yen.
     Returns ``(nodes, links)``; links are ``(source, target, amount, points)``.
     """
     top = max((stage.amount for stage in stages), default=0) or 1
@@ -171,6 +176,27 @@ def sankey_layout(stages: list[Stage], *, width=960, height=340, node_width=22, 
             links.append(
                 (source, loss_node, loss, _band(x1, source.y + thickness, loss_node.x, loss_node.y, loss_height))
             )
+        excess = target.amount - flow
+        if excess > 0:
+            excess_height = excess * scale
+            excess_node = Node(
+                f"{target.key}-unrecorded",
+                "",
+                excess,
+                round(source.x + step / 2 - node_width, 1),
+                round(30 + usable + gap_below, 1),
+                max(excess_height, 1.5),
+                is_unrecorded=True,
+            )
+            nodes.append(excess_node)
+            links.append(
+                (
+                    excess_node,
+                    target,
+                    excess,
+                    _band(excess_node.x + node_width, excess_node.y, x2, target.y + thickness, excess_height),
+                )
+            )
     return nodes, links
 
 
@@ -192,6 +218,22 @@ LOSS_LABELS = {
 }
 
 
+UNRECORDED_LABELS = {
+    "selected": lambda: _("要求の記録がない採択"),
+    "granted": lambda: _("選考の記録がない交付決定"),
+    "allocated": lambda: _("交付決定を超える配分"),
+    "executed": lambda: _("配分を超える執行（理由記録あり）"),
+}
+
+
+def _node_label(node) -> str:
+    if node.is_loss:
+        return LOSS_LABELS[node.key.removesuffix("-loss")]()
+    if node.is_unrecorded:
+        return UNRECORDED_LABELS[node.key.removesuffix("-unrecorded")]()
+    return node.label
+
+
 def sankey(flow, *, results_label: tuple[str, str]) -> SafeString:
     """The flow requested → selected → granted → allocated → executed, with results counted at the end."""
     stages = [
@@ -205,21 +247,21 @@ def sankey(flow, *, results_label: tuple[str, str]) -> SafeString:
     nodes, links = sankey_layout(stages, width=width - 220, height=height - 40, node_width=node_width)
     parts = []
     for source, target, amount, points in links:
-        pattern = "pattern-loss" if target.is_loss else "pattern-solid"
-        label = LOSS_LABELS[source.key]() if target.is_loss else target.label
+        hatched = target.is_loss or source.is_unrecorded
         parts.append(
             format_html(
                 '<path d="{}" fill="url(#{})" class="sankey-link{}"><title>{} → {}: {}</title></path>',
                 points,
-                pattern,
-                " sankey-link--loss" if target.is_loss else "",
-                source.label,
-                label,
+                "pattern-loss" if hatched else "pattern-solid",
+                " sankey-link--loss" if hatched else "",
+                _node_label(source),
+                LOSS_LABELS[source.key]() if target.is_loss else target.label,
                 format_million_yen(amount),
             )
         )
     for node in nodes:
-        label = LOSS_LABELS[node.key.removesuffix("-loss")]() if node.is_loss else node.label
+        label = _node_label(node)
+        below = node.is_loss or node.is_unrecorded
         parts.append(
             format_html(
                 '<rect x="{}" y="{}" width="{}" height="{}" class="sankey-node{}"><title>{}: {}</title></rect>'
@@ -229,14 +271,14 @@ def sankey(flow, *, results_label: tuple[str, str]) -> SafeString:
                 node.y,
                 node_width,
                 round(node.height, 1),
-                " sankey-node--loss" if node.is_loss else "",
+                " sankey-node--loss" if below else "",
                 label,
                 format_million_yen(node.amount),
                 node.x,
-                node.y - 16 if not node.is_loss else node.y + node.height + 14,
+                node.y + node.height + 14 if below else node.y - 16,
                 label,
                 node.x,
-                node.y - 3 if not node.is_loss else node.y + node.height + 28,
+                node.y + node.height + 28 if below else node.y - 3,
                 format_million_yen(node.amount),
             )
         )
@@ -269,7 +311,8 @@ def sankey(flow, *, results_label: tuple[str, str]) -> SafeString:
         title=_("資金の流れ（要求から成果まで）"),
         desc=_(
             "要求額、採択、交付決定、配分、執行の順に、金額に比例した太さの帯で資金の流れを示します。"
-            "次の段階に進まなかった額は斜線の帯で下に分かれます。同じ数値を下の表に示しています。"
+            "次の段階に進まなかった額は斜線の帯で下に分かれます。前の段階に記録がない額（選考の記録がない交付決定など）は"
+            "斜線の帯で下から加わり、帯が太くなるようには描きません。同じ数値を下の表に示しています。"
         ),
         body=mark_safe("".join(parts)),  # noqa: S308 (every part built with format_html)
         css_class="chart chart--sankey",

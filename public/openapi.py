@@ -114,6 +114,11 @@ FLOW = {
                 "granted": {"type": "integer", "description": "Granted (yen)"},
                 "allocated": {"type": "integer", "description": "Allocated to projects (yen)"},
                 "executed": {"type": "integer", "description": "Executed (yen)"},
+                "granted_without_selection": {
+                    "type": "integer",
+                    "description": "Part of granted for regions and years with no selected proposal (yen): "
+                    "its requested and selected amounts are unknown",
+                },
                 "patents_filed": {"type": "integer"},
                 "results": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "results_total": {"type": "integer"},

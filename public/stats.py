@@ -118,6 +118,8 @@ class FundingFlow:
     executed: int
     results: dict  # {kind code: number}
     events: int
+    #: granted to a region for a fiscal year with no selected proposal line (no recorded request or selection)
+    granted_without_selection: int = 0
 
     @property
     def patents_filed(self) -> int:
@@ -136,6 +138,7 @@ class FundingFlow:
             "granted": self.granted,
             "allocated": self.allocated,
             "executed": self.executed,
+            "granted_without_selection": self.granted_without_selection,
             "patents_filed": self.patents_filed,
             "results": {kind: self.results.get(kind, 0) for kind in RESULT_KINDS},
             "results_total": self.results_total,
@@ -170,9 +173,11 @@ def _date_range(start_year: int, end_year: int):
 def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
     """requested → selected → granted → allocated → executed → results for published data, in five queries.
 
-    ``region_id`` narrows everything to one (published) region; ``None`` is program-wide.
+    ``region_id`` narrows everything to one (published) region; ``None`` is program-wide. Grants of a
+    region and fiscal year that no selected proposal requested are summed apart as well
+    (``granted_without_selection``): for them the earlier stages are unknown, and the diagram says so.
     """
-    from django.db.models import Q
+    from django.db.models import Exists, OuterRef, Q
 
     from projects.models import ProjectBudget
     from regions.models import Event, Grant, ProposalBudgetLine
@@ -197,12 +202,19 @@ def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
         selected=Sum("requested_amount", filter=Q(proposal__status="selected")),
     )
     spent = budgets.aggregate(allocated=Sum("allocated"), executed=Sum("executed"))
+    selection_recorded = ProposalBudgetLine.objects.filter(
+        proposal__status="selected", proposal__region_id=OuterRef("region_id"), fiscal_year=OuterRef("fiscal_year")
+    )
+    granted = grants.annotate(recorded=Exists(selection_recorded)).aggregate(
+        total=Sum("amount"), unrecorded=Sum("amount", filter=Q(recorded=False))
+    )
     return FundingFlow(
         start_year=start_year,
         end_year=end_year,
         requested=requested["requested"] or 0,
         selected=requested["selected"] or 0,
-        granted=grants.aggregate(total=Sum("amount"))["total"] or 0,
+        granted=granted["total"] or 0,
+        granted_without_selection=granted["unrecorded"] or 0,
         allocated=spent["allocated"] or 0,
         executed=spent["executed"] or 0,
         results=outcomes.counts_by_kind(),

@@ -5,7 +5,6 @@ headquarters member = region + position + name; grant = region + fiscal year;
 and events in ``projects.resources``.
 """
 
-from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from cluster_portal.tabular.resources import PortalResource, column, key_column
@@ -209,8 +208,5 @@ class GrantResource(PortalResource):
             return {}
         from regions.services.grants import lock_envelope
 
-        try:
-            lock_envelope(call=instance.call, fiscal_year=instance.fiscal_year)
-        except ValidationError as error:
-            return error.update_error_dict({})
+        lock_envelope(call=instance.call, fiscal_year=instance.fiscal_year)
         return {}

@@ -434,7 +434,7 @@ def test_grant_within_envelope_is_saved_and_page_shows_remaining(client, ministr
         ({"amount": "-1"}, "金額は0円以上の整数（円）で入力してください。"),
         ({"amount": "abc"}, "金額は0円以上の整数（円）で入力してください。"),
         ({"amount": "1,000,000,001"}, "2030年度の予算枠を超えます"),
-        ({"fiscal_year": "2040"}, "2040年度の予算枠がこの公募に設定されていません。"),
+        ({"fiscal_year": "2040"}, "この公募には2040年度（令和22年度）の予算枠がありません（予算枠のある年度："),
     ],
 )
 def test_bad_grant_input_saves_nothing(client, ministry_user, call, region, overrides, message):

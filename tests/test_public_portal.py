@@ -235,6 +235,45 @@ def test_funding_flow_equals_independent_sums_and_downloads(client):
     assert one.requested == 0
 
 
+def test_grants_without_a_recorded_selection_are_told_apart_and_never_drawn_as_a_growing_band(client):
+    """Requested 600 → selected 600 → granted 2,000 (million yen): the 1,400 no selection explains is
+    stated under the diagram and in the table, and enters the diagram from below, hatched."""
+    region = populate_region(projects=2)
+    populate_region(projects=1)
+    proposal = factories.ProposalFactory(region=region, status=ProposalStatus.SELECTED)
+    factories.ProposalBudgetLineFactory(proposal=proposal, fiscal_year=2007, requested_amount=600_000_000)
+    expected = sum(
+        grant.amount
+        for grant in Grant.objects.filter(fiscal_year__range=(2007, 2009))
+        if not (grant.region_id == region.pk and grant.fiscal_year == 2007)
+    )
+    assert 0 < expected < 2_000_000_000
+
+    response = client.get("/funding/", {"start": "2007", "end": "2009"})
+
+    flow = response.context["flow"]
+    assert (flow.selected, flow.granted, flow.granted_without_selection) == (600_000_000, 2_000_000_000, expected)
+    page = body(response)
+    assert 'id="flow-unrecorded"' in page
+    assert f"{expected // 1000:,}千円は、選考（要求額・採択）の記録がない" in page
+    assert "<title>選考の記録がない交付決定 → 交付決定:" in page
+    assert "<title>採択 → 交付決定: 600百万円</title>" in page
+    api = client.get("/api/v1/funding-flow", {"from": "2007", "to": "2009"}).json()["data"]
+    assert api["granted_without_selection"] == expected
+
+
+def test_sankey_bands_never_grow_from_one_stage_to_the_next():
+    from public.charts import Stage, sankey_layout
+
+    stages = [Stage("requested", "要求額", 100), Stage("selected", "採択", 50), Stage("granted", "交付決定", 80)]
+    nodes, links = sankey_layout(stages)
+    for source, _target, amount, _points in links:
+        assert amount <= source.amount
+    incoming = [(source.key, amount) for source, target, amount, _points in links if target.key == "granted"]
+    assert incoming == [("selected", 50), ("granted-unrecorded", 30)]
+    assert [node.key for node in nodes if node.is_loss] == ["requested-loss"]
+
+
 def test_region_comparison_reports_patents_per_hundred_million_yen(client):
     populate_region(projects=1, outcomes=2)  # 1,000 million yen granted, 2 patents
     row = client.get("/funding/").context["comparison"][0]

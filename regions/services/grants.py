@@ -26,15 +26,10 @@ from regions.models import Call, CallBudget, CallStatus, Grant, GrantAmendment, 
 GRANTS_DENIED = gettext_lazy("交付決定を行う権限がありません。")
 
 
-def lock_envelope(*, call: Call, fiscal_year: int) -> CallBudget:
-    """Lock and return the call's budget row for the year, or raise a Japanese ValidationError."""
-    try:
-        return CallBudget.objects.select_for_update().get(call=call, fiscal_year=fiscal_year)
-    except CallBudget.DoesNotExist:
-        raise ValidationError(
-            {"fiscal_year": _("%(year)s年度の予算枠がこの公募に設定されていません。") % {"year": fiscal_year}},
-            code="no_envelope",
-        ) from None
+def lock_envelope(*, call: Call, fiscal_year: int) -> CallBudget | None:
+    """Lock and return the call's budget row for the year (None when the call has none: ``Grant.clean()``
+    then refuses the grant, naming the years that have an envelope — the rule is stated once, there)."""
+    return CallBudget.objects.select_for_update().filter(call=call, fiscal_year=fiscal_year).first()
 
 
 def _grant_create(*, region: Region, call: Call, fiscal_year: int, amount: int, decided_on, note: str) -> Grant:
