@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cluster_portal.concurrency import claim_version
-from cluster_portal.fiscal import format_yen
 from cluster_portal.models import TransitionLog, assign_fields
 from projects import permissions
 from projects.models import (
@@ -46,7 +45,8 @@ def budget_allocate(
 
     執行額 is never set here: it is the sum of the budget's expenditure entries. An allocation
     cut below what is already executed needs a reason of its own, given with this edit (the
-    reason recorded for an earlier overrun does not cover a new cut).
+    reason recorded for an earlier overrun does not cover a new cut): ``ProjectBudget.clean()``'s
+    rule, so the budgets import and the admin meet it too.
 
     The grant row is locked (SELECT ... FOR UPDATE on PostgreSQL) before the sum
     of allocations is checked, so two concurrent allocations to the same region
@@ -74,19 +74,6 @@ def budget_allocate(
         budget = ProjectBudget(project=project, grant=grant)
     else:
         budget = claim_version(existing, pk=budget_pk, expected_version=expected_version)
-    previous_allocated, previous_reason = budget.allocated, (budget.overrun_reason or "").strip()
-    given_reason = (overrun_reason or "").strip()
-    cut_below_executed = budget.pk is not None and allocated < previous_allocated and budget.executed > allocated
-    if cut_below_executed and (not given_reason or given_reason == previous_reason):
-        raise ValidationError(
-            {
-                "overrun_reason": _(
-                    "配分額を執行額（%(executed)s）より少なくするには、この変更の理由を入力してください。"
-                )
-                % {"executed": format_yen(budget.executed)}
-            },
-            code="cut_below_executed",
-        )
     budget.allocated = allocated
     if overrun_reason is not None:
         budget.overrun_reason = overrun_reason

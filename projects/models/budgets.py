@@ -80,13 +80,32 @@ class ProjectBudget(TimeStampedModel):
     def fiscal_year(self) -> int:
         return self.grant.fiscal_year
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        loaded = dict(zip(field_names, values, strict=True))
+        # what the row said when it was read: a cut below 執行額 needs a reason of its own (clean())
+        instance._loaded = (loaded.get("allocated"), (loaded.get("overrun_reason") or "").strip())
+        return instance
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._loaded = (self.allocated, (self.overrun_reason or "").strip())
+
     def clean(self):
         errors = {}
         if self.project_id and self.grant_id and self.project.region_id != self.grant.region_id:
             errors["grant"] = _("プロジェクトの地域の交付決定を選んでください。")
         overrun = self.allocated is not None and self.executed is not None and self.executed > self.allocated
-        if overrun and not (self.overrun_reason or "").strip():
+        loaded_allocated, loaded_reason = getattr(self, "_loaded", (None, ""))
+        reason = (self.overrun_reason or "").strip()
+        if overrun and not reason:
             errors["overrun_reason"] = _("執行額が配分額を超える場合は理由を入力してください。")
+        elif overrun and loaded_allocated is not None and self.allocated < loaded_allocated and reason == loaded_reason:
+            # an older reason explained an older overrun; cutting the allocation below what is spent needs its own
+            errors["overrun_reason"] = _(
+                "配分額を執行額（%(executed)s）より少なくするには、この変更の理由を入力してください。"
+            ) % {"executed": format_yen(self.executed)}
         if self.grant_id and self.allocated is not None and not errors:
             remaining = self.grant.amount - self.grant.allocated_total(exclude_budget_pk=self.pk)
             if self.allocated > remaining:
