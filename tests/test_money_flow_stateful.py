@@ -1,5 +1,6 @@
 """Property-based: random interleavings of the writes of a fiscal year's money flow — allocations,
-expenditures (create and edit), grant amendments, budget imports and progress reports — through
+expenditures (create and edit, on screen and by import: new lines and corrections by their code;
+entries are never deleted), grant amendments, budget imports and progress reports (create and edit) — through
 the services and the import engine. Whatever each step is refused or accepted, after every step
 ``check_integrity`` finds nothing (``cluster_portal.integrity``)."""
 
@@ -15,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from cluster_portal import integrity
 from cluster_portal.tabular.services import data_import
 from projects import services as project_services
-from projects.models import Expenditure, ProjectBudget
+from projects.models import Expenditure, ProgressReport, ProjectBudget
 from regions.services import grants as grant_services
 from tests import factories
 
@@ -100,6 +101,40 @@ class MoneyFlow(RuleBasedStateMachine):
         row = f"{self.projects[index].code},{FISCAL_YEAR},{allocated},{cell},"
         data = f"プロジェクトコード,年度,配分額（円）,執行額（円）,執行額が配分額を超える理由\r\n{row}\r\n".encode()
         data_import(user=self.admin, resource="budgets", data=data, file_format="csv", encoding="auto", dry_run=False)
+
+    @rule(
+        index=st.integers(0, 1),
+        pick=st.one_of(st.none(), st.integers(min_value=0)),
+        amount=AMOUNTS,
+        day=DAYS,
+    )
+    def import_an_expenditure_row(self, index, pick, amount, day):
+        """A new line (blank code) or a correction of an existing entry by its code, as from Excel."""
+        entries = list(Expenditure.objects.filter(budget__project__in=self.projects).order_by("pk"))
+        code, project = "", self.projects[index]
+        if pick is not None and entries:
+            entry = entries[pick % len(entries)]
+            code, project = entry.code, entry.budget.project
+        spent_on = datetime.date(FISCAL_YEAR, 4, 1) + datetime.timedelta(days=day)
+        row = f"{code},{project.code},{FISCAL_YEAR},equipment,{spent_on.isoformat()},{amount},取込"
+        data = f"執行コード,プロジェクトコード,年度,費目,執行日,金額（円）,内容\r\n{row}\r\n".encode()
+        data_import(user=self.admin, resource="expenditures", data=data, file_format="csv", dry_run=False)
+
+    @rule(pick=st.integers(min_value=0), fiscal_year=st.integers(min_value=2005, max_value=2016))
+    def edit_a_report(self, pick, fiscal_year):
+        reports = list(ProgressReport.objects.filter(project__in=self.projects).order_by("pk"))
+        if not reports:
+            return
+        report = reports[pick % len(reports)]
+        self.attempt(
+            lambda: project_services.report_update(
+                user=self.hq,
+                report_pk=report.pk,
+                expected_version=report.version,
+                data={"fiscal_year": fiscal_year, "half": report.half, "narrative": "訂正"},
+                milestones=[],
+            )
+        )
 
     @rule(index=st.integers(0, 1), fiscal_year=st.integers(min_value=2005, max_value=2016))
     def report(self, index, fiscal_year):
