@@ -160,42 +160,26 @@ def sankey_layout(stages: list[Stage], *, width=960, height=340, node_width=22, 
         thickness = flow * scale
         x1, x2 = source.x + node_width, target.x
         links.append((source, target, flow, _band(x1, source.y, x2, target.y, thickness)))
-        loss = source.amount - flow
+        side_y = round(30 + usable + gap_below, 1)
+        loss, excess = source.amount - flow, target.amount - flow  # at most one of them is positive
         if loss > 0:
-            loss_height = loss * scale
-            loss_node = Node(
+            node = Node(
                 f"{source.key}-loss",
                 "",
                 loss,
                 round(source.x + step / 2, 1),
-                round(30 + usable + gap_below, 1),
-                max(loss_height, 1.5),
+                side_y,
+                max(loss * scale, 1.5),
                 is_loss=True,
             )
-            nodes.append(loss_node)
+            nodes.append(node)
+            links.append((source, node, loss, _band(x1, source.y + thickness, node.x, side_y, loss * scale)))
+        elif excess > 0:
+            x = round(source.x + step / 2 - node_width, 1)
+            node = Node(f"{target.key}-unrecorded", "", excess, x, side_y, max(excess * scale, 1.5), is_unrecorded=True)
+            nodes.append(node)
             links.append(
-                (source, loss_node, loss, _band(x1, source.y + thickness, loss_node.x, loss_node.y, loss_height))
-            )
-        excess = target.amount - flow
-        if excess > 0:
-            excess_height = excess * scale
-            excess_node = Node(
-                f"{target.key}-unrecorded",
-                "",
-                excess,
-                round(source.x + step / 2 - node_width, 1),
-                round(30 + usable + gap_below, 1),
-                max(excess_height, 1.5),
-                is_unrecorded=True,
-            )
-            nodes.append(excess_node)
-            links.append(
-                (
-                    excess_node,
-                    target,
-                    excess,
-                    _band(excess_node.x + node_width, excess_node.y, x2, target.y + thickness, excess_height),
-                )
+                (node, target, excess, _band(x + node_width, side_y, x2, target.y + thickness, excess * scale))
             )
     return nodes, links
 
