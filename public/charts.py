@@ -160,23 +160,22 @@ def sankey_layout(stages: list[Stage], *, width=960, height=340, node_width=22, 
         thickness = flow * scale
         x1, x2 = source.x + node_width, target.x
         links.append((source, target, flow, _band(x1, source.y, x2, target.y, thickness)))
-        side_y = round(30 + usable + gap_below, 1)
         loss, excess = source.amount - flow, target.amount - flow  # at most one of them is positive
+        side = loss or excess
+        if side <= 0:
+            continue
+        side_height = max(side * scale, 1.5)
+        # below the bands, as low as the drawing allows (its labels go under it, in the margin below)
+        side_y = round(max(30 + thickness + gap_below, min(30 + usable + gap_below, height - side_height)), 1)
         if loss > 0:
             node = Node(
-                f"{source.key}-loss",
-                "",
-                loss,
-                round(source.x + step / 2, 1),
-                side_y,
-                max(loss * scale, 1.5),
-                is_loss=True,
+                f"{source.key}-loss", "", loss, round(source.x + step / 2, 1), side_y, side_height, is_loss=True
             )
             nodes.append(node)
             links.append((source, node, loss, _band(x1, source.y + thickness, node.x, side_y, loss * scale)))
-        elif excess > 0:
+        else:
             x = round(source.x + step / 2 - node_width, 1)
-            node = Node(f"{target.key}-unrecorded", "", excess, x, side_y, max(excess * scale, 1.5), is_unrecorded=True)
+            node = Node(f"{target.key}-unrecorded", "", excess, x, side_y, side_height, is_unrecorded=True)
             nodes.append(node)
             links.append(
                 (node, target, excess, _band(x + node_width, side_y, x2, target.y + thickness, excess * scale))
