@@ -30,6 +30,13 @@ class User(AbstractUser):
         help_text=_("本部職員のみ。所属するクラスター本部の地域のデータだけを編集できます。"),
     )
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+    language = models.CharField(
+        _("通知の言語"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="ja",
+        help_text=_("メールと通知をこの言語で作成します。"),
+    )
 
     objects = UserManager()
 

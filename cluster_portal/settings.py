@@ -51,7 +51,10 @@ INSTALLED_APPS = [
     "import_export",
     "django_filters",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "cluster_portal",
+    "notifications",
     "regions",
     "projects",
     "coordinators",
@@ -95,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cluster_portal.context_processors.portal",
+                "notifications.context_processors.notifications",
             ],
         },
     },
@@ -127,6 +131,30 @@ PUBLIC_PAGE_CACHE_MAX_BYTES = env.int("PUBLIC_PAGE_CACHE_MAX_BYTES", default=2 *
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cluster-portal@localhost")
+# A worker never hangs on an SMTP server that does not answer (the outbox retries later).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Links in notifications: the portal's public address (a worker has no request to take it from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# Background work (django-tasks, the backport of Django 6's django.tasks; README "Background work").
+# Default: the queue lives in the portal's own database (django-tasks-db), run by
+# ``manage.py db_worker``. TASK_BACKEND=rq puts it in Redis (django-tasks-rq; ``manage.py rqworker``)
+# for several servers; TASK_BACKEND=immediate runs tasks inside the caller (tests, one-off scripts).
+TASK_BACKEND = env.str("TASK_BACKEND", default="database")
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND]}}
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": env.str("RQ_URL", default="redis://127.0.0.1:6379/2")}}
+# The outbox (notifications/outbox.py): attempts before a notification is marked failed, first back-off.
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+# Scheduled notices (send_reminders): days before a report is due, a review closes, a call closes.
+REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=7)
 
 AUTH_USER_MODEL = "cluster_portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -27,6 +27,7 @@ urlpatterns = [
     path("proposals/", include("workspace.proposal_urls")),
     path("reviews/", include("ministry.review_urls")),
     path("", include("public.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
 ]

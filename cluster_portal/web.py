@@ -112,11 +112,6 @@ def act_and_redirect(request, action, success_message: str, target):
     return redirect(target)
 
 
-def base_url(request) -> str:
-    """Scheme and host of this request, for links in emails."""
-    return request.build_absolute_uri("/").rstrip("/")
-
-
 def filtered(filterset_class, request, queryset):
     """A staff list narrowed by its django-filter ``FilterSet`` on the request's GET parameters:
     ``(rows, valid values by parameter)``; an invalid value is dropped, as on every GET filter form."""

@@ -22,6 +22,7 @@ urlpatterns = [
         name="unassign_reviewer",
     ),
     path("proposals/<int:pk>/decide/", selection.decide, name="decide"),
+    path("proposals/<int:pk>/notify/", selection.decision_notify, name="decision_notify"),
     path("grants/", funding.grant_list, name="grant_list"),
     path("grants/new/", funding.grant_create, name="grant_create"),
     path("grants/<int:pk>/", funding.grant_detail, name="grant_detail"),

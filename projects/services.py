@@ -10,11 +10,13 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cluster_portal.concurrency import claim_version
 from cluster_portal.models import TransitionLog, assign_fields
+from notifications import outbox, recipients
 from projects import permissions
 from projects.models import (
     Expenditure,
@@ -349,7 +351,23 @@ def report_submit(*, user, report_pk: int) -> ProgressReport:
     report = claim_version(ProgressReport.objects.editable_by(user), pk=report_pk, expected_version=None)
     report.submitted_at = timezone.now()
     ProgressReport.workflow.apply(report, ReportStatus.SUBMITTED, user=user)
+    outbox.notify(
+        "report_submitted",
+        recipients.ministry_staff(),
+        context=_report_context(report),
+        path=reverse("workspace:report_review", kwargs={"pk": report.pk}),
+    )
     return report
+
+
+def _report_context(report: ProgressReport, **extra) -> dict:
+    project = report.project
+    return {
+        "title": f"{project.code} {project.title}",
+        "region": project.region.name,
+        "report": report,
+        **extra,
+    }
 
 
 @transaction.atomic
@@ -358,6 +376,12 @@ def report_review(*, user, report_pk: int, accept: bool, comment: str = "") -> P
     report = claim_version(ProgressReport.objects.visible_to(user), pk=report_pk, expected_version=None)
     target = ReportStatus.ACCEPTED if accept else ReportStatus.RETURNED
     ProgressReport.workflow.apply(report, target, user=user, reason=comment.strip())
+    outbox.notify(
+        "report_accepted" if accept else "report_returned",
+        recipients.headquarters_staff(report.project.region_id),
+        context=_report_context(report, comment=comment.strip()),
+        path=reverse("workspace:report_detail", kwargs={"pk": report.pk}),
+    )
     return report
 
 
@@ -482,3 +506,29 @@ def event_update(*, user, event_pk: int, expected_version: int, data: dict, pres
     event.save()
     event.presented_projects.set(projects)
     return event
+
+
+# --- scheduled notices (send_reminders) -------------------------------------------------------------
+
+
+def reports_due(*, today: datetime.date, days: int) -> int:
+    """Reports not yet submitted: a notice ``days`` before the due date, and one when it has passed.
+
+    Deduplicated by report and due date, so running this every few minutes sends each notice once."""
+    created = 0
+    open_reports = ProgressReport.objects.filter(
+        status__in=[ReportStatus.DRAFT, ReportStatus.RETURNED], due_on__isnull=False
+    ).select_related("project__region")
+    for report in open_reports.filter(due_on__lte=today + datetime.timedelta(days)):
+        overdue = report.due_on < today
+        kind = "report_overdue" if overdue else "report_due"
+        created += len(
+            outbox.notify(
+                kind,
+                recipients.headquarters_staff(report.project.region_id),
+                context=_report_context(report, days=(report.due_on - today).days),
+                path=reverse("workspace:report_detail", kwargs={"pk": report.pk}),
+                dedupe_key=f"{kind}:{report.pk}:{report.due_on:%Y%m%d}",
+            )
+        )
+    return created

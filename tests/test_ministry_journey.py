@@ -145,6 +145,9 @@ def test_full_journey_from_draft_to_active_region_with_grants(
     assert decision.decision == "selected" and decision.decided_by == ministry
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.SELECTED
+    assert not mail.outbox  # recorded, not yet told: the notify step is deliberate
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("ministry:decision_notify", args=[proposal.pk]))
     assert [message.to for message in mail.outbox] == [["hq@example.jp"]]
     assert "採択" in mail.outbox[0].subject
 

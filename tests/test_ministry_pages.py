@@ -294,7 +294,9 @@ def test_review_table_sorts_by_column(client, ministry_user, call, region, other
     assert client.get(url, {"sort": "nonsense"}).status_code == 200
 
 
-def test_remind_sends_one_email_per_late_reviewer(client, ministry_user, call, proposal, other_region):
+def test_remind_sends_one_email_per_late_reviewer(
+    client, ministry_user, call, proposal, other_region, django_capture_on_commit_callbacks
+):
     second = factories.ProposalFactory(call=call, region=other_region, under_review=True)
     late = factories.UserFactory(reviewer=True, username="late-reviewer")
     factories.ReviewAssignmentFactory(proposal=proposal, reviewer=late)
@@ -302,8 +304,9 @@ def test_remind_sends_one_email_per_late_reviewer(client, ministry_user, call, p
     scored_assignment(proposal, (4, 4, 4))
     factories.ReviewAssignmentFactory(proposal=second, conflicted=True, conflict_declared_at=timezone.now())
     client.force_login(ministry_user)
-    response = client.post(reverse("ministry:review_remind", args=[call.code]), follow=True)
-    assert "1 名に督促メールを送りました" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ministry:review_remind", args=[call.code]), follow=True)
+    assert "1 名に督促の通知を送りました" in response.content.decode()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["late-reviewer@example.jp"]
     assert proposal.title in mail.outbox[0].body and second.title in mail.outbox[0].body
@@ -356,8 +359,16 @@ def test_not_selected_creates_no_grants_and_keeps_region_planning(
     assert not Grant.objects.exists()
     proposal.region.refresh_from_db()
     assert proposal.region.status == RegionStatus.PLANNING
+    assert not mail.outbox  # the applicant hears only at the deliberate notify step
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ministry:decision_notify", args=[proposal.pk]), follow=True)
+    assert "採択の結果を申請者に通知しました。" in response.content.decode()
     assert mail.outbox[0].to == [hq_user.email]
     assert "不採択" in mail.outbox[0].subject
+    assert "事業化の見通しが不十分" in mail.outbox[0].body
+    again = client.post(reverse("ministry:decision_notify", args=[proposal.pk]), follow=True)
+    assert "この決定は既に申請者に通知しています。" in again.content.decode()
+    assert len(mail.outbox) == 1
 
 
 def test_decision_needs_a_reason(client, ministry_user, proposal):

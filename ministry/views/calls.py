@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import ministry_required
-from cluster_portal.web import base_url, conflict_response, filtered, run_once
+from cluster_portal.web import conflict_response, filtered, run_once
 from ministry.filters import CallFilter
 from ministry.forms import CallForm
 from ministry.views.common import CONFLICT_TEMPLATE
@@ -160,9 +160,9 @@ def review_table(request, code):
 @ministry_required
 def review_remind(request, code):
     call = get_object_or_404(Call, code=code)
-    sent = review_services.reviewers_remind(user=request.user, call=call, base_url=base_url(request))
+    sent = review_services.reviewers_remind(user=request.user, call=call)
     if sent:
-        messages.success(request, _("審査が未提出の審査委員 %(count)d 名に督促メールを送りました。") % {"count": sent})
+        messages.success(request, _("審査が未提出の審査委員 %(count)d 名に督促の通知を送りました。") % {"count": sent})
     else:
         messages.info(request, _("審査が未提出の審査委員はいません。"))
     return redirect("ministry:review_table", code=call.code)

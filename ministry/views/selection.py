@@ -12,11 +12,11 @@ from django.views.decorators.http import require_POST
 
 from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import ministry_required
-from cluster_portal.web import act_and_redirect, base_url, conflict_response, filtered, run_once
+from cluster_portal.web import act_and_redirect, conflict_response, filtered, run_once
 from ministry.filters import ProposalFilter
 from ministry.forms import AssignReviewerForm, DecisionForm
 from ministry.views.common import CONFLICT_TEMPLATE
-from regions.models import Call, Proposal, ProposalStatus, ReviewAssignment
+from regions.models import Call, Proposal, ProposalStatus, ReviewAssignment, SelectionDecision
 from regions.selectors import proposal_page
 from regions.services import reviews as review_services
 from regions.services import selection as selection_services
@@ -116,7 +116,6 @@ def decide(request, pk):
                     decision=form.cleaned_data["decision"],
                     reason=form.cleaned_data["reason"],
                     expected_version=form.expected_version,
-                    base_url=base_url(request),
                 )
             except ValidationError as error:
                 if getattr(error, "code", None) == "already_decided":
@@ -143,7 +142,7 @@ def decide(request, pk):
                     ],
                     template_name=CONFLICT_TEMPLATE,
                 ),
-                success_message=_("採択の結果を記録し、申請者に通知しました。"),
+                success_message=_("採択の結果を記録しました。内容を確認してから「申請者に通知する」を押してください。"),
                 fallback_url=proposal.get_absolute_url(),
             )
         except AlreadyDecided as decided:
@@ -153,3 +152,16 @@ def decide(request, pk):
             return response
     proposal.refresh_from_db()
     return _render_proposal(request, proposal, decision_form=form)
+
+
+@require_POST
+@ministry_required
+def decision_notify(request, pk):
+    proposal = _proposal(pk)
+    decision = get_object_or_404(SelectionDecision, proposal=proposal)
+    return act_and_redirect(
+        request,
+        lambda: selection_services.decision_notify(user=request.user, decision=decision),
+        _("採択の結果を申請者に通知しました。"),
+        proposal,
+    )

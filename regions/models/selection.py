@@ -280,6 +280,20 @@ class SelectionDecision(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("決定者"), on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(_("決定日時"), auto_now_add=True)
+    notified_at = models.DateTimeField(
+        _("申請者への通知日時"),
+        null=True,
+        blank=True,
+        help_text=_("決定は文部科学省が「申請者に通知する」を押したときに申請者へ通知されます。"),
+    )
+    notified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("通知した担当者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("採択決定")

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cluster_portal.concurrency import claim_version
 from cluster_portal.fiscal import format_yen
+from notifications import outbox, recipients
 from regions import permissions
 from regions.models import Call, CallBudget, CallStatus, Grant, GrantAmendment, Region
 
@@ -57,13 +59,32 @@ def grant_create(
     note: str = "",
 ) -> Grant:
     permissions.require_ministry(user, GRANTS_DENIED)
-    return _grant_create(
+    grant = _grant_create(
         region=region,
         call=call,
         fiscal_year=fiscal_year,
         amount=amount,
         decided_on=decided_on or timezone.localdate(),
         note=note,
+    )
+    _notify_headquarters("grant_registered", grant)
+    return grant
+
+
+def _notify_headquarters(kind: str, grant: Grant, **context) -> None:
+    """Tell the region's headquarters of a grant registered or amended by the ministry. (Grants made by a
+    selection are announced with the decision, at the ministry's notify step.)"""
+    outbox.notify(
+        kind,
+        recipients.headquarters_staff(grant.region_id),
+        context={
+            "region": grant.region.name,
+            "year": grant.fiscal_year,
+            "amount": format_yen(grant.amount),
+            "grant": grant,
+            **context,
+        },
+        path=reverse("workspace:budget_overview"),
     )
 
 
@@ -112,6 +133,9 @@ def grant_amend(*, user, grant: Grant, new_amount: int, reason: str, expected_ve
     grant.full_clean()
     grant.save()
     amendment.save()
+    _notify_headquarters(
+        "grant_amended", grant, previous=format_yen(amendment.previous_amount), reason=amendment.reason
+    )
     return grant
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from cluster_portal import uploads
 from cluster_portal.concurrency import claim_version
 from cluster_portal.models import assign_fields
+from notifications import outbox, recipients
 from regions import permissions
 from regions.models import (
     AttachmentKind,
@@ -218,6 +219,14 @@ def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = N
     Proposal.workflow.apply(proposal, ProposalStatus.SUBMITTED, user=user, reason=reason, save=False)
     proposal.submitted_at = timezone.now()
     proposal.save()
+    context = {"title": proposal.title, "region": proposal.region.name, "proposal": proposal}
+    outbox.notify(
+        "proposal_received",
+        recipients.headquarters_staff(proposal.region_id, proposal.created_by),
+        context=context,
+        path=proposal.get_absolute_url(),
+    )
+    outbox.notify("proposal_submitted", recipients.ministry_staff(), context=context, path=proposal.get_absolute_url())
     return proposal
 
 

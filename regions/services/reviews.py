@@ -12,12 +12,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from cluster_portal.concurrency import claim_version
 from cluster_portal.models import Role, User
+from notifications import outbox
 from regions import permissions
 from regions.models import Call, Proposal, ProposalStatus, Review, ReviewAssignment, ReviewCriterion
 
@@ -47,6 +45,12 @@ def assignment_create(*, user, proposal: Proposal, reviewer: User) -> ReviewAssi
     assignment = ReviewAssignment(proposal=proposal, reviewer=reviewer)
     assignment.full_clean()
     assignment.save()
+    outbox.notify(
+        "review_assigned",
+        [reviewer],
+        context={"title": proposal.title, "call": proposal.call.title, "call_obj": proposal.call, "proposal": proposal},
+        path=reverse("reviews:detail", kwargs={"pk": assignment.pk}),
+    )
     if proposal.status == ProposalStatus.SUBMITTED:
         Proposal.workflow.apply(
             proposal, ProposalStatus.UNDER_REVIEW, user=user, reason=_("審査委員の割り当てにより審査を開始")
@@ -249,8 +253,8 @@ def late_assignments(*, call: Call):
     )
 
 
-def reviewers_remind(*, user, call: Call, base_url: str = "") -> int:
-    """Send one reminder email per late reviewer (listing their open proposals); return how many were sent."""
+def reviewers_remind(*, user, call: Call) -> int:
+    """Remind each late reviewer once (one notification listing their open proposals); return how many."""
     permissions.require_ministry(user, ASSIGNMENTS_DENIED)
     by_reviewer: dict[int, list[ReviewAssignment]] = {}
     for assignment in late_assignments(call=call):
@@ -260,17 +264,11 @@ def reviewers_remind(*, user, call: Call, base_url: str = "") -> int:
         reviewer = assignments[0].reviewer
         if not reviewer.email:
             continue
-        context = {
-            "reviewer": reviewer,
-            "call": call,
-            "assignments": assignments,
-            "reviews_url": base_url + reverse("reviews:list"),
-        }
-        send_mail(
-            subject=_("【審査のお願い】%(call)s") % {"call": call.title},
-            message=render_to_string("email/review_reminder.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[reviewer.email],
+        outbox.notify(
+            "review_reminder",
+            [reviewer],
+            context={"call": call.title, "call_obj": call, "assignments": assignments},
+            path=reverse("reviews:list"),
         )
         sent += 1
     return sent

@@ -4,21 +4,19 @@ Exactly one decision per proposal: the proposal row is claimed (``claim_version`
 conditional UPDATE that holds the row until commit), and the OneToOne SelectionDecision
 is the final guard in the database. 採択 activates and publishes the region, creates its grants per
 fiscal year from the approved plan (within the call's envelope) and notifies the
-applicant by email, all in one transaction (the email is sent after commit).
+applicant only when the ministry deliberately notifies (``decision_notify``, through the outbox).
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cluster_portal.concurrency import StaleEdit, claim_version
 from cluster_portal.models import User
+from notifications import outbox, recipients
 from regions import permissions
 from regions.models import Decision, Proposal, ProposalStatus, Region, RegionStatus, SelectionDecision
 from regions.services.grants import grants_create_from_plan
@@ -54,30 +52,40 @@ def _activate_region(*, region: Region, proposal: Proposal, user) -> None:
     region.save()
 
 
-def applicant_recipients(proposal: Proposal) -> list[str]:
-    users = User.objects.filter(headquarters__region_id=proposal.region_id, is_active=True).exclude(email="")
-    emails = {user.email for user in users}
-    if proposal.created_by_id and proposal.created_by.email:
-        emails.add(proposal.created_by.email)
-    return sorted(emails)
+def applicant_recipients(proposal: Proposal) -> list[User]:
+    return recipients.headquarters_staff(proposal.region_id, proposal.created_by)
 
 
-def _notify(*, proposal: Proposal, decision: SelectionDecision, base_url: str) -> None:
-    recipients = applicant_recipients(proposal)
-    if not recipients:
-        return
-    context = {
-        "proposal": proposal,
-        "decision": decision,
-        "is_selected": decision.decision == Decision.SELECTED,
-        "proposal_url": base_url + reverse("proposals:detail", kwargs={"pk": proposal.pk}),
-    }
-    send_mail(
-        subject=_("【%(decision)s】%(title)s") % {"decision": decision.get_decision_display(), "title": proposal.title},
-        message=render_to_string("email/decision_notice.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
+def already_notified_error() -> ValidationError:
+    return ValidationError(_("この決定は既に申請者に通知しています。"), code="already_notified")
+
+
+@transaction.atomic
+def decision_notify(*, user, decision: SelectionDecision) -> SelectionDecision:
+    """The ministry's deliberate notify step: the applicant is told the decision (once) through the outbox."""
+    permissions.require_ministry(user, _("採択結果を通知する権限がありません。"))
+    claimed = SelectionDecision.objects.filter(pk=decision.pk, notified_at__isnull=True).update(
+        notified_at=timezone.now(), notified_by=user
     )
+    if not claimed:
+        raise already_notified_error()
+    decision = SelectionDecision.objects.select_related(
+        "proposal__call", "proposal__region", "proposal__created_by"
+    ).get(pk=decision.pk)
+    proposal = decision.proposal
+    outbox.notify(
+        "decision_notified",
+        applicant_recipients(proposal),
+        context={
+            "decision": decision.get_decision_display(),
+            "title": proposal.title,
+            "record": decision,
+            "proposal": proposal,
+            "is_selected": decision.decision == Decision.SELECTED,
+        },
+        path=proposal.get_absolute_url(),
+    )
+    return decision
 
 
 @transaction.atomic
@@ -88,7 +96,6 @@ def proposal_decide(
     decision: str,
     reason: str,
     expected_version: int | None = None,
-    base_url: str = "",
 ) -> SelectionDecision:
     """Record 採択 / 不採択 with a reason. A second decision gets a clear Japanese error; a stale form
     (``expected_version`` no longer current) raises ``StaleEdit``."""
@@ -131,5 +138,4 @@ def proposal_decide(
             amounts=amounts,
             note=_("提案書「%(title)s」の採択により、5か年計画の要求額で交付決定") % {"title": proposal.title},
         )
-    transaction.on_commit(lambda: _notify(proposal=proposal, decision=record, base_url=base_url))
-    return record
+    return record  # the applicant hears of it only at the ministry's notify step (decision_notify)
