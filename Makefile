@@ -1,5 +1,5 @@
 # Cluster Portal — the two commands a newcomer needs:
-#   make run    install, migrate, load demo data, serve http://127.0.0.1:8000
+#   make run    install, migrate, load demo data, serve http://127.0.0.1:8000 with its worker
 #   make test   install, check, lint and run the whole test suite
 # DATABASE_URL selects the database (default: SQLite file db.sqlite3).
 
@@ -26,8 +26,9 @@ demo: install
 	DEBUG=true $(PY) manage.py migrate --noinput
 	DEBUG=true $(PY) manage.py load_demo
 
+# The web server and the background worker (notifications, long imports); Ctrl-C stops both.
 run: demo
-	DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
+	PY=$(PY) HOST=$(HOST) PORT=$(PORT) bash scripts/run_dev.sh
 
 # Large synthetic dataset for load tests (docs/operations.md): make generate-data SCALE=10
 # Replaces earlier synthetic rows; the demo data and other rows are left alone.

@@ -1,19 +1,26 @@
 """``GET /healthz``: is this instance able to serve? For load balancers and monitoring.
 
 Checks the database with a trivial query and the cache with a set/get/delete of a
-random key. Answers 200 ``{"status": "ok", "database": "ok", "cache": "ok"}``, or 503
-with ``"error"`` for whichever check failed. No login, no cookies, never cached; the
+random key. Answers 200 ``{"status": "ok", "database": "ok", "cache": "ok", "queue": {...}}``, or 503
+with ``"error"`` for whichever check failed. ``queue`` reports the background-task queue
+(README "Background work"): its backend, how many tasks wait and the age in seconds of the
+oldest one; a queue whose oldest task waits longer than ``QUEUE_STALE_SECONDS`` says
+``"status": "stale"`` (a stopped worker) without failing the check: the web instance can
+still serve, so a load balancer should keep it, and monitoring should alert. No login, no cookies, never cached; the
 body never carries exception text (it could contain host names or credentials) —
 the details go to the log instead.
 """
 
+import datetime
 import logging
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import caches
 from django.db import connections
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -50,6 +57,38 @@ def check_cache(alias: str = "default") -> bool:
     return True
 
 
+def queue_report() -> dict:
+    backend = settings.TASKS["default"]["BACKEND"]
+    report = {"backend": backend.rsplit(".", 1)[-1], "pending": 0, "oldest_pending_seconds": None, "status": OK}
+    try:
+        if backend == "django_tasks_db.DatabaseBackend":
+            from django_tasks_db.models import DBTaskResult
+
+            ready = DBTaskResult.objects.ready()
+            report["pending"] = ready.count()
+            oldest = ready.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+        elif backend == "django_tasks_rq.RQBackend":
+            import django_rq
+
+            queue = django_rq.get_queue("default")
+            report["pending"] = queue.count
+            job = queue.jobs[0] if queue.count else None
+            oldest = job.enqueued_at if job else None
+            if oldest is not None and timezone.is_naive(oldest):
+                oldest = timezone.make_aware(oldest, datetime.UTC)
+        else:
+            return report
+    except Exception:
+        logger.exception("Health check: task queue could not be read")
+        return {**report, "status": ERROR}
+    if oldest is not None:
+        age = max(int((timezone.now() - oldest).total_seconds()), 0)
+        report["oldest_pending_seconds"] = age
+        if age > settings.QUEUE_STALE_SECONDS:
+            report["status"] = "stale"
+    return report
+
+
 @login_not_required
 @never_cache
 @require_safe
@@ -59,4 +98,5 @@ def healthz(request):
         "cache": OK if check_cache() else ERROR,
     }
     healthy = all(value == OK for value in results.values())
-    return JsonResponse({"status": OK if healthy else ERROR, **results}, status=200 if healthy else 503)
+    body = {"status": OK if healthy else ERROR, **results, "queue": queue_report()}
+    return JsonResponse(body, status=200 if healthy else 503)

@@ -150,6 +150,8 @@ TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_BACKEND]}}
 if TASK_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": env.str("RQ_URL", default="redis://127.0.0.1:6379/2")}}
+# /healthz reports the queue as "stale" when its oldest waiting task is older than this (a stopped worker).
+QUEUE_STALE_SECONDS = env.int("QUEUE_STALE_SECONDS", default=15 * 60)
 # The outbox (notifications/outbox.py): attempts before a notification is marked failed, first back-off.
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
