@@ -3,6 +3,7 @@ sends the mail after the commit (locmem backend) to the right people, with a lin
 plain text plus HTML; and the recipient sees it on their notifications page."""
 
 import datetime
+import io
 
 import pytest
 from django.core import mail
@@ -80,7 +81,7 @@ def test_review_deadline_near_is_sent_once(django_capture_on_commit_callbacks):
     conflicted = factories.ReviewAssignmentFactory(proposal__call=call, conflicted=True)
     for _ in range(2):  # cron runs it again: nothing new
         with django_capture_on_commit_callbacks(execute=True):
-            call_command("send_reminders", date=TODAY, stdout=open("/dev/null", "w"))
+            call_command("send_reminders", date=TODAY, stdout=io.StringIO())
     assert_delivered(open_one.reviewer, "review_deadline", reverse("reviews:list"), subject_has="3日")
     assert not sent_to(done.reviewer.email) and not sent_to(conflicted.reviewer.email)
 
@@ -157,7 +158,7 @@ def test_report_due_and_overdue_each_once(hq_user, django_capture_on_commit_call
     )
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
-            call_command("send_reminders", date=TODAY, stdout=open("/dev/null", "w"))
+            call_command("send_reminders", date=TODAY, stdout=io.StringIO())
     subjects = sorted(m.subject for m in sent_to(hq_user.email))
     assert len(subjects) == 2
     assert any("提出期限まで5日" in s for s in subjects) and any("提出期限超過" in s for s in subjects)
@@ -174,7 +175,7 @@ def test_call_closing_reaches_regions_with_a_draft(django_capture_on_commit_call
     factories.ProposalFactory(call=call, region=drafting)
     factories.ProposalFactory(call=call, region=submitted, submitted=True)
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("send_reminders", date=TODAY, stdout=open("/dev/null", "w"))
+        call_command("send_reminders", date=TODAY, stdout=io.StringIO())
     assert_delivered(writer, "call_closing", reverse("proposals:list"), subject_has="2日")
     assert not sent_to(done.email)
 
@@ -249,9 +250,9 @@ def test_smtp_refusing_keeps_the_decision_and_sends_later(
     proposal = factories.ProposalFactory(region=hq_user.headquarters.region, under_review=True)
     decision = factories.SelectionDecisionFactory(proposal=proposal, decided_by=ministry_user)
     client.force_login(ministry_user)
-    with override_settings(EMAIL_BACKEND="tests.mail_backends.RefusingBackend"):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = client.post(reverse("ministry:decision_notify", args=[proposal.pk]), follow=True)
+    refusing = override_settings(EMAIL_BACKEND="tests.mail_backends.RefusingBackend")
+    with refusing, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ministry:decision_notify", args=[proposal.pk]), follow=True)
     assert response.status_code == 200
     assert "採択の結果を申請者に通知しました。" in response.content.decode()
     decision.refresh_from_db()
@@ -259,10 +260,10 @@ def test_smtp_refusing_keeps_the_decision_and_sends_later(
     row = Notification.objects.get(recipient=hq_user)
     assert row.status == DeliveryStatus.PENDING and row.attempts == 1 and "Connection refused" in row.last_error
     assert row.next_attempt_at > timezone.now()  # back-off
-    call_command("send_reminders", stdout=open("/dev/null", "w"))
+    call_command("send_reminders", stdout=io.StringIO())
     assert not mail.outbox  # not due yet
     Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
-    call_command("send_reminders", stdout=open("/dev/null", "w"))  # SMTP is back
+    call_command("send_reminders", stdout=io.StringIO())  # SMTP is back
     row.refresh_from_db()
     assert row.status == DeliveryStatus.SENT and len(sent_to(hq_user.email)) == 1
 

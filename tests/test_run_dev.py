@@ -22,6 +22,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def manage(env, *args):
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+
+
 def children(pid: int) -> set[int]:
     found = set()
     for entry in Path("/proc").iterdir():
@@ -49,7 +55,7 @@ def test_make_run_serves_with_a_worker_and_ctrl_c_stops_both():
             "TASK_BACKEND": "database",
         }
     )
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    manage(env, "migrate", "-v0")
     script = (
         "from cluster_portal.models import User; from django.db import transaction; "
         "from notifications import outbox; "
@@ -57,7 +63,7 @@ def test_make_run_serves_with_a_worker_and_ctrl_c_stops_both():
         "transaction.atomic()(lambda: outbox.notify('report_accepted', [u], context={'title': 'P-1 試験'}))()"
     )
     process = subprocess.Popen(
-        ["bash", "scripts/run_dev.sh"],
+        ["bash", "scripts/run_dev.sh"],  # noqa: S607
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -76,19 +82,11 @@ def test_make_run_serves_with_a_worker_and_ctrl_c_stops_both():
                 time.sleep(0.5)
         launched = children(process.pid)
         assert len(launched) >= 3  # runserver, the worker, the reminders loop
-        subprocess.run(
-            [sys.executable, "manage.py", "shell", "--no-imports", "-c", script], cwd=ROOT, env=env, check=True
-        )
+        manage(env, "shell", "--no-imports", "-c", script)
         check = "from notifications.models import Notification; print(Notification.objects.get().status)"
         deadline = time.monotonic() + 30
         while True:
-            status = subprocess.run(
-                [sys.executable, "manage.py", "shell", "--no-imports", "-c", check],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-            ).stdout.strip()
+            status = manage(env, "shell", "--no-imports", "-c", check).stdout.strip()
             if status == "sent":
                 break
             assert time.monotonic() < deadline, f"the worker did not deliver (status {status})"
