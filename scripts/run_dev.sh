@@ -10,7 +10,7 @@ PORT=${PORT:-8000}
 export DEBUG=${DEBUG:-true}
 
 if [ "${TASK_BACKEND:-database}" = "rq" ]; then
-  "$PY" manage.py rqworker default &
+  "$PY" manage.py rqworker default --job-class django_tasks_rq.backend.Job &
 else
   "$PY" manage.py db_worker --interval 1 --no-startup-delay &
 fi
