@@ -270,5 +270,13 @@ PORTAL_NAME = _("知的クラスター創成事業 ポータル")
 PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATAIO_MAX_BYTES = env.int("DATAIO_MAX_BYTES", default=10 * 1024 * 1024)
 DATAIO_MAX_ROWS = env.int("DATAIO_MAX_ROWS", default=100_000)
+# Larger files are previewed by the worker (the page shows progress); every confirmed import is a task.
+DATAIO_INLINE_PREVIEW_BYTES = env.int("DATAIO_INLINE_PREVIEW_BYTES", default=256 * 1024)
+# Exports of more rows are prepared by the worker and downloaded from the job page.
+DATAIO_INLINE_EXPORT_ROWS = env.int("DATAIO_INLINE_EXPORT_ROWS", default=5_000)
+# How long a job's result (preview, report, exported file) stays downloadable.
+DATAIO_JOB_RETENTION_HOURS = env.int("DATAIO_JOB_RETENTION_HOURS", default=24)
+# A running job whose progress has not moved for this long lost its worker: it is marked failed.
+DATAIO_JOB_STALE_SECONDS = env.int("DATAIO_JOB_STALE_SECONDS", default=10 * 60)
 # Load balancers probe the health check over plain HTTP on the private network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -1,31 +1,30 @@
 """Import and export pages for headquarters staff, the ministry and administrators (/data/).
 
 upload → preview (dry run: new / update / unchanged / error per row) → confirm →
-import, all or nothing. The uploaded file waits between preview and confirm in
-the default storage under a random name bound to the user's session.
+import, all or nothing. Each step is a ``DataJob`` (dataio/jobs.py) owned by the user: a small
+file is previewed within the request, a large one by the worker; the confirmed import always runs
+as a task, and the job page (/data/jobs/<id>/) shows its progress and result. The uploaded file
+waits between preview and confirm in the default storage under a random name.
 """
 
-import hashlib
-import secrets
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cluster_portal.tabular import limits, permissions, registry
 from cluster_portal.tabular.errors import DataFileError
-from cluster_portal.tabular.services import ERROR, UNCHANGED, data_export, data_import
+from cluster_portal.tabular.services import ERROR, data_export, report_from_dict
+from dataio import jobs
 from dataio.forms import ExportForm, ImportForm
-
-SESSION_KEY = "dataio_pending"
-PREVIEW_ROWS = 200
-SHOWN_ERRORS = 200
+from dataio.models import DataJob, JobKind, JobStatus
 
 
 def _require_dataio(user) -> None:
@@ -73,50 +72,36 @@ def index(request):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def export(request, name):
+    """Small exports download at once; a large one is prepared by the worker after a POST (a GET starts
+    no work) and downloaded from its job page."""
     _require_dataio(request.user)
     spec = registry.get_or_404(name)
     if not permissions.can_export(request.user, spec):
         raise PermissionDenied
     form = ExportForm(request.GET or None)
+    context = {"spec": spec, "form": form, "columns": _columns(spec)}
     if form.is_bound and form.is_valid():
+        options = {
+            "user": request.user,
+            "resource": spec.name,
+            "file_format": form.cleaned_data["file_format"],
+            "encoding": form.cleaned_data["encoding"],
+        }
+        if not jobs.inline_export(request.user, spec.name):
+            if request.method == "POST":
+                return redirect("dataio:job", pk=jobs.start_export(**options).pk)
+            return render(request, "dataio/export.html", {**context, "large": True})
         try:
-            exported = data_export(
-                user=request.user,
-                resource=spec.name,
-                file_format=form.cleaned_data["file_format"],
-                encoding=form.cleaned_data["encoding"],
-            )
+            exported = data_export(**options)
         except DataFileError as error:
             form.add_error("encoding", error.issues[0].message)
         else:
             response = HttpResponse(exported.content, content_type=exported.content_type)
             response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
             return response
-    return render(request, "dataio/export.html", {"spec": spec, "form": form, "columns": _columns(spec)})
-
-
-def _pending(request) -> dict:
-    return request.session.get(SESSION_KEY, {})
-
-
-def _store_pending(request, spec, data: bytes, file_format: str, encoding: str, filename: str) -> str:
-    token = secrets.token_urlsafe(24)
-    default_storage.save(f"dataio/pending/{token}", ContentFile(data))
-    pending = _pending(request)
-    for old in list(pending):  # one pending file per user and data set
-        if pending[old]["resource"] == spec.name:
-            default_storage.delete(f"dataio/pending/{old}")
-            del pending[old]
-    pending[token] = {
-        "resource": spec.name,
-        "file_format": file_format,
-        "encoding": encoding,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "filename": filename,
-    }
-    request.session[SESSION_KEY] = pending
-    return token
+    return render(request, "dataio/export.html", context)
 
 
 def _context(spec, **extra):
@@ -129,14 +114,17 @@ def _context(spec, **extra):
     }
 
 
-def _report_context(report):
-    shown = [row for row in report.rows if row.status != UNCHANGED]
+def _report_context(report: dict) -> dict:
+    """What the report section of the import and job pages shows, from ``report_to_dict``."""
+    restored = report_from_dict(report)
     return {
-        "report": report,
-        "preview_rows": shown[:PREVIEW_ROWS],
-        "hidden_rows": max(len(shown) - PREVIEW_ROWS, 0),
-        "shown_errors": report.errors[:SHOWN_ERRORS],
-        "hidden_errors": max(len(report.errors) - SHOWN_ERRORS, 0),
+        "report": restored,
+        "error_rows": report["error_rows"],
+        "error_count": report["error_count"],
+        "preview_rows": restored.rows,
+        "hidden_rows": report["hidden_rows"],
+        "shown_errors": restored.errors,
+        "hidden_errors": max(report["error_count"] - len(report["errors"]), 0),
         "ERROR": ERROR,
     }
 
@@ -150,20 +138,29 @@ def import_upload(request, name):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        file_format = form.cleaned_data["file_format"]
-        encoding = form.cleaned_data["encoding"]
-        report = data_import(
-            user=request.user, resource=spec.name, data=data, file_format=file_format, encoding=encoding, dry_run=True
+        upload = form.cleaned_data["file"]
+        job = jobs.start_preview(
+            user=request.user,
+            resource=spec.name,
+            data=upload.read(),
+            file_format=form.cleaned_data["file_format"],
+            encoding=form.cleaned_data["encoding"],
+            filename=upload.name,
         )
-        token = None
-        if report.ok:
-            token = _store_pending(request, spec, data, file_format, encoding, form.cleaned_data["file"].name)
+        if not job.is_finished:  # a large file: the worker previews it, the job page shows progress
+            return redirect("dataio:job", pk=job.pk)
+        ok = job.status == JobStatus.DONE
         return render(
             request,
             "dataio/import.html",
-            _context(spec, form=form, token=token, filename=form.cleaned_data["file"].name, **_report_context(report)),
-            status=200 if report.ok else 422,
+            _context(
+                spec,
+                form=form,
+                token=str(job.pk) if ok else None,
+                filename=upload.name,
+                **_report_context(job.result),
+            ),
+            status=200 if ok else 422,
         )
     return render(request, "dataio/import.html", _context(spec, form=form), status=422 if form.errors else 200)
 
@@ -171,47 +168,57 @@ def import_upload(request, name):
 @login_required
 @require_POST
 def import_confirm(request, name):
+    """Confirm a preview: the import runs as a task; the job page follows it."""
     _require_dataio(request.user)
     spec = registry.get_or_404(name)
     if not permissions.can_import(request.user, spec):
         raise PermissionDenied
-    token = request.POST.get("token", "")
-    pending = _pending(request)
-    entry = pending.pop(token, None) if token else None
-    request.session[SESSION_KEY] = pending
-    path = f"dataio/pending/{token}"
-    if entry is None or entry["resource"] != spec.name or not default_storage.exists(path):
+    try:
+        job = jobs.start_import(user=request.user, preview_id=uuid.UUID(request.POST.get("token", "")))
+    except (ValueError, jobs.NotConfirmable):
         messages.error(request, _("確認の有効期限が切れたか、既に取り込み済みです。もう一度ファイルを選んでください。"))
         return redirect("dataio:import", name=spec.name)
-    with default_storage.open(path, "rb") as stored:
-        data = stored.read()
-    default_storage.delete(path)
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-        messages.error(request, _("ファイルを確認できませんでした。もう一度ファイルを選んでください。"))
-        return redirect("dataio:import", name=spec.name)
-    report = data_import(
-        user=request.user,
-        resource=spec.name,
-        data=data,
-        file_format=entry["file_format"],
-        encoding=entry["encoding"],
-        dry_run=False,
+    return redirect("dataio:job", pk=job.pk)
+
+
+def _own_job(request, pk) -> DataJob:
+    """The user's own job (another user's, or an expired one, is not found)."""
+    _require_dataio(request.user)
+    job = get_object_or_404(DataJob, pk=pk, user=request.user, expires_at__gt=timezone.now())
+    return jobs.fail_if_interrupted(job)
+
+
+@login_required
+def job_detail(request, pk):
+    job = _own_job(request, pk)
+    spec = registry.get_or_404(job.resource)
+    context = _context(spec, job=job, progress=jobs.read_progress(job), filename=job.filename)
+    if job.result:
+        context.update(_report_context(job.result))
+        context["failed"] = job.kind == JobKind.IMPORT and job.status == JobStatus.FAILED
+        if job.kind == JobKind.PREVIEW and job.status == JobStatus.DONE and not hasattr(job, "confirmed_by"):
+            context["token"] = str(job.pk)
+    return render(request, "dataio/job.html", context)
+
+
+@login_required
+def job_progress(request, pk):
+    """Progress for the page's script: ``{"status", "done", "total", "finished"}``."""
+    job = _own_job(request, pk)
+    progress = jobs.read_progress(job)
+    return JsonResponse(
+        {"status": job.status, "done": progress["done"], "total": progress["total"], "finished": job.is_finished},
+        headers={"Cache-Control": "no-store"},
     )
-    if report.committed:
-        messages.success(
-            request,
-            _("%(label)sを取り込みました（新規 %(new)s件、更新 %(updated)s件、変更なし %(unchanged)s件）。")
-            % {
-                "label": spec.label,
-                "new": f"{report.new:,}",
-                "updated": f"{report.updated:,}",
-                "unchanged": f"{report.unchanged:,}",
-            },
-        )
-        return redirect("dataio:index")
-    return render(
-        request,
-        "dataio/import.html",
-        _context(spec, form=ImportForm(), filename=entry["filename"], failed=True, **_report_context(report)),
-        status=422,
-    )
+
+
+@login_required
+def job_download(request, pk):
+    job = _own_job(request, pk)
+    if job.kind != JobKind.EXPORT or job.status != JobStatus.DONE or not job.output:
+        raise Http404
+    try:
+        stored = default_storage.open(job.output, "rb")
+    except OSError:
+        raise Http404 from None
+    return FileResponse(stored, as_attachment=True, filename=job.output_name, content_type=job.output_type)

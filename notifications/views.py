@@ -39,8 +39,8 @@ def notification_open(request, pk):
     return redirect("notifications:list")
 
 
-@login_required
 @require_POST
+@login_required
 def notification_mark_all_read(request):
     count = outbox.mark_read(request.user)
     messages.success(request, _("%(count)s件の通知を既読にしました。") % {"count": count})

@@ -23,8 +23,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from dataio.models import DataJob, JobKind, JobStatus
+from notifications.models import Notification
 from projects.models import OutcomeKind, ReportStatus
 from regions.models import CallStatus, ProposalStatus
 from tests import factories
@@ -120,7 +124,30 @@ def build_world() -> World:
         proposal=proposal_review, reviewer=reviewer_conflict, conflict_declared_at=now, conflicted=True
     )
 
+    call_decided = factories.CallFactory(status=CallStatus.CLOSED)
+    proposal_decided = factories.ProposalFactory(call=call_decided, region=region_a, status=ProposalStatus.SELECTED)
+    factories.SelectionDecisionFactory(proposal=proposal_decided, decided_by=world.users["ministry"])
+    notification = Notification.objects.create(
+        kind="report_accepted", recipient=world.users["hq_a"], subject="通知", body_text="本文", url="/workspace/"
+    )
+    output = default_storage.save("dataio/exports/matrix-export", ContentFile(b"code\n"))
+    world.files.append(output)
+    job = DataJob.objects.create(
+        kind=JobKind.EXPORT,
+        status=JobStatus.DONE,
+        user=world.users["hq_a"],
+        resource="projects",
+        file_format="csv",
+        output=output,
+        output_name="projects.csv",
+        output_type="text/csv",
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+
     world.samples = {
+        "proposal_a_decided": proposal_decided,
+        "notification_hq_a": notification,
+        "job_hq_a_export": job,
         # regions (the region's slug), projects (their code or pk)
         "region_a": region_a,
         "region_b_unpublished": region_b,

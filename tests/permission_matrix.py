@@ -209,6 +209,15 @@ MATRIX: dict[str, list] = {
     "dataio:confirm": [
         case("dataset_projects", row(LOGIN, 405, 405, 405, 405, 405, 405), row(LOGIN, 403, 403, *[ALLOWED] * 4)),
     ],
+    #: a user's own import/export job: another user's is not found, whoever they are
+    "dataio:job": [case("job_hq_a_export", row(LOGIN, 403, 403, 200, 404, 404, 404), READ_ONLY)],
+    "dataio:job_progress": [case("job_hq_a_export", row(LOGIN, 403, 403, 200, 404, 404, 404), READ_ONLY)],
+    "dataio:job_download": [case("job_hq_a_export", row(LOGIN, 403, 403, 200, 404, 404, 404), READ_ONLY)],
+    # --- notifications (/notifications/): every signed-in user, their own only -------------------
+    "notifications:list": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), READ_ONLY)],
+    "notifications:settings": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), SUBMITS)],
+    "notifications:mark_all_read": post_only(None, row(LOGIN, *[ALLOWED] * 6)),
+    "notifications:open": [case("notification_hq_a", row(LOGIN, 404, 404, REDIRECT, 404, 404, 404), READ_ONLY)],
     # --- ministry workflow (/ministry/): ministry staff only ------------------------------------
     "ministry:dashboard": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:call_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
@@ -223,6 +232,7 @@ MATRIX: dict[str, list] = {
         "assignment_of_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)
     ),
     "ministry:decide": post_only("proposal_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
+    "ministry:decision_notify": post_only("proposal_a_decided", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
     "ministry:grant_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:grant_create": [case(None, MINISTRY_PAGE, SUBMITS)],
     "ministry:grant_detail": [case("grant_a", MINISTRY_PAGE, SUBMITS)],

@@ -118,7 +118,7 @@ def test_index_query_count_does_not_grow_with_data(client, ministry_user, region
 # --- import flow -----------------------------------------------------------------------------------
 
 
-def test_upload_previews_then_confirm_imports(client, hq_user, region):
+def test_upload_previews_then_confirm_imports(client, hq_user, region, django_capture_on_commit_callbacks):
     client.force_login(hq_user)
     content = f"{HEADER}\nP-1,{region.slug},テーマ,2008-04-01\n".encode("cp932")
     response = client.post(
@@ -132,9 +132,12 @@ def test_upload_previews_then_confirm_imports(client, hq_user, region):
     assert not JointResearchProject.objects.exists()
 
     token = response.context["token"]
-    response = client.post(reverse("dataio:confirm", args=["projects"]), {"token": token})
-    assert response.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the confirmed import is a task
+        response = client.post(reverse("dataio:confirm", args=["projects"]), {"token": token})
+    assert response.status_code == 302 and "/data/jobs/" in response["Location"]
     assert JointResearchProject.objects.get(code="P-1").region == region
+    job_page = client.get(response["Location"]).content.decode()
+    assert "共同研究プロジェクトを取り込みました（新規 1件、更新 0件、変更なし 0件）。" in job_page
 
     # The token is single-use: a second confirm imports nothing more and says why.
     again = client.post(reverse("dataio:confirm", args=["projects"]), {"token": token}, follow=True)

@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Model
 from django.forms import BaseForm, BaseFormSet
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -523,12 +523,15 @@ def import_csv(client, region, theme: str):
 
 
 @pytest.mark.parametrize("payload", FORM_PAYLOADS, ids=lambda payload: f"p{FORM_PAYLOADS.index(payload)}")
-def test_payload_in_an_imported_file_is_previewed_escaped_and_stored_as_typed(payload, client, hq_user, region):
+def test_payload_in_an_imported_file_is_previewed_escaped_and_stored_as_typed(
+    payload, client, hq_user, region, django_capture_on_commit_callbacks
+):
     client.force_login(hq_user)
     preview = import_csv(client, region, payload)
     assert preview.status_code == 200
     assert_escaped(preview, payload)  # the preview lists keys and changed columns, not the values
-    confirmed = client.post(reverse("dataio:confirm", args=["projects"]), {"token": preview.context["token"]})
+    with django_capture_on_commit_callbacks(execute=True):  # the confirmed import runs as a task
+        confirmed = client.post(reverse("dataio:confirm", args=["projects"]), {"token": preview.context["token"]})
     assert confirmed.status_code == 302
     project = JointResearchProject.objects.get(code="P-ABUSE")
     assert project.title == payload
@@ -538,8 +541,9 @@ def test_payload_in_an_imported_file_is_previewed_escaped_and_stored_as_typed(pa
 
 
 @pytest.mark.parametrize("text", ["試験\x00データ", "あ" * 100_000], ids=["NUL", "over-long"])
+@override_settings(DATAIO_INLINE_PREVIEW_BYTES=10 * 1024 * 1024)  # previewed within the request, as shown here
 def test_control_characters_and_over_long_cells_in_an_imported_file_are_refused_not_a_500(
-    text, client, hq_user, region
+    text, client, hq_user, region, django_capture_on_commit_callbacks
 ):
     """Refused in the preview with the row named (in Japanese), or imported without the NUL; never a 500."""
     client.force_login(hq_user)
@@ -551,7 +555,8 @@ def test_control_characters_and_over_long_cells_in_an_imported_file_are_refused_
         assert "2行目" in page, "the refusal names the row and column of the problem"
         assert not JointResearchProject.objects.filter(code="P-ABUSE").exists()
         return
-    confirmed = client.post(reverse("dataio:confirm", args=["projects"]), {"token": preview.context["token"]})
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(reverse("dataio:confirm", args=["projects"]), {"token": preview.context["token"]})
     assert confirmed.status_code < 500
     stored = JointResearchProject.objects.filter(code="P-ABUSE").first()
     assert stored is None or "\x00" not in stored.title, "a NUL character was stored from an imported file"

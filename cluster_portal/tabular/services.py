@@ -213,3 +213,70 @@ def data_export(
     charset = "" if file_format == "xlsx" else "; charset=" + ("shift_jis" if encoding == files.CP932 else "utf-8")
     filename = f"{spec.name}-{timezone.localdate():%Y%m%d}.{file_format}"
     return ExportFile(content, filename, files.CONTENT_TYPES[file_format] + charset, len(rows))
+
+
+# --- reports kept between requests (a background job's preview) -------------------------------------
+
+
+def report_to_dict(report: ImportReport, *, max_rows: int, max_errors: int) -> dict:
+    """A JSON-safe summary of ``report``: counts, warnings, the first ``max_errors`` errors and the first
+    ``max_rows`` rows that are not unchanged (what the preview page shows), and how many were left out."""
+
+    def issue(item: Issue) -> dict:
+        return {"message": item.message, "line": item.line, "column": item.column}
+
+    shown = [row for row in report.rows if row.status != UNCHANGED]
+    return {
+        "resource": report.resource,
+        "label": report.label,
+        "file_format": report.file_format,
+        "dry_run": report.dry_run,
+        "encoding": report.encoding,
+        "total": report.total,
+        "new": report.new,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "error_rows": report.error_rows,
+        "committed": report.committed,
+        "error_count": len(report.errors),
+        "errors": [issue(item) for item in report.errors[:max_errors]],
+        "warnings": [issue(item) for item in report.warnings],
+        "rows": [
+            {
+                "line": row.line,
+                "status": row.status,
+                "key": row.key,
+                "changed": row.changed,
+                "issues": [issue(item) for item in row.issues],
+            }
+            for row in shown[:max_rows]
+        ],
+        "hidden_rows": max(len(shown) - max_rows, 0),
+    }
+
+
+def report_from_dict(data: dict) -> ImportReport:
+    """The report back from ``report_to_dict`` (rows and errors as far as they were kept)."""
+
+    def issue(item: dict) -> Issue:
+        return Issue(item["message"], line=item["line"], column=item["column"])
+
+    report = ImportReport(
+        resource=data["resource"],
+        label=data["label"],
+        file_format=data["file_format"],
+        dry_run=data["dry_run"],
+        encoding=data["encoding"],
+        total=data["total"],
+        new=data["new"],
+        updated=data["updated"],
+        unchanged=data["unchanged"],
+        committed=data["committed"],
+        errors=[issue(item) for item in data["errors"]],
+        warnings=[issue(item) for item in data["warnings"]],
+        rows=[
+            RowReport(row["line"], row["status"], row["key"], row["changed"], [issue(i) for i in row["issues"]])
+            for row in data["rows"]
+        ],
+    )
+    return report
