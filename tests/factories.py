@@ -514,3 +514,14 @@ class SubmissionTokenFactory(DjangoModelFactory):
 
     token = factory.Sequence(lambda n: f"test-token-{n:016d}")
     user = factory.SubFactory(UserFactory)
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = "notifications.Notification"
+
+    kind = "report_accepted"
+    recipient = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda o: o.recipient.email)
+    subject = factory.Sequence(lambda n: f"【受理】進捗報告「P-{n}」")
+    body_text = "進捗報告が受理されました。"

@@ -8,14 +8,16 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 from factory.django import DjangoModelFactory
 
 from cluster_portal.models import Role, TransitionLog, User
 from cluster_portal.sites import PortalAdminSite
 from coordinators.models import CoordinationActivity, Coordinator
+from notifications.tasks import deliver_due_notifications
 from projects.models import JointResearchProject, Outcome, ProgressReport, ReportStatus
 from regions.models import Grant, GrantAmendment, Organization, Program, Proposal, ProposalStatus, Region
 from tests import factories
@@ -54,6 +56,9 @@ def build(model, **overrides):
         return Group.objects.create(name=f"グループ{next(_serial)}")
     if model is Program:  # ProgramFactory gets or creates one program by its code
         return factories.ProgramFactory(code=f"phase-{next(_serial)}")
+    if model is DBTaskResult:  # a task waiting in the database queue
+        with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
+            return DBTaskResult.objects.get(pk=deliver_due_notifications.enqueue().id)
     if model is TransitionLog:
         return TransitionLog.record(
             factories.ProposalFactory(),
