@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.concurrency import VersionedForm
+from cluster_portal.forms import PortalModelForm
 from coordinators.models import CoordinationActivity, Coordinator
 from regions.models import Organization
 from workspace.forms import DateInput, DatesInOrderMixin, OrganizationLookupField
 
 
-class CoordinatorForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
+class CoordinatorForm(DatesInOrderMixin, VersionedForm, PortalModelForm):
     date_pair = ("term_start", "term_end")
     date_order_message = _("任期終了日は任期開始日以降にしてください。")
     affiliation = OrganizationLookupField(label=_("所属"), required=False)
@@ -24,7 +25,7 @@ class CoordinatorForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
             self.initial["affiliation"] = self.instance.affiliation
 
 
-class ActivityForm(VersionedForm, forms.ModelForm):
+class ActivityForm(VersionedForm, PortalModelForm):
     organizations = forms.ModelMultipleChoiceField(
         label=_("面談した機関"),
         queryset=Organization.objects.order_by("kind", "name"),
