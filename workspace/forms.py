@@ -43,7 +43,6 @@ class YenField(KernelYenField):
                 "required": AMOUNT_ERRORS["required"],
                 "invalid": AMOUNT_ERRORS["invalid"],
                 "decimal": AMOUNT_ERRORS["invalid"],
-                "unit": AMOUNT_ERRORS["invalid"],
                 "negative": AMOUNT_ERRORS["min_value"],
             },
         )

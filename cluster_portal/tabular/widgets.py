@@ -99,13 +99,18 @@ class IntegerValueWidget(widgets.Widget):
 
 class YenWidget(IntegerValueWidget):
     """Integer yen, read by ``cluster_portal.fields.parse_yen`` exactly as the web forms read it
-    (「1,234」「１２３４」「1234円」 accepted; 「12,34」, decimals, 「千円」 refused). Blank means 0."""
+    (「1,234」「１２３４」「1234円」 accepted; 「12,34」, decimals, 「千円」 refused). Blank means 0.
+    ``unit=1000`` for a column whose header states 千円: 「1,234」「1,234千円」 are 1,234,000 円."""
+
+    def __init__(self, unit: int = 1):
+        super().__init__()
+        self.unit = unit
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             return 0
         try:
-            return parse_yen(value)
+            return parse_yen(value, unit=self.unit)
         except AmountError as error:
             raise ValueError(str(error)) from None
 
