@@ -117,7 +117,9 @@ def coordinator_detail(request, pk):
             "activities": activities.order_by("-held_on", "-pk"),
             "created_projects": activities.created_projects_count(),
             "publication_form": PublicationForm(),
-            "timeline": history_timeline(coordinator),
+            "timeline": history_timeline(
+                coordinator, related=[CoordinationActivity.history.filter(coordinator_id=coordinator.pk)]
+            ),
         },
     )
 
