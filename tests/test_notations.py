@@ -302,3 +302,45 @@ def test_an_import_refuses_heisei_32_with_the_row_the_column_and_the_reiwa_year(
     text = "\n".join(str(issue) for issue in report.errors)
     assert "2行目 年度: 平成は31年度までです。平成32年度は令和2年度と入力してください。" in text
     assert not Expenditure.objects.exists()
+
+
+def screen_model_forms():
+    import inspect
+
+    from django import forms
+
+    import ministry.forms
+    import workspace.coordinator_forms
+    import workspace.forms
+    import workspace.proposal_forms
+
+    modules = (workspace.forms, workspace.coordinator_forms, workspace.proposal_forms, ministry.forms)
+    return sorted(
+        {
+            form
+            for module in modules
+            for _name, form in inspect.getmembers(module, inspect.isclass)
+            if issubclass(form, forms.ModelForm) and getattr(form._meta, "model", None) is not None
+        },
+        key=lambda form: form.__name__,
+    )
+
+
+@pytest.mark.parametrize("form_class", screen_model_forms(), ids=lambda form: form.__name__)
+def test_every_screen_form_reads_fiscal_years_and_dates_with_the_kernel_parser(form_class):
+    from django.db import models
+
+    from cluster_portal.forms import PortalModelForm, is_fiscal_year_field
+
+    assert issubclass(form_class, PortalModelForm)
+    model = form_class._meta.model
+    for name, form_field in form_class.base_fields.items():
+        try:
+            model_field = model._meta.get_field(name)
+        except Exception:  # a form-only field
+            continue
+        if isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
+            assert isinstance(form_field, JapaneseDateField), name
+            assert 'type="date"' not in str(form_field.widget.render(name, None)), name
+        elif is_fiscal_year_field(model_field) and not model_field.choices:
+            assert isinstance(form_field, FiscalYearField), name
