@@ -334,11 +334,9 @@ def test_every_screen_form_reads_fiscal_years_and_dates_with_the_kernel_parser(f
 
     assert issubclass(form_class, PortalModelForm)
     model = form_class._meta.model
+    model_fields = {model_field.name: model_field for model_field in model._meta.get_fields()}
     for name, form_field in form_class.base_fields.items():
-        try:
-            model_field = model._meta.get_field(name)
-        except Exception:  # a form-only field
-            continue
+        model_field = model_fields.get(name)  # None: a form-only field
         if isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
             assert isinstance(form_field, JapaneseDateField), name
             assert 'type="date"' not in str(form_field.widget.render(name, None)), name
