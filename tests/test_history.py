@@ -159,3 +159,29 @@ def test_the_headquarters_roster_keeps_history_with_before_and_after(region):
     [changed, _created] = history_timeline(member)
     assert [(label, after) for label, _before, after in changed.changes] == [("氏名", "後任 太郎")]
     assert history_timeline(headquarters)[0].changes[0].after == "浜松市中区"
+
+
+def test_the_roster_page_shows_each_roster_change_of_the_own_headquarters_only(client, hq_user, other_region):
+    member = factories.HeadquartersMemberFactory(headquarters=hq_user.headquarters, name="前任 花子")
+    member.name = "後任 太郎"
+    member.save()
+    elsewhere = factories.HeadquartersMemberFactory(
+        headquarters=factories.HeadquartersFactory(region=other_region), name="他地域 次郎"
+    )
+    elsewhere.name = "他地域 三郎"
+    elsewhere.save()
+    member.delete()
+
+    html = page_without_args(client, hq_user, "workspace:headquarters")
+
+    assert html.count("氏名: 前任 花子 → 後任 太郎") == 1
+    assert "本部の役員: — → 本部長 前任 花子" in html  # added
+    assert "本部の役員: 本部長 後任 太郎 → —" in html  # removed
+    assert "他地域" not in html
+
+
+def page_without_args(client, user, name) -> str:
+    client.force_login(user)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    return response.content.decode()

@@ -216,6 +216,7 @@ def test_headquarters_pages_have_no_serious_accessibility_violations(page, login
         reverse("workspace:coordinator_create"),
         reverse("workspace:coordinator_detail", args=[staff["coordinator"].pk]),
         reverse("workspace:activity_create", args=[staff["coordinator"].pk]),
+        reverse("workspace:headquarters"),
         reverse("workspace:activity_create", args=[staff["coordinator"].pk]) + "?org_q=%E5%A4%A7%E5%AD%A6",
         reverse("proposals:list"),
         reverse("proposals:detail", args=[staff["own_proposal"].pk]),
