@@ -28,7 +28,10 @@ class CallForm(VersionedForm, PortalModelForm):
     budgets_text = forms.CharField(
         label=_("年度別の予算枠"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("1行に1年度、「年度,金額（円）」の形で入力します。例：2026,1500000000"),
+        help_text=_(
+            "1行に1年度、「年度,金額（円）」の形で入力します。例：2026,1500000000"
+            "（年度は 令和8年度、R8 のようにも書けます）"
+        ),
     )
 
     class Meta:

@@ -342,3 +342,11 @@ def test_every_screen_form_reads_fiscal_years_and_dates_with_the_kernel_parser(f
             assert 'type="date"' not in str(form_field.widget.render(name, None)), name
         elif is_fiscal_year_field(model_field) and not model_field.choices:
             assert isinstance(form_field, FiscalYearField), name
+
+
+def test_a_calls_yearly_envelopes_may_name_their_years_in_japanese_era():
+    from ministry.forms import CallForm
+
+    form = CallForm()
+    form.cleaned_data = {"budgets_text": "R8,1,500,000,000\n令和9年度,1200000000円\n2028,1000"}
+    assert form.clean_budgets_text() == {2026: 1_500_000_000, 2027: 1_200_000_000, 2028: 1000}
