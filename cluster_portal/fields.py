@@ -68,6 +68,8 @@ def yen_range(field: str, model: str) -> models.CheckConstraint:
 # and a trailing 「円」. Refused, each with its own code: anything else (「12,34」, 「百万円」),
 # decimals, a unit other than 円 (「千円」: the unit of a column is stated, never typed), negative
 # amounts and amounts above the ceiling. Callers choose the words; the rule is this function's.
+# A field or column whose unit is stated as 千円 (``unit=1000``) reads 「1,234」 and 「1,234千円」
+# as 1,234,000 円 and refuses 「1234円」 (a yen amount in a 千円 box is a slip, not a conversion).
 AMOUNT_ERROR = _("要求額は0円以上の整数（円）で入力してください。")
 AMOUNT_MESSAGES = {
     "invalid": _("金額は半角または全角の数字（円単位の整数）で入力してください（例：1,234,000）。"),
@@ -75,11 +77,13 @@ AMOUNT_MESSAGES = {
     "unit": _("金額は円単位の数字で入力してください（「千円」などの単位は付けられません）。"),
     "negative": YEN_RANGE_MESSAGE,
     "too_large": YEN_RANGE_MESSAGE,
+    "yen_in_thousands": _("この欄は千円単位です。「1,234」または「1,234千円」のように千円単位で入力してください。"),
 }
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+$")
 _DIGITS = re.compile(r"^\d+$")
 _DECIMAL = re.compile(r"^[\d,]*\.\d+$")
 _OTHER_UNIT = re.compile(r"(千|万|百万|億)円?$")
+_THOUSAND_UNIT = re.compile(r"千円?$")
 
 
 class AmountError(ValueError):
@@ -90,19 +94,25 @@ class AmountError(ValueError):
         self.code = code
 
 
-def parse_yen(value) -> int:
-    """Integer yen from what a person typed (see the rules above), or :class:`AmountError`."""
+def parse_yen(value, *, unit: int = 1) -> int:
+    """Integer yen from what a person typed (see the rules above), or :class:`AmountError`.
+
+    ``unit=1000``: the field's stated unit is 千円; the number typed is thousands of yen."""
     if isinstance(value, bool):
         raise AmountError("invalid")
     if isinstance(value, int):
-        number = value
+        number = value * unit
     elif isinstance(value, float):
         if not value.is_integer():
             raise AmountError("decimal")
-        number = int(value)
+        number = int(value) * unit
     else:
         text = unicodedata.normalize("NFKC", str(value or "")).strip().replace(" ", "")
-        if _OTHER_UNIT.search(text):
+        if unit == 1000 and _THOUSAND_UNIT.search(text):
+            text = _THOUSAND_UNIT.sub("", text)
+        elif unit == 1000 and text.endswith("円"):
+            raise AmountError("yen_in_thousands")
+        elif _OTHER_UNIT.search(text):
             raise AmountError("unit")
         text = text.removesuffix("円")
         negative = text.startswith("-")
@@ -114,6 +124,7 @@ def parse_yen(value) -> int:
         if not _DIGITS.match(digits):
             raise AmountError("invalid")
         number = -int(digits) if negative else int(digits)
+    number *= unit
     if number < 0:
         raise AmountError("negative")
     if number > YEN_MAX:
@@ -128,7 +139,8 @@ class YenField(forms.Field):
     ``message`` sets one text for every refusal but the ceiling, which always states the ceiling.
     """
 
-    def __init__(self, *, message=None, messages=None, **kwargs):
+    def __init__(self, *, message=None, messages=None, unit: int = 1, **kwargs):
+        self.unit = unit
         kwargs.setdefault(
             "widget", forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 30})
         )
@@ -146,6 +158,6 @@ class YenField(forms.Field):
         if isinstance(value, str) and len(value) > 40:
             raise ValidationError(self.amount_messages["invalid"], code="invalid")
         try:
-            return parse_yen(value)
+            return parse_yen(value, unit=self.unit)
         except AmountError as error:
             raise ValidationError(self.amount_messages[error.code], code=error.code) from None

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
 from projects.models import JointResearchProject
@@ -42,6 +43,7 @@ class Coordinator(TimeStampedModel):
     is_generated = models.BooleanField(_("デモ用の生成データ"), default=False)
 
     objects = CoordinatorQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("コーディネータ・アドバイザー")
@@ -115,6 +117,7 @@ class CoordinationActivity(TimeStampedModel):
     code = models.CharField(_("活動コード"), max_length=20, unique=True, default=new_activity_code, editable=False)
 
     objects = CoordinationActivityQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("コーディネート活動")

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
 from cluster_portal.fields import YenField, parse_yen
+from cluster_portal.fiscal import parse_fiscal_year
+from cluster_portal.forms import NotationDateInput, PortalModelForm
 from cluster_portal.models import Role, User
 from regions.models import Call, Decision, Evaluation, Grant, Proposal, Region
 from regions.services.calls import CriterionSpec
@@ -17,7 +19,7 @@ from regions.services.calls import CriterionSpec
 # --- calls ---------------------------------------------------------------------------------------
 
 
-class CallForm(VersionedForm, forms.ModelForm):
+class CallForm(VersionedForm, PortalModelForm):
     criteria_text = forms.CharField(
         label=_("評価項目"),
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -26,7 +28,10 @@ class CallForm(VersionedForm, forms.ModelForm):
     budgets_text = forms.CharField(
         label=_("年度別の予算枠"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("1行に1年度、「年度,金額（円）」の形で入力します。例：2026,1500000000"),
+        help_text=_(
+            "1行に1年度、「年度,金額（円）」の形で入力します。例：2026,1500000000"
+            "（年度は 令和8年度、R8 のようにも書けます）"
+        ),
     )
 
     class Meta:
@@ -43,9 +48,9 @@ class CallForm(VersionedForm, forms.ModelForm):
             "description",
         )
         widgets = {
-            "opens_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "review_closes_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "opens_on": NotationDateInput(),
+            "closes_on": NotationDateInput(),
+            "review_closes_on": NotationDateInput(),
         }
 
     def __init__(self, *args, **kwargs):
@@ -90,7 +95,7 @@ class CallForm(VersionedForm, forms.ModelForm):
                 continue
             parts = [part.strip() for part in line.split(",", 1)]
             try:
-                year = int(parts[0])
+                year = parse_fiscal_year(parts[0])
                 amount = parse_yen(parts[1])
             except (ValueError, IndexError, ValidationError):
                 year, amount = 0, -1
@@ -191,13 +196,13 @@ class DecisionForm(VersionedForm):
 # --- grants and evaluations ----------------------------------------------------------------------
 
 
-class GrantForm(OneTimeTokenForm, forms.ModelForm):
+class GrantForm(OneTimeTokenForm, PortalModelForm):
     amount = YenField(label=_("交付決定額（円）"), message=_("金額は0円以上の整数（円）で入力してください。"))
 
     class Meta:
         model = Grant
         fields = ("region", "call", "fiscal_year", "amount", "decided_on", "note")
-        widgets = {"decided_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        widgets = {"decided_on": NotationDateInput()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -216,7 +221,7 @@ class GrantAmendForm(VersionedForm):
     reason = forms.CharField(label=_("変更理由"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EvaluationForm(VersionedForm, forms.ModelForm):
+class EvaluationForm(VersionedForm, PortalModelForm):
     class Meta:
         model = Evaluation
         fields = (
@@ -231,7 +236,7 @@ class EvaluationForm(VersionedForm, forms.ModelForm):
             "is_published",
         )
         widgets = {
-            "evaluated_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "evaluated_on": NotationDateInput(),
             "international_competitiveness": forms.Textarea(attrs={"rows": 3}),
             "summary": forms.Textarea(attrs={"rows": 5}),
         }

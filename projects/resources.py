@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
 from cluster_portal.tabular.resources import PortalField, PortalResource, code_column, column, key_column
-from cluster_portal.tabular.widgets import IntegerValueWidget, KeyForeignKeyWidget, KeyManyToManyWidget
+from cluster_portal.tabular.widgets import FiscalYearWidget, KeyForeignKeyWidget, KeyManyToManyWidget
 from projects.models import Expenditure, JointResearchProject, Outcome, Participation, ProjectBudget
 from regions.columns import organization_columns
 from regions.models import Event, Grant, Region
@@ -108,11 +108,11 @@ class ParticipationResource(PortalResource):
         fields = ("project", "organization", "organization_kind", "role")
 
 
-class GrantByYearWidget(IntegerValueWidget):
+class GrantByYearWidget(FiscalYearWidget):
     """The fiscal year of a budget row, read as the grant of the row's project's region for that year."""
 
     def __init__(self, project_widget: KeyForeignKeyWidget, project_column: str):
-        super().__init__(suffix="年度")
+        super().__init__()
         self.project_widget = project_widget
         self.project_column = project_column
         self.grants = {}
@@ -331,11 +331,11 @@ class OutcomeResource(PortalResource):
         return {}
 
 
-class BudgetByYearWidget(IntegerValueWidget):
+class BudgetByYearWidget(FiscalYearWidget):
     """The fiscal year of an execution row, read as the row's project's budget for that year."""
 
     def __init__(self, project_widget: KeyForeignKeyWidget, project_column: str):
-        super().__init__(suffix="年度")
+        super().__init__()
         self.project_widget = project_widget
         self.project_column = project_column
         self.budgets = {}

@@ -139,10 +139,24 @@ def _replace_participations(project: JointResearchProject, participants: list[Pa
             )
         seen.add(organization.pk)
         rows.append(Participation(project=project, organization=organization, role=participant.role))
-    project.participations.all().delete()
     for row in rows:
-        row.full_clean(validate_unique=False)
-    Participation.objects.bulk_create(rows)
+        # One row per organisation is ensured above (``seen``); the unique constraint would also
+        # compare with the rows about to be replaced.
+        row.full_clean(validate_unique=False, validate_constraints=False)
+    # Only what changed is written, one row at a time, so the project's history lists each
+    # participant added, removed or given another role once (not the whole roster every save).
+    wanted = {row.organization_id: row for row in rows}
+    existing = {participation.organization_id: participation for participation in project.participations.all()}
+    for organization_id, participation in existing.items():
+        if organization_id not in wanted:
+            participation.delete()
+    for organization_id, row in wanted.items():
+        participation = existing.get(organization_id)
+        if participation is None:
+            row.save()
+        elif participation.role != row.role:
+            participation.role = row.role
+            participation.save()
 
 
 @transaction.atomic

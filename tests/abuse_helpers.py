@@ -20,6 +20,7 @@ from tests.workspace_helpers import populate
 DEFAULT_DATE = "2008-06-01"
 DEFAULT_NUMBER = "1"
 DEFAULT_AMOUNT = "1000"
+DEFAULT_FISCAL_YEAR = "2008"
 
 
 @dataclass
@@ -51,7 +52,13 @@ class Field:
             and self.type in {"text", "search"}
             and self.attrs.get("inputmode") != "numeric"
             and "list" not in self.attrs  # organisation name lookups: a registered name or nothing
+            and not self.notation
         )
+
+    @property
+    def notation(self) -> str:
+        """「date」 or 「fiscal-year」 for the boxes that read 和暦 notations: structured, not prose."""
+        return self.attrs.get("data-notation", "")
 
 
 @dataclass
@@ -183,8 +190,10 @@ def fill(form: Form, text: str | None, *, structured=(), overrides=None) -> tupl
                 carried.append(name)
         elif item.value or not item.required:
             data[name] = item.value
-        elif item.type == "date":
+        elif item.type == "date" or item.notation == "date":
             data[name] = DEFAULT_DATE
+        elif item.notation == "fiscal-year":
+            data[name] = DEFAULT_FISCAL_YEAR
         elif item.type == "number":
             data[name] = item.attrs.get("min") or DEFAULT_NUMBER
         elif item.attrs.get("inputmode") == "numeric":

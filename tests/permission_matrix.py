@@ -140,6 +140,7 @@ MATRIX: dict[str, list] = {
     "public:api_funding_flow": api(),
     # --- headquarters workspace (/workspace/): headquarters staff, own region only ------------
     "workspace:dashboard": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:headquarters": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:project_list": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:project_create": [case(None, HQ_PAGE, SUBMITS)],
     "workspace:project_detail": [

@@ -126,7 +126,7 @@ def test_bad_date_is_refused_with_row_and_column(admin_user, region, db_snapshot
     data = csv_bytes(PROJECT_HEADER, f"P-1,{region.slug},テーマ,2008-04-01,,", f"P-2,{region.slug},テーマ,2008-13-45,,")
     before = db_snapshot()
     report = run(admin_user, "projects", data)
-    assert_refused(report, before, db_snapshot(), "3行目 開始日: 日付は YYYY-MM-DD の形式で入力してください")
+    assert_refused(report, before, db_snapshot(), "3行目 開始日: 2008年13月45日 という日付はありません。")
 
 
 def test_end_date_before_start_date_is_refused(admin_user, region, db_snapshot):

@@ -236,7 +236,7 @@ def test_import_data_command_fails_with_the_error_report_and_saves_nothing(tmp_p
         call_command(
             "import_data", str(path), "--resource", "projects", "--no-progress", stdout=io.StringIO(), stderr=err
         )
-    assert "3行目 開始日: 日付は YYYY-MM-DD" in err.getvalue()
+    assert "3行目 開始日: 日付は 2020-04-01、2020/4/1、2020年4月1日、令和2年4月1日" in err.getvalue()
     assert db_snapshot() == before
 
 

@@ -205,6 +205,7 @@ FORMS = [
         url("workspace:activity_create", "coordinator"),
         latest(CoordinationActivity),
         activity_pages,
+        structured=("code", "doi", "org_q"),  # the organisation picker's search box: not stored
     ),
     FormCase(
         "activity_edit",
@@ -212,6 +213,7 @@ FORMS = [
         url("workspace:activity_edit", "activity"),
         refreshed("activity"),
         activity_pages,
+        structured=("code", "doi", "org_q"),  # the organisation picker's search box: not stored
     ),
     FormCase("event_create", "headquarters", url("workspace:event_create"), latest(Event), event_pages),
     FormCase("event_edit", "headquarters", url("workspace:event_edit", "event"), refreshed("event"), event_pages),

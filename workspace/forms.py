@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
 from cluster_portal.fields import YenField as KernelYenField
+from cluster_portal.forms import JapaneseDateField, NotationDateInput, PortalModelForm
 from cluster_portal.text import normalize
 from projects.models import (
     Expenditure,
@@ -28,11 +29,8 @@ AMOUNT_ERRORS = {
 }
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
+# Dates are typed boxes that read 「2020-04-01」 as well as 「令和2年4月1日」 (the kernel's notations).
+DateInput = NotationDateInput
 
 
 class YenField(KernelYenField):
@@ -45,7 +43,6 @@ class YenField(KernelYenField):
                 "required": AMOUNT_ERRORS["required"],
                 "invalid": AMOUNT_ERRORS["invalid"],
                 "decimal": AMOUNT_ERRORS["invalid"],
-                "unit": AMOUNT_ERRORS["invalid"],
                 "negative": AMOUNT_ERRORS["min_value"],
             },
         )
@@ -120,7 +117,7 @@ class DatesInOrderMixin:
 # ---------------------------------------------------------------- projects
 
 
-class ProjectForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
+class ProjectForm(DatesInOrderMixin, VersionedForm, PortalModelForm):
     host_organization = OrganizationLookupField(
         label=_("実施拠点（大学の共同研究センター等）"),
         required=False,
@@ -246,7 +243,7 @@ class AllocationForm(VersionedForm):
         self.fields["allocated"].widget.attrs["data-remaining-input"] = "true"
 
 
-class ExpenditureForm(VersionedForm, forms.ModelForm):
+class ExpenditureForm(VersionedForm, PortalModelForm):
     amount = YenField(label=_("金額（円）"))
     overrun_reason = forms.CharField(
         label=_("執行額が配分額を超える理由"),
@@ -268,7 +265,7 @@ class ExpenditureForm(VersionedForm, forms.ModelForm):
 # ---------------------------------------------------------------- progress reports
 
 
-class ReportForm(VersionedForm, forms.ModelForm):
+class ReportForm(VersionedForm, PortalModelForm):
     class Meta:
         model = ProgressReport
         fields = ("fiscal_year", "half", "due_on", "narrative", "problems", "next_steps", "public_summary")
@@ -287,7 +284,7 @@ class ReportForm(VersionedForm, forms.ModelForm):
             self.instance.project = project
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(PortalModelForm):
     class Meta:
         model = Milestone
         fields = ("title", "planned", "achieved", "is_achieved")
@@ -322,7 +319,7 @@ def milestone_initial(report: ProgressReport) -> list[dict]:
     ]
 
 
-class AttachmentForm(OneTimeTokenForm, forms.ModelForm):
+class AttachmentForm(OneTimeTokenForm, PortalModelForm):
     class Meta:
         model = ReportAttachment
         fields = ("title", "file")
@@ -331,7 +328,7 @@ class AttachmentForm(OneTimeTokenForm, forms.ModelForm):
 # ---------------------------------------------------------------- results (成果)
 
 
-class OutcomeForm(VersionedForm, forms.ModelForm):
+class OutcomeForm(VersionedForm, PortalModelForm):
     company = OrganizationLookupField(label=_("企業"), required=False)
 
     class Meta:
@@ -375,13 +372,13 @@ class OutcomeForm(VersionedForm, forms.ModelForm):
 
 class PatentGrantForm(VersionedForm):
     registration_number = forms.CharField(label=_("登録番号"), max_length=50)
-    granted_on = forms.DateField(label=_("登録日"), widget=DateInput())
+    granted_on = JapaneseDateField(label=_("登録日"))
 
 
 # ---------------------------------------------------------------- events (regions.Event)
 
 
-class EventForm(DatesInOrderMixin, VersionedForm, forms.ModelForm):
+class EventForm(DatesInOrderMixin, VersionedForm, PortalModelForm):
     date_pair = ("starts_on", "ends_on")
     date_order_message = _("終了日は開催日以降にしてください。")
     # The relation is declared on the project (JointResearchProject.events); the event's form edits it.

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
 from cluster_portal.fields import AMOUNT_ERROR, YenField
+from cluster_portal.forms import PortalModelForm
 from regions.models import Organization, OrganizationKind, Proposal
 
 
@@ -21,7 +22,7 @@ class OrganizationsField(forms.ModelMultipleChoiceField):
         )
 
 
-class ProposalForm(VersionedForm, forms.ModelForm):
+class ProposalForm(VersionedForm, PortalModelForm):
     """The proposal with its five-year plan (one amount field per fiscal year) and participants."""
 
     universities = OrganizationsField(

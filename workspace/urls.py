@@ -1,11 +1,12 @@
 from django.urls import include, path
 
-from workspace.views import budgets, events, outcomes, projects, reports
+from workspace.views import budgets, events, headquarters, outcomes, projects, reports
 
 app_name = "workspace"
 
 urlpatterns = [
     path("", projects.dashboard, name="dashboard"),
+    path("headquarters/", headquarters.headquarters_detail, name="headquarters"),
     # projects and participants
     path("projects/", projects.project_list, name="project_list"),
     path("projects/new/", projects.project_create, name="project_create"),

@@ -34,6 +34,7 @@ from cluster_portal.tabular.widgets import (
     BooleanValueWidget,
     ChoiceWidget,
     DateValueWidget,
+    FiscalYearWidget,
     IntegerValueWidget,
     KeyForeignKeyWidget,
     KeyManyToManyWidget,
@@ -74,7 +75,7 @@ def column(model, name, widget=None, *, attribute=None, header=None, readonly=Fa
         elif isinstance(model_field, models.BigIntegerField):
             widget = YenWidget()
         elif isinstance(model_field, (models.IntegerField,)):
-            widget = IntegerValueWidget(suffix="年度" if "fiscal_year" in name else "")
+            widget = FiscalYearWidget() if "fiscal_year" in name else IntegerValueWidget()
         elif isinstance(model_field, models.DateField):
             widget = DateValueWidget()
         elif isinstance(model_field, models.BooleanField):

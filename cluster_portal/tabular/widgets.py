@@ -3,14 +3,15 @@
 - numbers: full-width digits (「１２３」) and thousands separators (「1,234」) are
   accepted and normalised (``cluster_portal.text.normalize``, then the separators
   removed when they group digits by three); decimals, units and other text are refused;
-- dates: 2008-04-01, 2008/4/1, 2008年4月1日 and Excel date cells; written as YYYY-MM-DD;
+- fiscal years and dates: the kernel's one reading of what people type (``cluster_portal.fiscal``,
+  the web forms use the same): 「2008年度」「平成20年度」「H20」「R2」, 2008-04-01, 2008/4/1,
+  2008年4月1日, 「令和2年4月1日」「R2.4.1」 and Excel date cells; dates written as YYYY-MM-DD;
 - choices: the code (``university``) or its Japanese or English label (「大学等」);
   written as the code;
 - foreign keys: natural keys (project code, region slug, organisation name with an
   optional kind), looked up once per import for all rows (``prime()``).
 """
 
-import datetime
 import re
 
 from django.utils import translation
@@ -18,6 +19,7 @@ from django.utils.translation import gettext as _
 from import_export import widgets
 
 from cluster_portal.fields import AmountError, parse_yen
+from cluster_portal.fiscal import NotationError, parse_date, parse_fiscal_year
 from cluster_portal.text import normalize
 
 THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
@@ -97,39 +99,50 @@ class IntegerValueWidget(widgets.Widget):
 
 class YenWidget(IntegerValueWidget):
     """Integer yen, read by ``cluster_portal.fields.parse_yen`` exactly as the web forms read it
-    (「1,234」「１２３４」「1234円」 accepted; 「12,34」, decimals, 「千円」 refused). Blank means 0."""
+    (「1,234」「１２３４」「1234円」 accepted; 「12,34」, decimals, 「千円」 refused). Blank means 0.
+    ``unit=1000`` for a column whose header states 千円: 「1,234」「1,234千円」 are 1,234,000 円."""
+
+    def __init__(self, unit: int = 1):
+        super().__init__()
+        self.unit = unit
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             return 0
         try:
-            return parse_yen(value)
+            return parse_yen(value, unit=self.unit)
         except AmountError as error:
             raise ValueError(str(error)) from None
 
 
-DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
+class FiscalYearWidget(IntegerValueWidget):
+    """A fiscal year, read by ``cluster_portal.fiscal.parse_fiscal_year`` as the web forms read it."""
+
+    def __init__(self):
+        super().__init__(suffix="年度")
+
+    def parse(self, value):
+        if is_blank(value):
+            return None
+        try:
+            return parse_fiscal_year(value)
+        except NotationError as error:
+            raise ValueError(str(error)) from None
 
 
 class DateValueWidget(widgets.Widget):
+    """A date (or an Excel date cell), read by ``cluster_portal.fiscal.parse_date`` as the web forms read it."""
+
     def __init__(self):
         super().__init__(coerce_to_string=False)
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
             return None
-        if isinstance(value, datetime.datetime):
-            return value.date()
-        if isinstance(value, datetime.date):
-            return value
-        text = normalize(value)
-        text = text.split(" ")[0].split("T")[0] if re.match(r"^\d{4}-\d{2}-\d{2}[ T]\d", text) else text
-        for date_format in DATE_FORMATS:
-            try:
-                return datetime.datetime.strptime(text, date_format).date()
-            except ValueError:
-                continue
-        raise ValueError(_("日付は YYYY-MM-DD の形式で入力してください（例: 2008-04-01）。"))
+        try:
+            return parse_date(value)
+        except NotationError as error:
+            raise ValueError(str(error)) from None
 
     def render(self, value, obj=None, **kwargs):
         return value

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
 from cluster_portal.text import SearchableQuerySetMixin
@@ -89,6 +90,7 @@ class JointResearchProject(TimeStampedModel):
     is_published = models.BooleanField(_("公開"), default=False, db_index=True)
 
     objects = ProjectQuerySet.as_manager()
+    history = HistoricalRecords()
     workflow = PROJECT_WORKFLOW
 
     class Meta:
@@ -151,6 +153,7 @@ class Participation(models.Model):
     role = models.CharField(_("役割"), max_length=20, choices=ParticipationRole.choices)
 
     objects = ParticipationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("参画")

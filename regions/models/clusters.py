@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import fiscal_year_field
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
@@ -166,6 +167,8 @@ class Headquarters(TimeStampedModel):
     name = models.CharField(_("本部名"), max_length=200)
     address = models.CharField(_("所在地"), max_length=300, blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("クラスター本部")
         verbose_name_plural = _("クラスター本部")
@@ -203,6 +206,7 @@ class HeadquartersMember(models.Model):
     is_generated = models.BooleanField(_("デモ用の生成データ"), default=False)
 
     objects = HeadquartersMemberQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("本部の役員")

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
 from cluster_portal.text import SearchableQuerySetMixin
@@ -46,6 +47,7 @@ class Event(TimeStampedModel):
     is_published = models.BooleanField(_("公開"), default=False, db_index=True)
 
     objects = EventQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("フォーラム・イベント")

@@ -263,16 +263,10 @@ class Keyboard:
         return state
 
     def type_date(self, iso: str, **want):
-        """Tab to an <input type=date> and type the date's digits.
-
-        Headless Chromium shows date fields as mm/dd/yyyy whatever the page's language, and moves to
-        the next part of the date by itself, so the digits go in that order.
-        """
-        state = self.tab_to(tag="input", type="date", **want)
-        year, month, day = iso.split("-")
-        self.page.keyboard.type(month + day + year)
+        """Tab to a date box (a text input that reads ISO and 和暦 dates) and type the date as ISO."""
+        state = self.type_into(iso, tag="input", **want)
         value = self.page.evaluate("() => document.activeElement.value")
-        assert value == iso, f"typing the date gave {value!r}, not {iso!r} (date field order changed?)"
+        assert value == iso, f"typing the date gave {value!r}, not {iso!r}"
         return state
 
     def choose(self, option_label: str, **want):

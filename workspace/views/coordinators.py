@@ -117,7 +117,9 @@ def coordinator_detail(request, pk):
             "activities": activities.order_by("-held_on", "-pk"),
             "created_projects": activities.created_projects_count(),
             "publication_form": PublicationForm(),
-            "timeline": history_timeline(coordinator),
+            "timeline": history_timeline(
+                coordinator, related=[CoordinationActivity.history.filter(coordinator_id=coordinator.pk)]
+            ),
         },
     )
 
@@ -130,12 +132,38 @@ def _own_projects(user):
     return JointResearchProject.objects.editable_by(user).order_by("code")
 
 
+def _activity_form(request, *, projects, instance=None) -> tuple[ActivityForm, dict, bool]:
+    """The activity form, with its organisation list narrowed by ``org_q`` (the searchable picker).
+
+    「絞り込む」 posts the form with ``narrow``: nothing is saved, and the form comes back unbound with
+    what was typed and selected (no error messages), the list narrowed; ``?org_q=`` does the same on GET.
+    """
+    narrowing = request.method == "POST" and "narrow" in request.POST
+    source = request.POST if request.method == "POST" else request.GET
+    if narrowing:
+        initial = {key: request.POST.get(key) for key in request.POST if key not in ("narrow", "organizations")}
+        initial["organizations"] = request.POST.getlist("organizations")
+        form = ActivityForm(instance=instance, initial=initial, projects=projects)
+        if request.POST.get("version"):
+            form.initial["version"] = request.POST["version"]  # the version the edit was opened at
+        selected = initial["organizations"]
+    else:
+        form = ActivityForm(request.POST or None, instance=instance, projects=projects)
+        if request.method == "POST":
+            selected = request.POST.getlist("organizations")
+        else:
+            selected = [organization.pk for organization in instance.organizations.all()] if instance else []
+    selected = [int(value) for value in selected if str(value).isdigit()]
+    picker = form.narrow_organizations(source.get("org_q", ""), selected)
+    return form, picker, narrowing
+
+
 @headquarters_required
 def activity_create(request, coordinator_pk):
     user = request.user
     coordinator = get_object_or_404(Coordinator.objects.editable_by(user), pk=coordinator_pk)
-    form = ActivityForm(request.POST or None, projects=_own_projects(user))
-    if request.method == "POST" and form.is_valid():
+    form, picker, narrowing = _activity_form(request, projects=_own_projects(user))
+    if request.method == "POST" and not narrowing and form.is_valid():
 
         def create() -> str:
             services.activity_create(
@@ -152,8 +180,8 @@ def activity_create(request, coordinator_pk):
     return render(
         request,
         "workspace/activity_form.html",
-        {"form": form, "coordinator": coordinator, "results": ActivityResult.choices},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "coordinator": coordinator, "results": ActivityResult.choices, "picker": picker},
+        status=400 if request.method == "POST" and not narrowing else 200,
     )
 
 
@@ -161,8 +189,8 @@ def activity_create(request, coordinator_pk):
 def activity_edit(request, pk):
     user = request.user
     activity = get_object_or_404(CoordinationActivity.objects.editable_by(user).select_related("coordinator"), pk=pk)
-    form = ActivityForm(request.POST or None, instance=activity, projects=_own_projects(user))
-    if request.method == "POST" and form.is_valid():
+    form, picker, narrowing = _activity_form(request, projects=_own_projects(user), instance=activity)
+    if request.method == "POST" and not narrowing and form.is_valid():
 
         def update() -> str:
             services.activity_update(
@@ -186,6 +214,6 @@ def activity_edit(request, pk):
     return render(
         request,
         "workspace/activity_form.html",
-        {"form": form, "coordinator": activity.coordinator, "activity": activity},
-        status=400 if request.method == "POST" else 200,
+        {"form": form, "coordinator": activity.coordinator, "activity": activity, "picker": picker},
+        status=400 if request.method == "POST" and not narrowing else 200,
     )

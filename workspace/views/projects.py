@@ -19,6 +19,7 @@ from projects import permissions, services
 from projects.models import (
     JointResearchProject,
     Outcome,
+    Participation,
     ProgressReport,
     ProjectBudget,
     ProjectStatus,
@@ -202,6 +203,12 @@ def project_edit(request, pk):
     return _render_project_form(request, form, formset, project, status=400 if request.method == "POST" else 200)
 
 
+def participation_history(project):
+    """The project's participations as they were added, changed and removed (the participants formset)."""
+    records = Participation.history.filter(project_id=project.pk).select_related("organization")
+    return records, lambda record: f"{record.organization.name}（{record.get_role_display()}）"
+
+
 @headquarters_required
 def project_detail(request, pk):
     user = request.user
@@ -215,7 +222,7 @@ def project_detail(request, pk):
         "outcomes": project.outcomes.order_by("-occurred_on", "-pk"),
         "status_form": StatusChangeForm(targets=targets) if targets else None,
         "publication_form": PublicationForm(),
-        "timeline": history_timeline(project),
+        "timeline": history_timeline(project, related=[participation_history(project)]),
     }
     return render(request, "workspace/project_detail.html", context)
 
