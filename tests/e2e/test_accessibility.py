@@ -13,6 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 from django.utils import timezone
 
+from dataio.models import DataJob, JobKind, JobStatus
 from tests import factories
 from tests.e2e.data import public_data
 from tests.e2e.helpers import FOCUS_STATE_JS, focus_is_visible, new_page, wait_for_visible_focus
@@ -193,6 +194,13 @@ def test_headquarters_pages_have_no_serious_accessibility_violations(page, login
     staff = staff_data()
     login_as(page, staff["hq_user"])
     project, report = staff["project"], staff["report"]
+    later = timezone.now() + datetime.timedelta(hours=1)
+    common = {"user": staff["hq_user"], "resource": "projects", "file_format": "csv", "expires_at": later}
+    running = DataJob.objects.create(kind=JobKind.IMPORT, status=JobStatus.RUNNING, filename="projects.csv", **common)
+    exported = DataJob.objects.create(
+        kind=JobKind.EXPORT, status=JobStatus.DONE, total=12, output="x", output_name="projects.csv", **common
+    )
+    factories.NotificationFactory(recipient=staff["hq_user"], url=reverse("workspace:report_list"))
     urls = [
         reverse("workspace:dashboard"),
         reverse("workspace:project_list"),
@@ -223,6 +231,10 @@ def test_headquarters_pages_have_no_serious_accessibility_violations(page, login
         reverse("proposals:edit", args=[staff["own_proposal"].pk]),
         reverse("dataio:index"),
         reverse("dataio:import", args=["projects"]),
+        reverse("dataio:job", args=[running.pk]),
+        reverse("dataio:job", args=[exported.pk]),
+        reverse("notifications:list"),
+        reverse("notifications:settings"),
     ]
     scan_all(page, urls)
 
