@@ -3,6 +3,8 @@
 import datetime
 
 import factory
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
 from cluster_portal.models import Role, User
@@ -514,3 +516,32 @@ class SubmissionTokenFactory(DjangoModelFactory):
 
     token = factory.Sequence(lambda n: f"test-token-{n:016d}")
     user = factory.SubFactory(UserFactory)
+
+
+class TOTPDeviceFactory(DjangoModelFactory):
+    """A confirmed authenticator app (django-otp TOTP); its ``bin_key`` computes codes in tests."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory, ministry=True)
+    name = "authenticator"
+    confirmed = True
+
+
+class StaticDeviceFactory(DjangoModelFactory):
+    """Recovery codes (django-otp static device) with two one-time codes."""
+
+    class Meta:
+        model = StaticDevice
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, ministry=True)
+    name = "recovery"
+    confirmed = True
+
+    @factory.post_generation
+    def tokens(self, create, extracted, **kwargs):
+        if create:
+            for token in extracted or ("recover01", "recover02"):
+                self.token_set.create(token=token)
