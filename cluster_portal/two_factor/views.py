@@ -21,6 +21,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -74,6 +75,20 @@ def _match(user, devices, token: str):
     return None
 
 
+def _wrong_code_message(devices) -> str:
+    """Wrong, or refused unchecked while django-otp's per-device delay after failures runs (1, 2, 4… s)."""
+    waits = []
+    for device in devices:
+        allowed, details = device.verify_is_allowed()
+        if not allowed and details and details.get("locked_until"):
+            waits.append(max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1))
+    if waits:
+        return _("確認コードの入力に続けて失敗したため、%(seconds)d秒ほど待ってからもう一度入力してください。") % {
+            "seconds": max(waits)
+        }
+    return _("コードが正しくないか、有効期限が切れています。もう一度入力してください。")
+
+
 @never_cache
 def verify(request):
     """The code step: a code from the authenticator app, or one of the recovery codes."""
@@ -109,7 +124,7 @@ def verify(request):
                         % {"count": services.recovery_codes_left(user)},
                     )
                 return redirect(next_url)
-            form.add_error(field, _("コードが正しくないか、有効期限が切れています。もう一度入力してください。"))
+            form.add_error(field, _wrong_code_message(devices))
         if form.data.get(field, "").strip():
             user_login_failed.send(sender=__name__, credentials=_credentials(user), request=request)
             if getattr(request, "axes_locked_out", False):
