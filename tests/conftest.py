@@ -57,25 +57,35 @@ def verify_client_session(client, user):
     session.save()
 
 
-@pytest.fixture(autouse=True)
-def two_factor_verified_logins(request, monkeypatch):
-    """``client.login()``/``client.force_login()`` of ministry staff and administrators also pass the
-    second factor, so tests of their pages need no code step. Tests of the code step itself are
-    marked ``real_two_factor``."""
-    if request.node.get_closest_marker("real_two_factor"):
-        return
-    from django.test.client import ClientMixin
+_auto_verify = {"on": True}
 
-    from cluster_portal.two_factor.policy import second_factor_required
+
+def _install_verified_logins():
+    """``client.login()``/``client.force_login()`` of ministry staff and administrators also pass the
+    second factor (module-scoped fixtures included), so tests of their pages need no code step."""
+    from django.test.client import ClientMixin
 
     original = ClientMixin._login
 
     def _login(self, user, backend=None):
         original(self, user, backend)
-        if second_factor_required(user):
+        from cluster_portal.two_factor.policy import second_factor_required
+
+        if _auto_verify["on"] and second_factor_required(user):
             verify_client_session(self, user)
 
-    monkeypatch.setattr(ClientMixin, "_login", _login)
+    ClientMixin._login = _login
+
+
+_install_verified_logins()
+
+
+@pytest.fixture(autouse=True)
+def two_factor_verified_logins(request):
+    """Tests of the code step itself are marked ``real_two_factor``: their logins pass the password only."""
+    _auto_verify["on"] = not request.node.get_closest_marker("real_two_factor")
+    yield
+    _auto_verify["on"] = True
 
 
 @pytest.fixture

@@ -112,7 +112,7 @@ def test_recovery_code_works_once_and_only_once(client, ministry_user):
 def test_wrong_codes_lock_out_through_axes(client, ministry_user, settings):
     device = factories.TOTPDeviceFactory(user=ministry_user)
     password_login(client, "ministry", next_url="/ministry/")
-    for attempt in range(settings.AXES_FAILURE_LIMIT - 1):
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post(VERIFY, {"code": "000000"})
         assert response.status_code == 200
     response = client.post(VERIFY, {"code": "000000"})

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_otp import login as otp_login
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -177,6 +177,7 @@ def setup(request):
 
 
 @never_cache
+@require_safe
 def account(request):
     """Every signed-in user's second factor: status, new recovery codes, opt in or out where optional."""
     user = request.user
