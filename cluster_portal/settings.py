@@ -247,6 +247,11 @@ LOGGING = {
 
 # Portal-specific settings.
 PORTAL_NAME = _("知的クラスター創成事業 ポータル")
+# The public policy pages (public/views/policies.py): where visitors write to, and how long the
+# server's access logs and the sign-in records are kept (the privacy policy states it; the operator
+# deletes older records, docs/operations.md).
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+LOG_RETENTION_DAYS = env.int("LOG_RETENTION_DAYS", default=90)
 
 # Uploads and bulk import limits (see .env.example).
 PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -132,6 +132,9 @@ MATRIX: dict[str, list] = {
     "public:search": public_page(),
     "public:opendata": public_page(),
     "public:opendata_download": public_page("opendata_projects_csv"),
+    "public:accessibility": public_page(),
+    "public:privacy": public_page(),
+    "public:contact": public_page(),
     "public:robots": public_page(),
     "public:sitemap": public_page(),
     # --- open-data API (GET only, published data only) -----------------------------------------

@@ -2,7 +2,8 @@
 
 Public pages are not among them: they show a signed-in user what their role may see (a ministry
 user sees unpublished regions there), so until the code step such a session sees only the code
-and set-up pages, the login and logout, the language switch and the health check. Static files
+and set-up pages, the login and logout, the language switch, the health check and the footer's
+policy pages (the same for everyone). Static files
 are served before any of this (WhiteNoise).
 """
 
@@ -11,7 +12,19 @@ from django.shortcuts import redirect
 from cluster_portal.two_factor import policy
 from cluster_portal.two_factor.views import step_url
 
-ALLOWED_VIEW_NAMES = frozenset({"login", "logout", "set_language", "healthz", "admin:logout"})
+ALLOWED_VIEW_NAMES = frozenset(
+    {
+        "login",
+        "logout",
+        "set_language",
+        "healthz",
+        "admin:logout",
+        # the footer's policy pages show the same to everyone
+        "public:accessibility",
+        "public:privacy",
+        "public:contact",
+    }
+)
 ALLOWED_NAMESPACES = frozenset({"two_factor"})
 
 

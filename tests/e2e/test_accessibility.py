@@ -173,6 +173,9 @@ def test_public_pages_have_no_serious_accessibility_violations(page):
         reverse("public:search"),
         reverse("public:search") + "?q=" + "浜松",
         reverse("public:opendata"),
+        reverse("public:accessibility"),
+        reverse("public:privacy"),
+        reverse("public:contact"),
         reverse("login"),
         missing,
     ]
