@@ -254,3 +254,20 @@ def test_administrator_resets_a_users_second_factor_and_it_is_logged(client, adm
     assert "2段階認証をリセットしました" in entry.get_change_message()
     # …no longer counts as verified: the user must set up a new authenticator.
     assert ministry_client.get("/ministry/").url.startswith(SETUP)
+
+
+def test_code_step_gives_the_session_a_new_id(client, ministry_user):
+    device = factories.TOTPDeviceFactory(user=ministry_user)
+    password_login(client, "ministry")
+    before = client.session.session_key
+    client.post(VERIFY, {"code": code(device)})
+    assert client.session.session_key != before
+    assert client.get("/ministry/").status_code == 200
+
+
+def test_headquarters_session_is_released_when_an_administrator_resets_the_device(client, hq_user):
+    factories.TOTPDeviceFactory(user=hq_user)
+    password_login(client, "hq-a", next_url="/workspace/")
+    assert client.get("/workspace/").url.startswith(VERIFY)
+    TOTPDevice.objects.filter(user=hq_user).delete()  # what the admin's reset does
+    assert client.get("/workspace/").status_code == 200

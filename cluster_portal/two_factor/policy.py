@@ -41,7 +41,10 @@ def pending_step(request) -> str | None:
     if second_factor_required(user):
         return STEP_VERIFY if has_confirmed_device(user) else STEP_SETUP
     had_device = request.session.get(HAD_DEVICE_SESSION_KEY)
-    if had_device is None:  # a session from before two-factor sign-in existed
+    if had_device is None or had_device:
+        # Looked up again while the step is owed (a session from before two-factor sign-in, or a
+        # device reset by an administrator since the login): such a session is held at the code
+        # page anyway, so this costs nothing on ordinary requests.
         had_device = has_confirmed_device(user)
         request.session[HAD_DEVICE_SESSION_KEY] = had_device
     return STEP_VERIFY if had_device else None

@@ -115,6 +115,7 @@ def verify(request):
         if form.is_valid():
             device = _match(user, devices, form.cleaned_data[field])
             if device is not None:
+                request.session.cycle_key()  # a new session id for the now fully signed-in session
                 otp_login(request, device)
                 AxesProxyHandler.reset_attempts(ip_address=client_ip(request), username=user.get_username())
                 if field == "recovery_code":
