@@ -1,11 +1,13 @@
 """Admin of this app's models (users, the state-transition log) and the mixins
 the other apps' admin modules share. The admin site itself is in ``sites.py``."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.models import SubmissionToken, TransitionLog, User
+from cluster_portal.two_factor.services import two_factor_reset
 
 
 class SelectRelatedAdminMixin:
@@ -58,6 +60,23 @@ class PortalUserAdmin(UserAdmin):
     list_select_related = ("headquarters",)
     search_fields = (*UserAdmin.search_fields, "display_name")
     autocomplete_fields = ("headquarters",)
+    actions = ("reset_two_factor",)
+
+    @admin.action(description=_("2段階認証をリセット（認証アプリとリカバリーコードを削除）"), permissions=("change",))
+    def reset_two_factor(self, request, queryset):
+        """For a lost phone: the user sets up a new authenticator at the next login (required roles)
+        or signs in with the password alone (optional roles). Each reset is in the user's history."""
+        reset = 0
+        for user in queryset:
+            if two_factor_reset(user=user):
+                self.log_change(request, user, gettext("2段階認証をリセットしました。"))
+                reset += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d人の2段階認証をリセットしました。", "%(count)d人の2段階認証をリセットしました。", reset)
+            % {"count": reset},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(TransitionLog)

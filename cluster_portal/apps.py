@@ -12,6 +12,17 @@ class ClusterPortalConfig(AppConfig):
 
         cache.connect_signals()  # bumps the public data generation on writes (cluster_portal/cache.py)
 
+        from django.contrib.auth.signals import user_logged_in
+
+        from cluster_portal.two_factor.policy import remember_device_state
+
+        # Whether the user owes the code step is noted at every login (cluster_portal/two_factor/).
+        user_logged_in.connect(
+            lambda sender, request, user, **kwargs: remember_device_state(request, user),
+            dispatch_uid="two_factor_remember_device_state",
+            weak=False,
+        )
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin with the portal's administrators-only site as the default site."""

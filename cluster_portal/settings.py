@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP)
+    "django_otp.plugins.otp_static",  # one-time recovery codes
     "cluster_portal",
     "notifications",
     "regions",
@@ -76,9 +79,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor of this session
     "django.contrib.messages.middleware.MessageMiddleware",
     "cluster_portal.middleware.RequestSanityMiddleware",
     "cluster_portal.middleware.StaffSessionMiddleware",
+    "cluster_portal.two_factor.middleware.TwoFactorMiddleware",  # set-up / code step before any protected page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -253,6 +258,13 @@ AXES_USERNAME_CALLABLE = "cluster_portal.middleware.lockout_username"
 AXES_ENABLE_ADMIN = True
 AXES_VERBOSE = False
 
+# Two-factor sign-in (django-otp; cluster_portal/two_factor/): required for ministry staff and
+# administrators, optional for headquarters staff and reviewers. A wrong code counts as a failed
+# login for django-axes above. The issuer is the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Cluster Portal")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
+TWO_FACTOR_RECOVERY_CODES = 10
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -265,6 +277,11 @@ LOGGING = {
 
 # Portal-specific settings.
 PORTAL_NAME = _("知的クラスター創成事業 ポータル")
+# The public policy pages (public/views/policies.py): where visitors write to, and how long the
+# server's access logs and the sign-in records are kept (the privacy policy states it; the operator
+# deletes older records, docs/operations.md).
+CONTACT_EMAIL = env.str("CONTACT_EMAIL", default=DEFAULT_FROM_EMAIL)
+LOG_RETENTION_DAYS = env.int("LOG_RETENTION_DAYS", default=90)
 
 # Uploads and bulk import limits (see .env.example).
 PROPOSAL_ATTACHMENT_MAX_BYTES = env.int("PROPOSAL_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

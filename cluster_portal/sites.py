@@ -31,5 +31,8 @@ class PortalAdminSite(admin.AdminSite):
     login_form = PortalAdminAuthenticationForm
 
     def has_permission(self, request):
-        """Only active administrators (role or superuser) may use the admin; ``is_staff`` is not enough."""
-        return request.user.is_active and request.user.is_administrator
+        """Only active administrators (role or superuser) whose session passed the second factor
+        (django-otp's ``is_verified``) may use the admin; ``is_staff`` is not enough."""
+        user = request.user
+        is_verified = getattr(user, "is_verified", None)
+        return user.is_active and user.is_administrator and bool(is_verified and is_verified())

@@ -10,11 +10,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
 from cluster_portal import health
+from cluster_portal.two_factor.views import PortalLoginView
 
 urlpatterns = [
     path("", include("public.home_urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/two-factor/", include("cluster_portal.two_factor.urls", namespace="two_factor")),
     # Django's language switch (POST, the next address checked against ALLOWED_HOSTS), without a CSRF
     # token: all it changes is the visitor's display language, so a forged post can do no harm, and
     # public pages then carry no per-visitor token or cookie and are served from the page cache as is.

@@ -1,9 +1,10 @@
 """Public pages added by the public portal: organisations, results, events, funding flow,
-search, open data, the JSON API, robots.txt and sitemap.xml."""
+search, open data, the JSON API, the policy pages (accessibility, privacy, contact), robots.txt
+and sitemap.xml."""
 
 from django.urls import path
 
-from public.views import api, browse, funding, opendata, search, seo
+from public.views import api, browse, funding, opendata, policies, search, seo
 
 app_name = "public"
 
@@ -33,6 +34,9 @@ urlpatterns = [
     path("api/v1/budgets", api.budgets, name="api_budgets"),
     path("api/v1/grants", api.grants, name="api_grants"),
     path("api/v1/funding-flow", api.funding_flow, name="api_funding_flow"),
+    path("accessibility/", policies.accessibility_statement, name="accessibility"),
+    path("privacy/", policies.privacy_policy, name="privacy"),
+    path("contact/", policies.contact, name="contact"),
     path("robots.txt", seo.robots_txt, name="robots"),
     path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
 ]

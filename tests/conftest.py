@@ -41,6 +41,53 @@ def other_hq_user(other_region):
     )
 
 
+# --- two-factor sign-in (cluster_portal/two_factor/; tests/test_two_factor.py) ---------------------
+
+
+def verify_client_session(client, user):
+    """Make ``client``'s session count as having passed the code step, with a confirmed authenticator."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+_auto_verify = {"on": True}
+
+
+def _install_verified_logins():
+    """``client.login()``/``client.force_login()`` of ministry staff and administrators also pass the
+    second factor (module-scoped fixtures included), so tests of their pages need no code step."""
+    from django.test.client import ClientMixin
+
+    original = ClientMixin._login
+
+    def _login(self, user, backend=None):
+        original(self, user, backend)
+        from cluster_portal.two_factor.policy import second_factor_required
+
+        if _auto_verify["on"] and second_factor_required(user):
+            verify_client_session(self, user)
+
+    ClientMixin._login = _login
+
+
+_install_verified_logins()
+
+
+@pytest.fixture(autouse=True)
+def two_factor_verified_logins(request):
+    """Tests of the code step itself are marked ``real_two_factor``: their logins pass the password only."""
+    _auto_verify["on"] = not request.node.get_closest_marker("real_two_factor")
+    yield
+    _auto_verify["on"] = True
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

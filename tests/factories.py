@@ -3,6 +3,8 @@
 import datetime
 
 import factory
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
 
 from cluster_portal.models import Role, User
@@ -525,3 +527,30 @@ class NotificationFactory(DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: o.recipient.email)
     subject = factory.Sequence(lambda n: f"【受理】進捗報告「P-{n}」")
     body_text = "進捗報告が受理されました。"
+class TOTPDeviceFactory(DjangoModelFactory):
+    """A confirmed authenticator app (django-otp TOTP); its ``bin_key`` computes codes in tests."""
+
+    class Meta:
+        model = TOTPDevice
+
+    user = factory.SubFactory(UserFactory, ministry=True)
+    name = "authenticator"
+    confirmed = True
+
+
+class StaticDeviceFactory(DjangoModelFactory):
+    """Recovery codes (django-otp static device) with two one-time codes."""
+
+    class Meta:
+        model = StaticDevice
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, ministry=True)
+    name = "recovery"
+    confirmed = True
+
+    @factory.post_generation
+    def tokens(self, create, extracted, **kwargs):
+        if create:
+            for token in extracted or ("recover01", "recover02"):
+                self.token_set.create(token=token)

@@ -96,6 +96,19 @@ MATRIX: dict[str, list] = {
     "logout": [case(None, METHOD_NOT_ALLOWED, everyone(REDIRECT))],
     "set_language": [case(None, everyone(ALLOWED), everyone(ALLOWED))],
     "healthz": [case(None, PUBLIC, METHOD_NOT_ALLOWED)],
+    # two-factor sign-in: the sessions here are ministry staff and administrators verified with an
+    # authenticator, everyone else signed in with the password alone and no authenticator
+    "two_factor:account": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), METHOD_NOT_ALLOWED)],
+    "two_factor:verify": [case(None, row(LOGIN, *[REDIRECT] * 6), row(LOGIN, *[REDIRECT] * 6))],
+    "two_factor:setup": [
+        case(
+            None,
+            row(LOGIN, 200, 200, 200, 200, REDIRECT, REDIRECT),
+            row(LOGIN, 200, 200, 200, 200, REDIRECT, REDIRECT),
+        )
+    ],
+    "two_factor:recovery_codes": post_only(None, row(LOGIN, *[REDIRECT] * 4, 200, 200)),
+    "two_factor:disable": post_only(None, row(LOGIN, *[REDIRECT] * 6)),
     "regions:list": public_page(),
     "regions:detail": [
         case("region_a", PUBLIC, READ_ONLY),
@@ -119,6 +132,9 @@ MATRIX: dict[str, list] = {
     "public:search": public_page(),
     "public:opendata": public_page(),
     "public:opendata_download": public_page("opendata_projects_csv"),
+    "public:accessibility": public_page(),
+    "public:privacy": public_page(),
+    "public:contact": public_page(),
     "public:robots": public_page(),
     "public:sitemap": public_page(),
     # --- open-data API (GET only, published data only) -----------------------------------------

@@ -449,7 +449,8 @@ def test_pages_reference_no_external_hosts_except_data_sources(client):
 
 
 def test_login_page_shows_japanese_labels_and_redirects_after_login(client):
-    user = factories.UserFactory(username="hanako", display_name="文科 花子", ministry=True)
+    # A reviewer: ministry staff go on to the second factor after the password (tests/test_two_factor.py).
+    user = factories.UserFactory(username="hanako", display_name="審査 花子", reviewer=True)
     response = client.get(reverse("login"))
     assert response.status_code == 200
     page = html(response)
@@ -460,7 +461,7 @@ def test_login_page_shows_japanese_labels_and_redirects_after_login(client):
     assert response.url == reverse("home")
     page = html(client.get(reverse("home")))
     assert str(user) in page
-    assert "文部科学省 担当者" in page
+    assert "審査委員" in page
     assert f'action="{reverse("logout")}"' in page
 
 
@@ -552,3 +553,58 @@ def test_forbidden_page_is_japanese_with_english_line(client):
     page = loader.render_to_string("403.html", {}, request=request)
     assert "アクセスできません" in page
     assert "Access denied" in page
+
+
+# --- policy pages in the footer (public/views/policies.py) -------------------------------------
+
+POLICY_PAGES = {
+    "public:accessibility": "ウェブアクセシビリティ方針",
+    "public:privacy": "プライバシーポリシー",
+    "public:contact": "お問い合わせ",
+}
+
+
+@pytest.mark.parametrize("name", POLICY_PAGES)
+def test_policy_page_answers_in_japanese_without_a_cookie(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert f"<h1>{POLICY_PAGES[name]}</h1>" in html(response)
+    assert not response.cookies  # anonymous visitors get no cookie, as the privacy policy says
+
+
+@pytest.mark.parametrize("path", ["/", "/clusters/", "/results/", "/opendata/", "/accessibility/", "/no-such-page/"])
+def test_every_page_footer_links_the_policy_pages(client, path):
+    page = html(client.get(path))
+    footer = page[page.index('<footer class="site-footer">') :]
+    for name, label in POLICY_PAGES.items():
+        assert f'href="{reverse(name)}"' in footer
+        assert label in footer
+
+
+def test_accessibility_statement_names_target_scope_method_result_and_known_issues(client):
+    page = html(client.get(reverse("public:accessibility")))
+    assert "JIS X 8341-3:2016 のレベルAA に準拠" in page
+    for heading in ("対象範囲", "試験の方法", "最新の試験結果", "既知の問題"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "axe-core" in page
+    assert re.search(r'<time datetime="\d{4}-\d{2}-\d{2}">', page)
+
+
+def test_privacy_policy_states_no_cookie_for_visitors_and_the_retention(client, settings):
+    settings.LOG_RETENTION_DAYS = 45
+    page = html(client.get(reverse("public:privacy")))
+    assert "クッキー（Cookie）を一切送りません" in page
+    assert "45日を目安に削除します" in page
+
+
+def test_contact_page_shows_the_configured_address_and_no_form(client, settings):
+    settings.CONTACT_EMAIL = "kikaku@example.go.jp"
+    page = html(client.get(reverse("public:contact")))
+    assert 'href="mailto:kikaku@example.go.jp"' in page
+    assert "<form" not in page[page.index("<main") : page.index("</main>")]
+
+
+def test_sitemap_lists_the_policy_pages(client):
+    body = client.get(reverse("public:sitemap")).content.decode()
+    for name in POLICY_PAGES:
+        assert f"http://testserver{reverse(name)}</loc>" in body

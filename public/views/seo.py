@@ -40,6 +40,9 @@ def sitemap_xml(request):
             "public:event_list",
             "public:funding_flow",
             "public:opendata",
+            "public:accessibility",
+            "public:privacy",
+            "public:contact",
         )
     ]
     entries = [(request.build_absolute_uri(url), None) for url in static_pages]

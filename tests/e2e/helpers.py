@@ -1,5 +1,6 @@
 """Helpers of the browser tests: screenshots, logging in through the form, keyboard-only moves."""
 
+import base64
 import re
 import shutil
 from pathlib import Path
@@ -126,13 +127,39 @@ def submit(page, button):
 # --- logging in ----------------------------------------------------------------------------------
 
 
-def login_through_form(page, username: str, password: str, *, next_url: str = "/"):
-    """Log in by filling the login page, as a person does."""
+def authenticator_code(key: bytes, *, drift: int = 0) -> str:
+    """What an authenticator app shows now for ``key`` (``drift=1``: the next code)."""
+    from django_otp.oath import totp
+
+    return f"{totp(key, drift=drift):06d}"
+
+
+def login_through_form(page, username: str, password: str, *, next_url: str = "/", totp_key: bytes | None = None):
+    """Log in by filling the login page, as a person does, then the second factor when asked:
+    on the set-up page (ministry staff and administrators without an authenticator) read the secret
+    from the page as an app would, type its code and continue past the recovery codes; on the code
+    page type the code of ``totp_key``. Returns the secret key registered at set-up, if any."""
     page.goto(f"/accounts/login/?next={next_url}")
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
     with page.expect_navigation():
         page.locator("main form").get_by_role("button", name="ログイン").click()
+    if "/accounts/two-factor/setup/" in page.url:
+        secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+        key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+        page.get_by_label("確認コード（6桁）").fill(authenticator_code(key))
+        with page.expect_navigation():
+            page.get_by_role("button", name="設定を完了する").click()
+        assert page.locator("ol.recovery-codes > li").count() == 10, "no recovery codes after set-up"
+        with page.expect_navigation():
+            page.get_by_role("link", name="控えたので次へ進む").click()
+        return key
+    if "/accounts/two-factor/verify/" in page.url:
+        assert totp_key is not None, f"{username} is asked for a code: pass totp_key"
+        page.get_by_label("確認コード（6桁）").fill(authenticator_code(totp_key, drift=1))
+        with page.expect_navigation():
+            page.get_by_role("button", name="確認してログイン").click()
+    return None
 
 
 # --- keyboard only -------------------------------------------------------------------------------

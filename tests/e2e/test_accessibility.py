@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from dataio.models import DataJob, JobKind, JobStatus
 from tests import factories
-from tests.e2e.data import public_data
+from tests.e2e.data import password, public_data
 from tests.e2e.helpers import FOCUS_STATE_JS, focus_is_visible, new_page, wait_for_visible_focus
 
 pytestmark = pytest.mark.browser
@@ -174,6 +174,9 @@ def test_public_pages_have_no_serious_accessibility_violations(page):
         reverse("public:search"),
         reverse("public:search") + "?q=" + "浜松",
         reverse("public:opendata"),
+        reverse("public:accessibility"),
+        reverse("public:privacy"),
+        reverse("public:contact"),
         reverse("login"),
         missing,
     ]
@@ -235,6 +238,8 @@ def test_headquarters_pages_have_no_serious_accessibility_violations(page, login
         reverse("dataio:job", args=[exported.pk]),
         reverse("notifications:list"),
         reverse("notifications:settings"),
+        reverse("two_factor:account"),
+        reverse("two_factor:setup"),  # the opt-in set-up page (secret, QR code, code field)
     ]
     scan_all(page, urls)
 
@@ -259,8 +264,29 @@ def test_ministry_pages_have_no_serious_accessibility_violations(page, login_as)
         reverse("workspace:ministry"),
         reverse("dataio:index"),
         reverse("dataio:import", args=["grants"]),
+        reverse("two_factor:account"),
     ]
     scan_all(page, urls)
+
+
+def test_two_factor_sign_in_pages_have_no_serious_accessibility_violations(page):
+    """The set-up page a ministry user meets after the password, and the code page of one with an app."""
+    secret = password()
+    factories.UserFactory(ministry=True, username="ministry-new", password=secret)
+    with_app = factories.UserFactory(ministry=True, username="ministry-app", password=secret)
+    factories.TOTPDeviceFactory(user=with_app)
+    for username, url in (
+        ("ministry-new", reverse("two_factor:setup")),
+        ("ministry-app", reverse("two_factor:verify")),
+    ):
+        page.context.clear_cookies()
+        page.goto(reverse("login"))
+        page.get_by_label("ユーザー名").fill(username)
+        page.get_by_label("パスワード").fill(secret)
+        with page.expect_navigation():
+            page.locator("main form").get_by_role("button", name="ログイン").click()
+        assert page.url.split("?")[0].endswith(url)
+        scan_all(page, [url])
 
 
 def test_reviewer_pages_have_no_serious_accessibility_violations(page, login_as):
