@@ -527,6 +527,8 @@ class NotificationFactory(DjangoModelFactory):
     email = factory.LazyAttribute(lambda o: o.recipient.email)
     subject = factory.Sequence(lambda n: f"【受理】進捗報告「P-{n}」")
     body_text = "進捗報告が受理されました。"
+
+
 class TOTPDeviceFactory(DjangoModelFactory):
     """A confirmed authenticator app (django-otp TOTP); its ``bin_key`` computes codes in tests."""
 
