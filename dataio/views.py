@@ -74,8 +74,8 @@ def index(request):
 
 @login_required
 def export(request, name):
+    spec = registry.get_or_404(name)  # an unknown data set is a 404 for everyone (the not-found rule)
     _require_dataio(request.user)
-    spec = registry.get_or_404(name)
     if not permissions.can_export(request.user, spec):
         raise PermissionDenied
     form = ExportForm(request.GET or None)
@@ -144,8 +144,8 @@ def _report_context(report):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request, name):
+    spec = registry.get_or_404(name)  # an unknown data set is a 404 for everyone (the not-found rule)
     _require_dataio(request.user)
-    spec = registry.get_or_404(name)
     if not permissions.can_import(request.user, spec):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -171,8 +171,8 @@ def import_upload(request, name):
 @login_required
 @require_POST
 def import_confirm(request, name):
+    spec = registry.get_or_404(name)  # an unknown data set is a 404 for everyone (the not-found rule)
     _require_dataio(request.user)
-    spec = registry.get_or_404(name)
     if not permissions.can_import(request.user, spec):
         raise PermissionDenied
     token = request.POST.get("token", "")

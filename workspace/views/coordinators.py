@@ -69,7 +69,7 @@ def coordinator_create(request):
     )
 
 
-@headquarters_required
+@headquarters_required.of(Coordinator)
 def coordinator_edit(request, pk):
     user = request.user
     coordinator = get_object_or_404(Coordinator.objects.editable_by(user).for_list(), pk=pk)
@@ -104,7 +104,7 @@ def coordinator_edit(request, pk):
     )
 
 
-@headquarters_required
+@headquarters_required.of(Coordinator)
 def coordinator_detail(request, pk):
     user = request.user
     coordinator = get_object_or_404(Coordinator.objects.editable_by(user).for_list(), pk=pk)
@@ -130,7 +130,7 @@ def _own_projects(user):
     return JointResearchProject.objects.editable_by(user).order_by("code")
 
 
-@headquarters_required
+@headquarters_required.of(Coordinator, kwarg="coordinator_pk")
 def activity_create(request, coordinator_pk):
     user = request.user
     coordinator = get_object_or_404(Coordinator.objects.editable_by(user), pk=coordinator_pk)
@@ -157,7 +157,7 @@ def activity_create(request, coordinator_pk):
     )
 
 
-@headquarters_required
+@headquarters_required.of(CoordinationActivity)
 def activity_edit(request, pk):
     user = request.user
     activity = get_object_or_404(CoordinationActivity.objects.editable_by(user).select_related("coordinator"), pk=pk)
