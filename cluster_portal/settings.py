@@ -111,12 +111,23 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection is checked before a request reuses it, and reopened if the database dropped it
+# (a restart, a failover, a pooler reaping idle connections): such a fault costs no request.
+# On whenever connections are kept (docs/operations.md, "Faults").
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=DATABASES["default"]["CONN_MAX_AGE"] != 0)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cluster-portal")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "cluster_portal.redis_cache.ReusedClientRedisCache"
+    # An unreachable Redis must fail fast (the portal then works without its cache), not hang a worker.
+    _cache_socket_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", _cache_socket_timeout)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", _cache_socket_timeout)
 # Public aggregates and whole public pages for anonymous visitors (cluster_portal/cache.py): kept
 # until the data changes (a generation counter), these timeouts are only a safety net. Pages expire
 # sooner because a few depend on today's date (upcoming events). 0 switches the page cache off.

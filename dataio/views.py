@@ -5,7 +5,9 @@ import, all or nothing. The uploaded file waits between preview and confirm in
 the default storage under a random name bound to the user's session.
 """
 
+import contextlib
 import hashlib
+import logging
 import secrets
 
 from django.contrib import messages
@@ -18,10 +20,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cluster_portal import uploads
 from cluster_portal.tabular import limits, permissions, registry
 from cluster_portal.tabular.errors import DataFileError
 from cluster_portal.tabular.services import ERROR, UNCHANGED, data_export, data_import
 from dataio.forms import ExportForm, ImportForm
+
+logger = logging.getLogger(__name__)
 
 SESSION_KEY = "dataio_pending"
 PREVIEW_ROWS = 200
@@ -102,7 +107,12 @@ def _pending(request) -> dict:
 
 def _store_pending(request, spec, data: bytes, file_format: str, encoding: str, filename: str) -> str:
     token = secrets.token_urlsafe(24)
-    default_storage.save(f"dataio/pending/{token}", ContentFile(data))
+    try:
+        default_storage.save(f"dataio/pending/{token}", ContentFile(data))
+    except OSError:
+        with contextlib.suppress(OSError):
+            default_storage.delete(f"dataio/pending/{token}")  # a partly written file
+        raise
     pending = _pending(request)
     for old in list(pending):  # one pending file per user and data set
         if pending[old]["resource"] == spec.name:
@@ -158,7 +168,12 @@ def import_upload(request, name):
         )
         token = None
         if report.ok:
-            token = _store_pending(request, spec, data, file_format, encoding, form.cleaned_data["file"].name)
+            try:
+                token = _store_pending(request, spec, data, file_format, encoding, form.cleaned_data["file"].name)
+            except OSError:  # storage full or read-only: say so, keep nothing
+                logger.exception("The uploaded %s file could not be stored for confirmation", spec.name)
+                form.add_error(None, uploads.storage_failed_message())
+                return render(request, "dataio/import.html", _context(spec, form=form), status=503)
         return render(
             request,
             "dataio/import.html",

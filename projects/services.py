@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluster_portal import uploads
 from cluster_portal.concurrency import claim_version
 from cluster_portal.models import TransitionLog, assign_fields
 from projects import permissions
@@ -369,7 +370,12 @@ def report_attach(*, user, report_pk: int, title: str, file) -> ReportAttachment
         raise _not_editable(report)
     attachment = ReportAttachment(report=report, title=title, file=file, uploaded_by=user)
     attachment.full_clean()
-    attachment.save()
+    uploads.store(attachment.file, file.name, file)  # storage full or read-only: ValidationError, nothing kept
+    try:
+        attachment.save()
+    except Exception:
+        uploads.discard(attachment.file)
+        raise
     return attachment
 
 
