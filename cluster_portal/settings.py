@@ -234,6 +234,17 @@ AXES_USERNAME_CALLABLE = "cluster_portal.middleware.lockout_username"
 AXES_ENABLE_ADMIN = True
 AXES_VERBOSE = False
 
+# Rate limits on what a script can hammer without signing in (cluster_portal/ratelimit.py):
+# "requests/seconds" per client address (the one axes uses, right-most X-Forwarded-For behind the
+# proxy), counted in the cache; "" or "0" switches one off, RATE_LIMITS_ENABLED=false all of them.
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMITS = {
+    "search": env.str("RATE_LIMIT_SEARCH", default="60/60"),
+    "api": env.str("RATE_LIMIT_API", default="300/60"),
+    "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/900"),
+    "contact": env.str("RATE_LIMIT_CONTACT", default="5/900"),
+}
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
