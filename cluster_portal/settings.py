@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cluster_portal.log.RequestIdMiddleware",  # first: every response and log line has the request id
     "django.middleware.security.SecurityMiddleware",
     "cluster_portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -248,12 +249,60 @@ RATE_LIMITS = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Logs go to standard error, each line with the request id (cluster_portal/log.py); LOG_FORMAT=json
+# writes one JSON object per line for a log collector.
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "filters": {
+        "request_id": {"()": "cluster_portal.log.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "cluster_portal.log.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        },
+        # The one place where server errors (500s, logged by django.request) are reported to
+        # ADMINS, with DEBUG off: swap this handler's class to send them another way.
+        "admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Replaces Django's default for its loggers (console with DEBUG only, mail to ADMINS): their
+        # records reach the console through the root logger, errors go to ADMINS through "admins".
+        "django": {"handlers": ["admins"], "level": LOG_LEVEL, "propagate": True},
+    },
 }
+
+# Optional error tracking: with SENTRY_DSN set and the sentry-sdk package installed (it is not a
+# requirement), errors also go to Sentry, tagged with the request id; no personal data is sent.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError:
+        import warnings
+
+        warnings.warn("SENTRY_DSN is set but sentry-sdk is not installed; errors are only logged", stacklevel=1)
+    else:
+        sentry_sdk.init(
+            dsn=SENTRY_DSN,
+            environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+            send_default_pii=False,
+            traces_sample_rate=0.0,
+        )
 
 # Portal-specific settings.
 PORTAL_NAME = _("知的クラスター創成事業 ポータル")

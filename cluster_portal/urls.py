@@ -11,6 +11,9 @@ from django.views.i18n import set_language
 
 from cluster_portal import health
 
+# The 500 page with the request id to quote (cluster_portal/log.py).
+handler500 = "cluster_portal.log.server_error"
+
 urlpatterns = [
     path("", include("public.home_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
