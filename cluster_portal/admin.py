@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.models import SubmissionToken, TransitionLog, User
+from cluster_portal.models import CspReport, SubmissionToken, TransitionLog, User
 
 
 class SelectRelatedAdminMixin:
@@ -84,3 +84,13 @@ class SubmissionTokenAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CspReport)
+class CspReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Content-Security-Policy violations browsers reported: read-only, newest first."""
+
+    list_display = ("received_at", "effective_directive", "blocked_uri", "document_uri", "source_file", "line_number")
+    list_filter = ("effective_directive", "disposition")
+    search_fields = ("blocked_uri", "document_uri", "source_file")
+    date_hierarchy = "received_at"

@@ -217,7 +217,15 @@ CONTENT_SECURITY_POLICY = {
     "base-uri": ["'none'"],
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
+    # violations are reported to the portal itself (cluster_portal/csp.py; admin: CSP違反の報告)
+    "report-uri": ["/csp-report/"],
+    "report-to": ["csp"],
 }
+# The Reporting API's endpoint named by "report-to" above.
+REPORTING_ENDPOINTS = 'csp="/csp-report/"'
+CSP_REPORT_MAX_BYTES = 16 * 1024
+CSP_REPORTS_PER_REQUEST = 20
+CSP_REPORTS_KEPT = env.int("CSP_REPORTS_KEPT", default=5000)
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 # Longer query strings, or ones with control characters or invalid UTF-8, get a 400 page.
 MAX_QUERY_STRING_LENGTH = 2048
@@ -244,6 +252,7 @@ RATE_LIMITS = {
     "api": env.str("RATE_LIMIT_API", default="300/60"),
     "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/900"),
     "contact": env.str("RATE_LIMIT_CONTACT", default="5/900"),
+    "csp_report": env.str("RATE_LIMIT_CSP_REPORT", default="30/60"),
 }
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

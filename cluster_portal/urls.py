@@ -9,7 +9,7 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from cluster_portal import health
+from cluster_portal import csp, health
 
 # The 500 page with the request id to quote (cluster_portal/log.py).
 handler500 = "cluster_portal.log.server_error"
@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("public.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("csp-report/", csp.csp_report, name="csp_report"),
 ]
 
 if settings.DEBUG:

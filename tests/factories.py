@@ -495,7 +495,7 @@ class ProposalAttachmentFactory(DjangoModelFactory):
 
 # --- headquarters workspace (projects.ReportAttachment, cluster_portal.SubmissionToken) ---------------
 
-from cluster_portal.models import SubmissionToken  # noqa: E402 (appended section)
+from cluster_portal.models import CspReport, SubmissionToken  # noqa: E402 (appended section)
 from projects.models import ReportAttachment  # noqa: E402 (appended section)
 
 
@@ -514,3 +514,13 @@ class SubmissionTokenFactory(DjangoModelFactory):
 
     token = factory.Sequence(lambda n: f"test-token-{n:016d}")
     user = factory.SubFactory(UserFactory)
+
+
+class CspReportFactory(DjangoModelFactory):
+    class Meta:
+        model = CspReport
+
+    document_uri = "https://portal.example.jp/projects/"
+    effective_directive = "script-src-elem"
+    blocked_uri = factory.Sequence(lambda n: f"https://evil{n}.example/x.js")
+    disposition = "enforce"

@@ -104,6 +104,8 @@ MATRIX: dict[str, list] = {
     "logout": [case(None, METHOD_NOT_ALLOWED, everyone(REDIRECT))],
     "set_language": [case(None, everyone(ALLOWED), everyone(ALLOWED))],
     "healthz": [case(None, PUBLIC, METHOD_NOT_ALLOWED)],
+    # browsers post CSP violation reports here; an empty POST is not a report (415/400)
+    "csp_report": [case(None, METHOD_NOT_ALLOWED, everyone(ALLOWED))],
     "regions:list": public_page(),
     "regions:detail": [
         case("region_a", PUBLIC, READ_ONLY),
