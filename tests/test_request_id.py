@@ -86,3 +86,26 @@ def test_json_lines_carry_the_request_id_and_the_traceback(browser, caplog):
     assert line["status_code"] == 500
     assert "RuntimeError" in line["exception"]
     assert "\n" not in log.JsonFormatter().format(record)  # one line per record
+
+
+def test_log_format_json_makes_the_console_write_json_lines():
+    """``LOG_FORMAT=json`` in the environment: the running portal writes one JSON object per line."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DEBUG": "true", "LOG_FORMAT": "json", "DJANGO_SETTINGS_MODULE": "cluster_portal.settings"}
+    code = "import logging; logging.getLogger('cluster_portal.check').error('日本語の %s', 'メッセージ')"
+    result = subprocess.run(  # noqa: S603 (fixed interpreter and arguments)
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "日本語の メッセージ"
+    assert line["logger"] == "cluster_portal.check" and line["request_id"] == log.NO_REQUEST
