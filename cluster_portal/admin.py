@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.models import SubmissionToken, TransitionLog, User
+from cluster_portal.models import CspReport, SubmissionToken, TransitionLog, User
 from cluster_portal.two_factor.services import two_factor_reset
 
 
@@ -103,3 +103,13 @@ class SubmissionTokenAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CspReport)
+class CspReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Content-Security-Policy violations browsers reported: read-only, newest first."""
+
+    list_display = ("received_at", "effective_directive", "blocked_uri", "document_uri", "source_file", "line_number")
+    list_filter = ("effective_directive", "disposition")
+    search_fields = ("blocked_uri", "document_uri", "source_file")
+    date_hierarchy = "received_at"

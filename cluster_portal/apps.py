@@ -8,8 +8,9 @@ class ClusterPortalConfig(AppConfig):
     verbose_name = _("ポータル基盤")
 
     def ready(self):
-        from cluster_portal import cache
+        from cluster_portal import cache, log
 
+        log.install_record_factory()  # every log record carries the request id (cluster_portal/log.py)
         cache.connect_signals()  # bumps the public data generation on writes (cluster_portal/cache.py)
 
         from django.contrib.auth.signals import user_logged_in

@@ -1,12 +1,13 @@
 """``GET /healthz``: is this instance able to serve? For load balancers and monitoring.
 
-Checks the database with a trivial query and the cache with a set/get/delete of a
-random key. Answers 200 ``{"status": "ok", "database": "ok", "cache": "ok", "queue": {...}}``, or 503
-with ``"error"`` for whichever check failed. ``queue`` reports the background-task queue
-(README "Background work"): its backend, how many tasks wait and the age in seconds of the
-oldest one; a queue whose oldest task waits longer than ``QUEUE_STALE_SECONDS`` says
-``"status": "stale"`` (a stopped worker) without failing the check: the web instance can
-still serve, so a load balancer should keep it, and monitoring should alert. No login, no cookies, never cached; the
+Checks the database with a trivial query (reconnecting once if the database dropped the
+connection) and the cache with a set/get/delete of a random key. Answers 200
+``{"status": "ok", "database": "ok", "cache": "ok", "queue": {...}}``, or 503 with ``"error"``
+for whichever check failed. ``queue`` reports the background-task queue (README "Background
+work"): its backend, how many tasks wait and the age in seconds of the oldest one; a queue
+whose oldest task waits longer than ``QUEUE_STALE_SECONDS`` says ``"status": "stale"`` (a
+stopped worker) without failing the check: the web instance can still serve, so a load balancer
+should keep it, and monitoring should alert. No login, no cookies, never cached; the
 body never carries exception text (it could contain host names or credentials) —
 the details go to the log instead.
 """
@@ -18,7 +19,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import caches
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -30,11 +31,27 @@ OK = "ok"
 ERROR = "error"
 
 
+def _select_one(alias: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
 def check_database(alias: str = "default") -> bool:
+    """``SELECT 1``; a connection the database dropped (restart, failover) is closed and the query
+    tried once more on a new one, so a database that is back answers "ok" at once."""
     try:
-        with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
+        return _select_one(alias)
+    except DatabaseError:
+        logger.warning("Health check: database %r connection lost; reconnecting", alias)
+        connection = connections[alias]
+        if not connection.in_atomic_block:
+            connection.close()
+    except Exception:
+        logger.exception("Health check: database %r failed", alias)
+        return False
+    try:
+        return _select_one(alias)
     except Exception:
         logger.exception("Health check: database %r failed", alias)
         return False

@@ -40,6 +40,8 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", build_policy(settings.CONTENT_SECURITY_POLICY))
+        if getattr(settings, "REPORTING_ENDPOINTS", ""):
+            response.headers.setdefault("Reporting-Endpoints", settings.REPORTING_ENDPOINTS)
         if settings.PERMISSIONS_POLICY:
             response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

@@ -247,3 +247,29 @@ class SubmissionToken(models.Model):
 
     def __str__(self):
         return self.token
+
+
+class CspReport(models.Model):
+    """A Content-Security-Policy violation a browser reported (``POST /csp-report/``,
+    cluster_portal/csp.py); administrators read them in the admin. Only the newest
+    ``CSP_REPORTS_KEPT`` are kept."""
+
+    received_at = models.DateTimeField(_("受信日時"), auto_now_add=True, db_index=True)
+    document_uri = models.CharField(_("ページ"), max_length=500, blank=True)
+    effective_directive = models.CharField(_("違反したディレクティブ"), max_length=100, blank=True)
+    blocked_uri = models.CharField(_("ブロックされたもの"), max_length=500, blank=True)
+    source_file = models.CharField(_("発生元ファイル"), max_length=500, blank=True)
+    line_number = models.PositiveIntegerField(_("行"), null=True, blank=True)
+    disposition = models.CharField(
+        _("扱い"), max_length=20, blank=True, help_text=_("enforce（遮断）または report（報告のみ）")
+    )
+    user_agent = models.CharField(_("ブラウザー"), max_length=300, blank=True)
+    report = models.JSONField(_("報告の内容"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("CSP違反の報告")
+        verbose_name_plural = _("CSP違反の報告")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.effective_directive}: {self.blocked_uri or '-'} ({self.document_uri})"

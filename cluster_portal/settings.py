@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cluster_portal.log.RequestIdMiddleware",  # first: every response and log line has the request id
     "django.middleware.security.SecurityMiddleware",
     "cluster_portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -120,12 +121,23 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A kept connection is checked before a request reuses it, and reopened if the database dropped it
+# (a restart, a failover, a pooler reaping idle connections): such a fault costs no request.
+# On whenever connections are kept (docs/operations.md, "Faults").
+DATABASES["default"].setdefault(
+    "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=DATABASES["default"]["CONN_MAX_AGE"] != 0)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 default, opted into now
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://cluster-portal")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "cluster_portal.redis_cache.ReusedClientRedisCache"
+    # An unreachable Redis must fail fast (the portal then works without its cache), not hang a worker.
+    _cache_socket_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", _cache_socket_timeout)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", _cache_socket_timeout)
 # Public aggregates and whole public pages for anonymous visitors (cluster_portal/cache.py): kept
 # until the data changes (a generation counter), these timeouts are only a safety net. Pages expire
 # sooner because a few depend on today's date (upcoming events). 0 switches the page cache off.
@@ -240,7 +252,15 @@ CONTENT_SECURITY_POLICY = {
     "base-uri": ["'none'"],
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
+    # violations are reported to the portal itself (cluster_portal/csp.py; admin: CSP違反の報告)
+    "report-uri": ["/csp-report/"],
+    "report-to": ["csp"],
 }
+# The Reporting API's endpoint named by "report-to" above.
+REPORTING_ENDPOINTS = 'csp="/csp-report/"'
+CSP_REPORT_MAX_BYTES = 16 * 1024
+CSP_REPORTS_PER_REQUEST = 20
+CSP_REPORTS_KEPT = env.int("CSP_REPORTS_KEPT", default=5000)
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 # Longer query strings, or ones with control characters or invalid UTF-8, get a 400 page.
 MAX_QUERY_STRING_LENGTH = 2048
@@ -264,16 +284,75 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Cluster Portal")
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret key
 TWO_FACTOR_RECOVERY_CODES = 10
+# Rate limits on what a script can hammer without signing in (cluster_portal/ratelimit.py):
+# "requests/seconds" per client address (the one axes uses, right-most X-Forwarded-For behind the
+# proxy), counted in the cache; "" or "0" switches one off, RATE_LIMITS_ENABLED=false all of them.
+RATE_LIMITS_ENABLED = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATE_LIMITS = {
+    "search": env.str("RATE_LIMIT_SEARCH", default="60/60"),
+    "api": env.str("RATE_LIMIT_API", default="300/60"),
+    "password_reset": env.str("RATE_LIMIT_PASSWORD_RESET", default="5/900"),
+    "contact": env.str("RATE_LIMIT_CONTACT", default="5/900"),
+    "csp_report": env.str("RATE_LIMIT_CSP_REPORT", default="30/60"),
+}
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Logs go to standard error, each line with the request id (cluster_portal/log.py); LOG_FORMAT=json
+# writes one JSON object per line for a log collector.
+LOG_LEVEL = env.str("LOG_LEVEL", default="WARNING")
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    "filters": {
+        "request_id": {"()": "cluster_portal.log.RequestIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "cluster_portal.log.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        },
+        # The one place where server errors (500s, logged by django.request) are reported to
+        # ADMINS, with DEBUG off: swap this handler's class to send them another way.
+        "admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false", "request_id"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Replaces Django's default for its loggers (console with DEBUG only, mail to ADMINS): their
+        # records reach the console through the root logger, errors go to ADMINS through "admins".
+        "django": {"handlers": ["admins"], "level": LOG_LEVEL, "propagate": True},
+    },
 }
+
+# Optional error tracking: with SENTRY_DSN set and the sentry-sdk package installed (it is not a
+# requirement), errors also go to Sentry, tagged with the request id; no personal data is sent.
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    try:
+        import sentry_sdk
+    except ImportError:
+        import warnings
+
+        warnings.warn("SENTRY_DSN is set but sentry-sdk is not installed; errors are only logged", stacklevel=1)
+    else:
+        sentry_sdk.init(
+            dsn=SENTRY_DSN,
+            environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+            send_default_pii=False,
+            traces_sample_rate=0.0,
+        )
 
 # Portal-specific settings.
 PORTAL_NAME = _("知的クラスター創成事業 ポータル")

@@ -2,12 +2,18 @@
 
 Proposal attachments (regions) and progress-report attachments (projects) share this:
 a file renamed to ``.pdf`` is not a PDF, and an executable renamed to ``.png`` is refused.
+
+Storing goes through :func:`store`: a storage that cannot take the file (disk full, read-only,
+permissions) gives the user a clear message, and nothing is saved — no row, no partial file.
 """
 
+import logging
 import zipfile
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 PDF = "pdf"
 DOCX = "docx"
@@ -92,3 +98,43 @@ def validate_content_matches_name(upload, *, allowed: set[str]) -> str:
             code="bad_type",
         )
     return kind
+
+
+def storage_failed_message() -> str:
+    return _(
+        "ファイルを保存できませんでした（サーバーの保存領域が不足しているか、書き込みできない状態です）。"
+        "何も保存されていません。時間をおいてもう一度お試しください。解決しない場合は管理者にお知らせください。"
+    )
+
+
+def store(field_file, filename: str, content) -> None:
+    """Write ``content`` to ``field_file``'s storage under the field's ``upload_to`` name, without
+    saving the model. If the storage refuses (``OSError``: no space, read-only, permissions),
+    whatever part was written is removed and a ``ValidationError`` (code ``storage_failed``) with
+    a message for the user is raised; the caller's transaction then saves nothing either."""
+    field = field_file.field
+    storage = field_file.storage
+    name = storage.get_available_name(
+        field.generate_filename(field_file.instance, filename), max_length=field.max_length
+    )
+    try:
+        if hasattr(content, "seek"):
+            content.seek(0)
+        saved = storage.save(name, content, max_length=field.max_length)
+    except OSError:
+        logger.exception("Upload could not be stored as %s", name)
+        try:
+            storage.delete(name)  # a partly written file
+        except OSError:
+            logger.warning("Could not remove the partly written upload %s", name)
+        raise ValidationError(storage_failed_message(), code="storage_failed") from None
+    field_file.name = saved
+    field_file._committed = True
+
+
+def discard(field_file) -> None:
+    """Remove a stored file whose row could not be saved (never raises)."""
+    try:
+        field_file.storage.delete(field_file.name)
+    except OSError:
+        logger.warning("Could not remove the orphaned upload %s", field_file.name)

@@ -9,8 +9,11 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from cluster_portal import health
+from cluster_portal import csp, health
 from cluster_portal.two_factor.views import PortalLoginView
+
+# The 500 page with the request id to quote (cluster_portal/log.py).
+handler500 = "cluster_portal.log.server_error"
 
 urlpatterns = [
     path("", include("public.home_urls")),
@@ -32,6 +35,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("csp-report/", csp.csp_report, name="csp_report"),
 ]
 
 if settings.DEBUG:

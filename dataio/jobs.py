@@ -75,9 +75,20 @@ def _enqueue(job: DataJob) -> None:
 # --- starting -----------------------------------------------------------------------------------
 
 
+class StorageFailed(Exception):
+    """The uploaded file could not be kept (storage full or read-only); nothing was saved."""
+
+
 def start_preview(*, user, resource: str, data: bytes, file_format: str, encoding: str, filename: str) -> DataJob:
     """Keep the file and preview it: at once for a small file, else by the worker."""
-    source = default_storage.save(f"dataio/pending/{secrets.token_urlsafe(24)}", ContentFile(data))
+    name = f"dataio/pending/{secrets.token_urlsafe(24)}"
+    try:
+        source = default_storage.save(name, ContentFile(data))
+    except OSError:
+        logger.exception("The uploaded %s file could not be stored", resource)
+        with contextlib.suppress(OSError):
+            default_storage.delete(name)  # a partly written file
+        raise StorageFailed from None
     job = DataJob.objects.create(
         kind=JobKind.PREVIEW,
         user=user,

@@ -7,6 +7,7 @@ as a task, and the job page (/data/jobs/<id>/) shows its progress and result. Th
 waits between preview and confirm in the default storage under a random name.
 """
 
+import logging
 import uuid
 
 from django.contrib import messages
@@ -19,12 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cluster_portal import uploads
 from cluster_portal.tabular import limits, permissions, registry
 from cluster_portal.tabular.errors import DataFileError
 from cluster_portal.tabular.services import ERROR, data_export, report_from_dict
 from dataio import jobs
 from dataio.forms import ExportForm, ImportForm
 from dataio.models import DataJob, JobKind, JobStatus
+
+logger = logging.getLogger(__name__)
 
 
 def _require_dataio(user) -> None:
@@ -76,8 +80,8 @@ def index(request):
 def export(request, name):
     """Small exports download at once; a large one is prepared by the worker after a POST (a GET starts
     no work) and downloaded from its job page."""
+    spec = registry.get_or_404(name)  # an unknown data set is a 404 for everyone (the not-found rule)
     _require_dataio(request.user)
-    spec = registry.get_or_404(name)
     if not permissions.can_export(request.user, spec):
         raise PermissionDenied
     form = ExportForm(request.GET or None)
@@ -132,21 +136,25 @@ def _report_context(report: dict) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_upload(request, name):
+    spec = registry.get_or_404(name)  # an unknown data set is a 404 for everyone (the not-found rule)
     _require_dataio(request.user)
-    spec = registry.get_or_404(name)
     if not permissions.can_import(request.user, spec):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        job = jobs.start_preview(
-            user=request.user,
-            resource=spec.name,
-            data=upload.read(),
-            file_format=form.cleaned_data["file_format"],
-            encoding=form.cleaned_data["encoding"],
-            filename=upload.name,
-        )
+        try:
+            job = jobs.start_preview(
+                user=request.user,
+                resource=spec.name,
+                data=upload.read(),
+                file_format=form.cleaned_data["file_format"],
+                encoding=form.cleaned_data["encoding"],
+                filename=upload.name,
+            )
+        except jobs.StorageFailed:  # storage full or read-only: say so, keep nothing
+            form.add_error(None, uploads.storage_failed_message())
+            return render(request, "dataio/import.html", _context(spec, form=form), status=503)
         if not job.is_finished:  # a large file: the worker previews it, the job page shows progress
             return redirect("dataio:job", pk=job.pk)
         ok = job.status == JobStatus.DONE
@@ -169,8 +177,8 @@ def import_upload(request, name):
 @require_POST
 def import_confirm(request, name):
     """Confirm a preview: the import runs as a task; the job page follows it."""
+    spec = registry.get_or_404(name)  # an unknown data set is a 404 for everyone (the not-found rule)
     _require_dataio(request.user)
-    spec = registry.get_or_404(name)
     if not permissions.can_import(request.user, spec):
         raise PermissionDenied
     try:

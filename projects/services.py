@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluster_portal import uploads
 from cluster_portal.concurrency import claim_version
 from cluster_portal.models import TransitionLog, assign_fields
 from notifications import outbox, recipients
@@ -407,7 +408,12 @@ def report_attach(*, user, report_pk: int, title: str, file) -> ReportAttachment
         raise _not_editable(report)
     attachment = ReportAttachment(report=report, title=title, file=file, uploaded_by=user)
     attachment.full_clean()
-    attachment.save()
+    uploads.store(attachment.file, file.name, file)  # storage full or read-only: ValidationError, nothing kept
+    try:
+        attachment.save()
+    except Exception:
+        uploads.discard(attachment.file)
+        raise
     return attachment
 
 

@@ -497,7 +497,7 @@ class ProposalAttachmentFactory(DjangoModelFactory):
 
 # --- headquarters workspace (projects.ReportAttachment, cluster_portal.SubmissionToken) ---------------
 
-from cluster_portal.models import SubmissionToken  # noqa: E402 (appended section)
+from cluster_portal.models import CspReport, SubmissionToken  # noqa: E402 (appended section)
 from projects.models import ReportAttachment  # noqa: E402 (appended section)
 
 
@@ -556,3 +556,13 @@ class StaticDeviceFactory(DjangoModelFactory):
         if create:
             for token in extracted or ("recover01", "recover02"):
                 self.token_set.create(token=token)
+
+
+class CspReportFactory(DjangoModelFactory):
+    class Meta:
+        model = CspReport
+
+    document_uri = "https://portal.example.jp/projects/"
+    effective_directive = "script-src-elem"
+    blocked_uri = factory.Sequence(lambda n: f"https://evil{n}.example/x.js")
+    disposition = "enforce"

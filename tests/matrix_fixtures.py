@@ -6,7 +6,8 @@ Two regions built from tests/factories.py:
   expenditure, progress reports (draft, submitted with an attachment, accepted), a published
   result and an unpublished patent application, a private coordinator with an activity,
   a published and an unpublished event, an evaluation, and three proposals (a draft with an
-  attachment, a submitted one, one under review with an attachment) to three calls;
+  attachment, a submitted one, one under review with an attachment) to three calls, and a call
+  still in preparation (announced to nobody but the ministry);
 - region B (unpublished): the region of the second headquarters user, with a project and a
   draft proposal of its own (so the 404 shows both ways).
 
@@ -106,6 +107,7 @@ def build_world() -> World:
     call_draft = factories.CallFactory(code="matrix-call-draft")
     call_submitted = factories.CallFactory(code="matrix-call-submitted")
     call_review = factories.CallFactory(code="matrix-call-review", status=CallStatus.CLOSED)
+    call_in_preparation = factories.CallFactory(code="matrix-call-in-preparation", status=CallStatus.DRAFT)
     factories.ReviewCriterionFactory(call=call_review)
     proposal_draft = factories.ProposalFactory(call=call_draft, region=region_a)
     proposal_submitted = factories.ProposalFactory(
@@ -171,6 +173,7 @@ def build_world() -> World:
         "evaluation_a": evaluation,
         "call_open": call_open,
         "call_of_review": call_review,
+        "call_in_preparation": call_in_preparation,
         "proposal_a_draft": proposal_draft,
         "proposal_a_submitted": proposal_submitted,
         "proposal_a_under_review": proposal_review,

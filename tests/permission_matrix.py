@@ -24,11 +24,14 @@ POST rows:
 - ``SUBMITS``: the POST row is the GET row with every 200 read as ``ALLOWED``;
 - ``READ_ONLY``: a page that changes nothing: POST answers 405, or exactly what GET answers.
 
-The rules (DESIGN.md §2 and issue 7): anonymous users are sent to the login page from every
-private page; a role that has no business on a page gets 403; a headquarters user gets 404
-(never 403) for anything private of another region; a reviewer gets 404 for a proposal not
-assigned to them and for an assignment on which a conflict was declared; the admin is for
-administrators only (everyone else is sent to the admin's login page).
+The rules (DESIGN.md §2, issues 7 and 18): anonymous users are sent to the login page from every
+private page; a role that has no business on a page gets 403 — but on a page about one object only
+when the user can see that object anyway (the not-found rule, cluster_portal/guards.py): an object
+outside the user's scope is a 404 (never 403) whatever the action and the role. So a headquarters
+user gets 404 for anything private of another region (also on the ministry's pages), a reviewer
+gets 404 for unpublished data, for a proposal not assigned to them and for an assignment on which
+a conflict was declared; the admin is for administrators only (everyone else is sent to the
+admin's login page). tests/test_not_found_rule.py walks every URL with an object id for the rule.
 """
 
 from __future__ import annotations
@@ -57,10 +60,13 @@ PUBLIC = everyone(200)
 METHOD_NOT_ALLOWED = everyone(405)
 ADMIN_ONLY = row(ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, 200)
 HQ_PAGE = row(LOGIN, 403, 403, 200, 200, 403, 403)
-HQ_A_OBJECT = row(LOGIN, 403, 403, 200, 404, 403, 403)
-HQ_B_OBJECT = row(LOGIN, 403, 403, 404, 200, 403, 403)
+#: a private object of region A (or B): reviewers do not see it (404), ministry staff and administrators do (403)
+HQ_A_OBJECT = row(LOGIN, 404, 404, 200, 404, 403, 403)
+HQ_B_OBJECT = row(LOGIN, 404, 404, 404, 200, 403, 403)
 #: an object of region A in a state its headquarters may no longer edit: the edit page sends them back to it
-HQ_A_READ_ONLY_STATE = row(LOGIN, 403, 403, REDIRECT, 404, 403, 403)
+HQ_A_READ_ONLY_STATE = row(LOGIN, 404, 404, REDIRECT, 404, 403, 403)
+#: a form action on a private object of region A, for its headquarters only
+HQ_A_ACTION = row(LOGIN, 404, 404, ALLOWED, 404, 403, 403)
 MINISTRY_PAGE = row(LOGIN, 403, 403, 403, 403, 200, 403)
 REVIEWER_PAGE = row(LOGIN, 200, 200, 403, 403, 403, 403)
 DATA_PAGE = row(LOGIN, 403, 403, 200, 200, 200, 200)
@@ -70,6 +76,8 @@ A_PRIVATE_ON_PUBLIC_PAGE = row(404, 404, 404, 200, 404, 200, 200)
 B_PRIVATE_ON_PUBLIC_PAGE = row(404, 404, 404, 404, 200, 200, 200)
 #: the open-data API serves published data only, whoever asks
 NOT_PUBLISHED = everyone(404)
+#: a ministry action on region A's proposal under review (the first reviewer assigned, the second in conflict)
+PROPOSAL_UNDER_REVIEW_ACTION = row(LOGIN, 403, 404, 403, 404, ALLOWED, 403)
 
 
 def case(sample, get, post):
@@ -109,6 +117,8 @@ MATRIX: dict[str, list] = {
     ],
     "two_factor:recovery_codes": post_only(None, row(LOGIN, *[REDIRECT] * 4, 200, 200)),
     "two_factor:disable": post_only(None, row(LOGIN, *[REDIRECT] * 6)),
+    # browsers post CSP violation reports here; an empty POST is not a report (415/400)
+    "csp_report": [case(None, METHOD_NOT_ALLOWED, everyone(ALLOWED))],
     "regions:list": public_page(),
     "regions:detail": [
         case("region_a", PUBLIC, READ_ONLY),
@@ -164,7 +174,7 @@ MATRIX: dict[str, list] = {
         case("project_b", HQ_B_OBJECT, READ_ONLY),
     ],
     "workspace:project_edit": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
-    "workspace:project_status": post_only("project_a_unpublished", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "workspace:project_status": post_only("project_a_unpublished", HQ_A_ACTION),
     "workspace:organization_search": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:budget_overview": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:budget_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
@@ -176,23 +186,24 @@ MATRIX: dict[str, list] = {
     "workspace:report_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
     "workspace:report_detail": [
         # a draft belongs to the headquarters until it is submitted: 404 to the ministry
-        case("report_a_draft", row(LOGIN, 403, 403, 200, 404, 404, 403), READ_ONLY),
-        case("report_a_submitted", row(LOGIN, 403, 403, 200, 404, 200, 403), READ_ONLY),
+        case("report_a_draft", row(LOGIN, 404, 404, 200, 404, 404, 403), READ_ONLY),
+        case("report_a_submitted", row(LOGIN, 404, 404, 200, 404, 200, 403), READ_ONLY),
     ],
     "workspace:report_edit": [
         case("report_a_draft", HQ_A_OBJECT, SUBMITS),
         # submitted: read-only to the headquarters, both methods go back to the report
         case("report_a_submitted", HQ_A_READ_ONLY_STATE, HQ_A_READ_ONLY_STATE),
     ],
-    "workspace:report_submit": post_only("report_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
-    "workspace:report_attach": post_only("report_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "workspace:report_submit": post_only("report_a_draft", HQ_A_ACTION),
+    "workspace:report_attach": post_only("report_a_draft", HQ_A_ACTION),
     "workspace:attachment_download": [
-        case("report_attachment_a_submitted", row(LOGIN, 403, 403, 200, 404, 200, 403), READ_ONLY),
-        case("report_attachment_a_draft", row(LOGIN, 403, 403, 200, 404, 404, 403), READ_ONLY),
+        case("report_attachment_a_submitted", row(LOGIN, 404, 404, 200, 404, 200, 403), READ_ONLY),
+        case("report_attachment_a_draft", row(LOGIN, 404, 404, 200, 404, 404, 403), READ_ONLY),
     ],
     "workspace:report_review": [
-        case("report_a_submitted", MINISTRY_PAGE, SUBMITS),
-        case("report_a_draft", row(LOGIN, 403, 403, 403, 403, 404, 403), SUBMITS),
+        # the region's own headquarters know the report (403); another region's do not (404)
+        case("report_a_submitted", row(LOGIN, 404, 404, 403, 404, 200, 403), SUBMITS),
+        case("report_a_draft", row(LOGIN, 404, 404, 403, 404, 404, 403), SUBMITS),
     ],
     "workspace:outcome_list": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:outcome_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
@@ -205,7 +216,7 @@ MATRIX: dict[str, list] = {
     "workspace:event_edit": [case("event_a_unpublished", HQ_A_OBJECT, SUBMITS)],
     "workspace:publication": (
         # headquarters publish their own region's data; the ministry may only withdraw publication
-        post_only("publish_project_a_unpublished", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403))
+        post_only("publish_project_a_unpublished", HQ_A_ACTION)
         + post_only("unpublish_project_a_published", row(LOGIN, 403, 403, ALLOWED, 404, ALLOWED, 403))
     ),
     "workspace:ministry": [case(None, MINISTRY_PAGE, READ_ONLY)],
@@ -239,26 +250,33 @@ MATRIX: dict[str, list] = {
     "ministry:dashboard": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:call_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:call_create": [case(None, MINISTRY_PAGE, SUBMITS)],
-    "ministry:call_detail": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
+    # an announced call is known to every signed-in user (403); one in preparation is not (404)
+    "ministry:call_detail": [
+        case("call_of_review", MINISTRY_PAGE, READ_ONLY),
+        case("call_in_preparation", row(LOGIN, 404, 404, 404, 404, 200, 403), READ_ONLY),
+    ],
     "ministry:call_edit": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
     "ministry:review_table": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
     "ministry:review_remind": post_only("call_of_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
     "ministry:proposal_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
-    "ministry:assign_reviewer": post_only("proposal_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
-    "ministry:unassign_reviewer": post_only(
-        "assignment_of_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)
-    ),
-    "ministry:decide": post_only("proposal_a_under_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
-    "ministry:decision_notify": post_only("proposal_a_decided", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
+    # the proposal is known to its region and its reviewer without a conflict (403), not to others (404)
+    "ministry:assign_reviewer": post_only("proposal_a_under_review", PROPOSAL_UNDER_REVIEW_ACTION),
+    "ministry:unassign_reviewer": post_only("assignment_of_a_under_review", PROPOSAL_UNDER_REVIEW_ACTION),
+    "ministry:decide": post_only("proposal_a_under_review", PROPOSAL_UNDER_REVIEW_ACTION),
+    "ministry:decision_notify": post_only("proposal_a_decided", row(LOGIN, 404, 404, 403, 404, ALLOWED, 403)),
     "ministry:grant_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:grant_create": [case(None, MINISTRY_PAGE, SUBMITS)],
     "ministry:grant_detail": [case("grant_a", MINISTRY_PAGE, SUBMITS)],
     "ministry:evaluation_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:evaluation_create": [case(None, MINISTRY_PAGE, SUBMITS)],
-    "ministry:evaluation_edit": [case("evaluation_a", MINISTRY_PAGE, SUBMITS)],
+    # unpublished: known to region A's headquarters (403), not to region B's or to reviewers (404)
+    "ministry:evaluation_edit": [case("evaluation_a", row(LOGIN, 404, 404, 403, 404, 200, 403), SUBMITS)],
     # --- proposals (/proposals/): the applicant region, assigned reviewers, the ministry -------
     "proposals:list": [case(None, row(LOGIN, 403, 403, 200, 200, 200, 403), READ_ONLY)],
-    "proposals:create": [case("call_open", HQ_PAGE, SUBMITS)],
+    "proposals:create": [
+        case("call_open", HQ_PAGE, SUBMITS),
+        case("call_in_preparation", row(LOGIN, 404, 404, 404, 404, 403, 403), SUBMITS),
+    ],
     "proposals:detail": [
         # never assigned to a reviewer: 404 to reviewers
         case("proposal_a_draft", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
@@ -273,23 +291,24 @@ MATRIX: dict[str, list] = {
         # submitted: no longer editable, both methods go back to the proposal
         case("proposal_a_submitted", HQ_A_READ_ONLY_STATE, HQ_A_READ_ONLY_STATE),
     ],
-    "proposals:submit": post_only("proposal_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
-    "proposals:withdraw": post_only("proposal_a_submitted", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
-    "proposals:attachment_upload": post_only("proposal_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "proposals:submit": post_only("proposal_a_draft", HQ_A_ACTION),
+    "proposals:withdraw": post_only("proposal_a_submitted", HQ_A_ACTION),
+    "proposals:attachment_upload": post_only("proposal_a_draft", HQ_A_ACTION),
     "proposals:attachment": [
         case("attachment_of_a_draft", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
         case("attachment_of_a_under_review", row(LOGIN, 200, 404, 200, 404, 200, 200), READ_ONLY),
     ],
-    "proposals:attachment_delete": post_only("attachment_of_a_draft", row(LOGIN, 403, 403, ALLOWED, 404, 403, 403)),
+    "proposals:attachment_delete": post_only("attachment_of_a_draft", HQ_A_ACTION),
     # --- reviews (/reviews/): reviewers, their own assignments without a conflict ----------------
     "reviews:list": [case(None, REVIEWER_PAGE, READ_ONLY)],
     "reviews:detail": [
-        case("assignment_clean", row(LOGIN, 200, 404, 403, 403, 403, 403), SUBMITS),
-        case("assignment_conflicted", row(LOGIN, 404, 404, 403, 403, 403, 403), SUBMITS),
+        # who reviews what is confidential: headquarters never see an assignment (404)
+        case("assignment_clean", row(LOGIN, 200, 404, 404, 404, 403, 403), SUBMITS),
+        case("assignment_conflicted", row(LOGIN, 404, 404, 404, 404, 403, 403), SUBMITS),
     ],
     "reviews:conflict": (
-        post_only("assignment_clean", row(LOGIN, ALLOWED, 404, 403, 403, 403, 403))
-        + post_only("assignment_conflicted", row(LOGIN, 404, 404, 403, 403, 403, 403))
+        post_only("assignment_clean", row(LOGIN, ALLOWED, 404, 404, 404, 403, 403))
+        + post_only("assignment_conflicted", row(LOGIN, 404, 404, 404, 404, 403, 403))
     ),
     # --- Django admin: one rule, a representative sample (tests/test_admin.py covers every model)
     "admin:index": [case(None, ADMIN_ONLY, SUBMITS)],

@@ -26,4 +26,7 @@ STORAGES = {
 }
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 MEDIA_ROOT = BASE_DIR / "media-test"  # noqa: F405
+# Rate limits off: thousands of requests come from one test client; tests/test_rate_limits.py
+# switches them on with override_settings.
+RATE_LIMITS_ENABLED = False
 STATIC_ROOT = None  # tests never collectstatic; whitenoise then serves nothing from disk

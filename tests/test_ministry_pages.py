@@ -87,7 +87,12 @@ def test_anonymous_users_are_sent_to_login_from_every_ministry_page(client, ever
 def test_only_ministry_staff_may_use_ministry_pages(client, every_url, role, request, proposal):
     client.force_login(request.getfixturevalue(role))
     for method, url in every_url:
-        assert getattr(client, method)(url).status_code == 403, url
+        # a proposal not assigned to the reviewer is outside their scope: 404, never 403 (issue 18)
+        about_the_proposal = url.startswith(reverse("ministry:proposal_list")) and url != reverse(
+            "ministry:proposal_list"
+        )
+        expected = 404 if role == "reviewer_user" and about_the_proposal else 403
+        assert getattr(client, method)(url).status_code == expected, url
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.UNDER_REVIEW
     assert not SelectionDecision.objects.exists()

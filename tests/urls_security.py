@@ -4,6 +4,7 @@
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.urls import path
 
+from cluster_portal.urls import handler500  # noqa: F401 (the portal's 500 page, with the request id)
 from cluster_portal.urls import urlpatterns as portal_urlpatterns
 
 

@@ -108,12 +108,12 @@ def call_create(request):
     return _save_call(request, call=None)
 
 
-@ministry_required
+@ministry_required.of(Call, kwarg="code", field="code")
 def call_edit(request, code):
     return _save_call(request, call=get_object_or_404(Call, code=code))
 
 
-@ministry_required
+@ministry_required.of(Call, kwarg="code", field="code")
 def call_detail(request, code):
     call = get_object_or_404(Call.objects.select_related("program"), code=code)
     proposals = (
@@ -131,7 +131,7 @@ def call_detail(request, code):
     return render(request, "ministry/call_detail.html", context)
 
 
-@ministry_required
+@ministry_required.of(Call, kwarg="code", field="code")
 def review_table(request, code):
     call = get_object_or_404(Call.objects.select_related("program"), code=code)
     sort = request.GET.get("sort", review_services.DEFAULT_SORT)
@@ -157,7 +157,7 @@ def review_table(request, code):
 
 
 @require_POST
-@ministry_required
+@ministry_required.of(Call, kwarg="code", field="code")
 def review_remind(request, code):
     call = get_object_or_404(Call, code=code)
     sent = review_services.reviewers_remind(user=request.user, call=call)

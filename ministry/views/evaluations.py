@@ -62,7 +62,7 @@ def evaluation_create(request):
     return _save(request, None)
 
 
-@ministry_required
+@ministry_required.of(Evaluation)
 def evaluation_edit(request, pk):
     evaluation = get_object_or_404(Evaluation.objects.select_related("region"), pk=pk)
     return _save(request, evaluation)

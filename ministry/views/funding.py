@@ -64,7 +64,7 @@ def grant_create(request):
     return render(request, "ministry/grant_form.html", {"form": form}, status=status)
 
 
-@ministry_required
+@ministry_required.of(Grant)
 def grant_detail(request, pk):
     grant = get_object_or_404(Grant.objects.select_related("region", "call"), pk=pk)
     form = GrantAmendForm(request.POST or None, initial={"version": grant.version, "new_amount": grant.amount})

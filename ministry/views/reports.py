@@ -47,7 +47,7 @@ def ministry_home(request):
     return render(request, "workspace/ministry.html", context)
 
 
-@ministry_required
+@ministry_required.of(ProgressReport)
 def report_review(request, pk):
     """Ministry staff accept a submitted report or return it with comments."""
     user = request.user

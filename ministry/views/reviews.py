@@ -94,7 +94,7 @@ def _score_conflict_rows(form):
     return rows
 
 
-@reviewer_required
+@reviewer_required.of(ReviewAssignment)
 def assignment_detail(request, pk):
     assignment = own_assignment(request, pk)
     if request.method != "POST":
@@ -139,7 +139,7 @@ def assignment_detail(request, pk):
 
 
 @require_POST
-@reviewer_required
+@reviewer_required.of(ReviewAssignment)
 def conflict_declare(request, pk):
     assignment = own_assignment(request, pk)
     form = ConflictForm(request.POST)

@@ -61,7 +61,7 @@ def _proposal(pk) -> Proposal:
 
 
 @require_POST
-@ministry_required
+@ministry_required.of(Proposal)
 def assign_reviewer(request, pk):
     proposal = _proposal(pk)
     form = AssignReviewerForm(request.POST, proposal=proposal)
@@ -85,7 +85,7 @@ def assign_reviewer(request, pk):
 
 
 @require_POST
-@ministry_required
+@ministry_required.of(Proposal)
 def unassign_reviewer(request, pk, assignment_pk):
     proposal = _proposal(pk)
     assignment = get_object_or_404(ReviewAssignment, proposal=proposal, pk=assignment_pk)
@@ -102,7 +102,7 @@ class AlreadyDecided(Exception):
 
 
 @require_POST
-@ministry_required
+@ministry_required.of(Proposal)
 def decide(request, pk):
     proposal = _proposal(pk)
     form = DecisionForm(request.POST, initial={"version": proposal.version})
@@ -155,7 +155,7 @@ def decide(request, pk):
 
 
 @require_POST
-@ministry_required
+@ministry_required.of(Proposal)
 def decision_notify(request, pk):
     proposal = _proposal(pk)
     decision = get_object_or_404(SelectionDecision, proposal=proposal)

@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from cluster_portal.cache import public_page
+from cluster_portal.ratelimit import rate_limited
 from projects.models import Outcome
 from public import openapi, stats
 from public.datasets import DATASETS
@@ -131,7 +132,13 @@ def paginated(request, key, queryset):
     )
 
 
+def _too_many(request, retry_after: int) -> JsonResponse:
+    """The API's errors are for programs (English, like the others); ``Retry-After`` says when to retry."""
+    return _error(f"too many requests; retry after {retry_after} seconds", 429)
+
+
 def api_view(function):
+    @rate_limited("api", too_many=_too_many)
     @require_GET
     @public_page
     def wrapper(request, *args, **kwargs):

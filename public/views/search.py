@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from cluster_portal.cache import cached, public_page
+from cluster_portal.ratelimit import rate_limited
 from cluster_portal.text import normalize_query
 from projects.models import JointResearchProject, Outcome
 from public.datasets import DATASETS, public_organizations
@@ -55,6 +56,7 @@ def search_sections(query: str) -> list[dict]:
     ]
 
 
+@rate_limited("search")
 @public_page
 def site_search(request):
     query = normalize_query(request.GET.get("q", ""))

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
-from cluster_portal.models import TimeStampedModel
+from cluster_portal.models import TimeStampedModel, sees_everything
 
 
 class Program(TimeStampedModel):
@@ -46,6 +46,15 @@ class CallStatus(models.TextChoices):
 class CallQuerySet(models.QuerySet):
     def accepting_on(self, day):
         return self.filter(status=CallStatus.OPEN, opens_on__lte=day, closes_on__gte=day)
+
+    def visible_to(self, user):
+        """A call being prepared (準備中) is the ministry's until it is announced; an announced
+        call (open or closed) is known to every signed-in user. Not shown on the public site."""
+        if sees_everything(user):
+            return self.all()
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.exclude(status=CallStatus.DRAFT)
 
 
 class Call(TimeStampedModel):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
-from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, sees_everything
 from cluster_portal.workflow import Transition, Workflow
 from regions.models.calls import Call, ReviewCriterion
 from regions.models.clusters import ClusterType, Region
@@ -193,6 +193,17 @@ class ProposalAttachment(models.Model):
         return reverse("proposals:attachment", kwargs={"pk": self.proposal_id, "attachment_pk": self.pk})
 
 
+class ReviewAssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Who reviews what is confidential: the ministry and administrators see every assignment,
+        a reviewer their own (without a declared conflict), nobody else any."""
+        if sees_everything(user):
+            return self.all()
+        if user is not None and user.is_authenticated and user.is_reviewer:
+            return self.filter(reviewer=user, has_conflict=False)
+        return self.none()
+
+
 class ReviewAssignment(TimeStampedModel):
     """A reviewer assigned to a proposal, with their conflict declaration."""
 
@@ -211,6 +222,8 @@ class ReviewAssignment(TimeStampedModel):
     conflict_note = models.TextField(_("利害関係の内容"), blank=True)
     submitted_at = models.DateTimeField(_("審査提出日時"), null=True, blank=True)
     overall_comment = models.TextField(_("総評"), blank=True)
+
+    objects = ReviewAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("審査割当")

@@ -253,12 +253,13 @@ def attachment_add(*, user, proposal: Proposal, upload: UploadedFile) -> Proposa
         size=upload.size,
         uploaded_by=user,
     )
-    attachment.file.save("upload", upload, save=False)  # path from proposal_attachment_path
+    # path from proposal_attachment_path; storage full or read-only: ValidationError, nothing kept
+    uploads.store(attachment.file, "upload", upload)
     try:
         attachment.full_clean()
         attachment.save()
     except Exception:
-        attachment.file.delete(save=False)
+        uploads.discard(attachment.file)
         raise
     return attachment
 

@@ -59,7 +59,7 @@ def _render_allocation(request, form, project, grants, budget=None, status=200):
     )
 
 
-@headquarters_required
+@headquarters_required.of(JointResearchProject, kwarg="project_pk")
 def budget_create(request, project_pk):
     user = request.user
     project = get_object_or_404(JointResearchProject.objects.editable_by(user), pk=project_pk)
@@ -89,7 +89,7 @@ def budget_create(request, project_pk):
     return _render_allocation(request, form, project, grants, status=400 if request.method == "POST" else 200)
 
 
-@headquarters_required
+@headquarters_required.of(ProjectBudget)
 def budget_edit(request, pk):
     user = request.user
     budget = get_object_or_404(ProjectBudget.objects.editable_by(user).select_related("project", "grant"), pk=pk)
@@ -161,7 +161,7 @@ def _budget_page(request, budget, form, status=200):
     )
 
 
-@headquarters_required
+@headquarters_required.of(ProjectBudget)
 def budget_detail(request, pk):
     budget = get_object_or_404(
         ProjectBudget.objects.editable_by(request.user).select_related("project", "grant"), pk=pk
@@ -169,7 +169,7 @@ def budget_detail(request, pk):
     return _budget_page(request, budget, ExpenditureForm())
 
 
-@headquarters_required
+@headquarters_required.of(ProjectBudget, kwarg="budget_pk")
 def expenditure_create(request, budget_pk):
     user = request.user
     budget = get_object_or_404(ProjectBudget.objects.editable_by(user).select_related("project", "grant"), pk=budget_pk)
@@ -191,7 +191,7 @@ def expenditure_create(request, budget_pk):
     return _budget_page(request, budget, form, status=400 if request.method == "POST" else 200)
 
 
-@headquarters_required
+@headquarters_required.of(Expenditure)
 def expenditure_edit(request, pk):
     user = request.user
     expenditure = get_object_or_404(

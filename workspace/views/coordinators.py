@@ -69,7 +69,7 @@ def coordinator_create(request):
     )
 
 
-@headquarters_required
+@headquarters_required.of(Coordinator)
 def coordinator_edit(request, pk):
     user = request.user
     coordinator = get_object_or_404(Coordinator.objects.editable_by(user).for_list(), pk=pk)
@@ -104,7 +104,7 @@ def coordinator_edit(request, pk):
     )
 
 
-@headquarters_required
+@headquarters_required.of(Coordinator)
 def coordinator_detail(request, pk):
     user = request.user
     coordinator = get_object_or_404(Coordinator.objects.editable_by(user).for_list(), pk=pk)
@@ -158,7 +158,7 @@ def _activity_form(request, *, projects, instance=None) -> tuple[ActivityForm, d
     return form, picker, narrowing
 
 
-@headquarters_required
+@headquarters_required.of(Coordinator, kwarg="coordinator_pk")
 def activity_create(request, coordinator_pk):
     user = request.user
     coordinator = get_object_or_404(Coordinator.objects.editable_by(user), pk=coordinator_pk)
@@ -185,7 +185,7 @@ def activity_create(request, coordinator_pk):
     )
 
 
-@headquarters_required
+@headquarters_required.of(CoordinationActivity)
 def activity_edit(request, pk):
     user = request.user
     activity = get_object_or_404(CoordinationActivity.objects.editable_by(user).select_related("coordinator"), pk=pk)

@@ -47,7 +47,7 @@ def event_create(request):
     return render(request, "workspace/event_form.html", {"form": form}, status=400 if request.method == "POST" else 200)
 
 
-@headquarters_required
+@headquarters_required.of(Event)
 def event_edit(request, pk):
     user = request.user
     event = get_object_or_404(Event.objects.editable_by(user), pk=pk)
@@ -81,7 +81,7 @@ def event_edit(request, pk):
     )
 
 
-@headquarters_required
+@headquarters_required.of(Event)
 def event_detail(request, pk):
     event = get_object_or_404(Event.objects.editable_by(request.user), pk=pk)
     return render(

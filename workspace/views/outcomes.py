@@ -38,7 +38,7 @@ def _render_outcome_form(request, form, project, outcome=None, status=200):
     )
 
 
-@headquarters_required
+@headquarters_required.of(JointResearchProject, kwarg="project_pk")
 def outcome_create(request, project_pk):
     user = request.user
     project = get_object_or_404(JointResearchProject.objects.editable_by(user), pk=project_pk)
@@ -56,7 +56,7 @@ def outcome_create(request, project_pk):
     return _render_outcome_form(request, form, project, status=400 if request.method == "POST" else 200)
 
 
-@headquarters_required
+@headquarters_required.of(Outcome)
 def outcome_edit(request, pk):
     user = request.user
     outcome = get_object_or_404(Outcome.objects.editable_by(user).select_related("project", "company"), pk=pk)
@@ -84,7 +84,7 @@ def outcome_edit(request, pk):
     )
 
 
-@headquarters_required
+@headquarters_required.of(Outcome)
 def outcome_detail(request, pk):
     outcome = get_object_or_404(Outcome.objects.editable_by(request.user).select_related("project", "company"), pk=pk)
     grant_form = (
@@ -104,7 +104,7 @@ def outcome_detail(request, pk):
     )
 
 
-@headquarters_required
+@headquarters_required.of(Outcome)
 def outcome_grant(request, pk):
     """The application becomes a granted patent: only the registration number and date are entered."""
     user = request.user

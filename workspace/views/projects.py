@@ -168,7 +168,7 @@ def project_create(request):
     return _render_project_form(request, form, formset, status=400 if request.method == "POST" else 200)
 
 
-@headquarters_required
+@headquarters_required.of(JointResearchProject)
 def project_edit(request, pk):
     project = get_object_or_404(JointResearchProject.objects.editable_by(request.user).for_detail(), pk=pk)
     form, formset = _project_forms(request, project)
@@ -209,7 +209,7 @@ def participation_history(project):
     return records, lambda record: f"{record.organization.name}（{record.get_role_display()}）"
 
 
-@headquarters_required
+@headquarters_required.of(JointResearchProject)
 def project_detail(request, pk):
     user = request.user
     project = get_object_or_404(JointResearchProject.objects.editable_by(user).for_detail(), pk=pk)
@@ -228,7 +228,7 @@ def project_detail(request, pk):
 
 
 @require_POST
-@headquarters_required
+@headquarters_required.of(JointResearchProject)
 def project_status(request, pk):
     project = get_object_or_404(JointResearchProject.objects.editable_by(request.user), pk=pk)
     targets = JointResearchProject.workflow.allowed_targets(project.status, request.user)
@@ -263,8 +263,14 @@ def publishable_models():
     return {"project": JointResearchProject, "outcome": Outcome, "coordinator": Coordinator, "event": Event}
 
 
+def publishable_object_visible(user, kwargs) -> bool:
+    """The object a publication URL names (``kind`` and ``pk``), among what the user may see."""
+    model = publishable_models().get(kwargs.get("kind"))
+    return model is not None and model.objects.visible_to(user).filter(pk=kwargs.get("pk")).exists()
+
+
 @require_POST
-@headquarters_or_ministry_required
+@headquarters_or_ministry_required.of(publishable_object_visible, custom=True)
 def publication(request, kind, pk, action):
     """Publish (headquarters of the region) or withdraw (the region's headquarters or the ministry)."""
     model = publishable_models().get(kind)

@@ -100,9 +100,9 @@ def _save_proposal(request, *, call: Call, proposal: Proposal | None):
     return render(request, "proposals/proposal_form.html", context, status=400 if form.errors else 200)
 
 
-@headquarters_required
+@headquarters_required.of(Call, kwarg="call_code", field="code")
 def proposal_create(request, call_code):
-    call = get_object_or_404(Call, code=call_code)
+    call = get_object_or_404(Call.objects.visible_to(request.user), code=call_code)
     if not call.is_accepting(timezone.localdate()):
         messages.error(request, _("この公募は受付期間外のため、提案書を作成できません。"))
         return redirect("proposals:list")
@@ -112,7 +112,7 @@ def proposal_create(request, call_code):
     return _save_proposal(request, call=call, proposal=None)
 
 
-@headquarters_required
+@headquarters_required.of(Proposal)
 def proposal_edit(request, pk):
     proposal = visible_proposal(request, pk)
     if not permissions.can_edit_proposal(request.user, proposal):
@@ -123,7 +123,7 @@ def proposal_edit(request, pk):
     return _save_proposal(request, call=proposal.call, proposal=proposal)
 
 
-@signed_in_required
+@signed_in_required.of(Proposal)
 def proposal_detail(request, pk):
     proposal = visible_proposal(request, pk)
     user = request.user
@@ -140,7 +140,7 @@ def proposal_detail(request, pk):
 
 
 @require_POST
-@headquarters_required
+@headquarters_required.of(Proposal)
 def proposal_submit(request, pk):
     proposal = visible_proposal(request, pk)
     return act_and_redirect(
@@ -152,7 +152,7 @@ def proposal_submit(request, pk):
 
 
 @require_POST
-@headquarters_required
+@headquarters_required.of(Proposal)
 def proposal_withdraw(request, pk):
     proposal = visible_proposal(request, pk)
     form = ReasonForm(request.POST)
@@ -168,7 +168,7 @@ def proposal_withdraw(request, pk):
 
 
 @require_POST
-@headquarters_required
+@headquarters_required.of(Proposal)
 def attachment_upload(request, pk):
     proposal = visible_proposal(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
@@ -188,7 +188,7 @@ def attachment_upload(request, pk):
 
 
 @require_POST
-@headquarters_required
+@headquarters_required.of(Proposal)
 def attachment_delete(request, pk, attachment_pk):
     proposal = visible_proposal(request, pk)
     attachment = get_object_or_404(ProposalAttachment, proposal=proposal, pk=attachment_pk)
@@ -200,7 +200,7 @@ def attachment_delete(request, pk, attachment_pk):
     )
 
 
-@signed_in_required
+@signed_in_required.of(Proposal)
 def attachment_download(request, pk, attachment_pk):
     proposal = visible_proposal(request, pk)
     attachment = get_object_or_404(ProposalAttachment, proposal=proposal, pk=attachment_pk)

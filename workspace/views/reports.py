@@ -50,7 +50,7 @@ def _render_report_form(request, form, formset, project, report=None, status=200
 REPORT_DATA = ("fiscal_year", "half", "due_on", "narrative", "problems", "next_steps", "public_summary")
 
 
-@headquarters_required
+@headquarters_required.of(JointResearchProject, kwarg="project_pk")
 def report_create(request, project_pk):
     user = request.user
     project = get_object_or_404(JointResearchProject.objects.editable_by(user), pk=project_pk)
@@ -74,7 +74,7 @@ def report_create(request, project_pk):
     return _render_report_form(request, form, formset, project, status=400 if data is not None else 200)
 
 
-@headquarters_required
+@headquarters_required.of(ProgressReport)
 def report_edit(request, pk):
     user = request.user
     report = get_object_or_404(ProgressReport.objects.editable_by(user).select_related("project"), pk=pk)
@@ -114,7 +114,12 @@ def _report_scope(user):
     return ProgressReport.objects.visible_to(user) if user.is_ministry else ProgressReport.objects.editable_by(user)
 
 
-@headquarters_or_ministry_required
+def visible_report_attachments(user):
+    """An attachment is seen through its report (the not-found rule of cluster_portal/guards.py)."""
+    return ReportAttachment.objects.filter(report__in=ProgressReport.objects.visible_to(user))
+
+
+@headquarters_or_ministry_required.of(ProgressReport)
 def report_detail(request, pk):
     user = request.user
     report = get_object_or_404(_report_scope(user).select_related("project", "project__region"), pk=pk)
@@ -136,7 +141,7 @@ def report_detail(request, pk):
 
 
 @require_POST
-@headquarters_required
+@headquarters_required.of(ProgressReport)
 def report_submit(request, pk):
     user = request.user
     report = get_object_or_404(ProgressReport.objects.editable_by(user), pk=pk)
@@ -156,7 +161,7 @@ def report_submit(request, pk):
 
 
 @require_POST
-@headquarters_required
+@headquarters_required.of(ProgressReport)
 def report_attach(request, pk):
     user = request.user
     report = get_object_or_404(ProgressReport.objects.editable_by(user), pk=pk)
@@ -178,7 +183,7 @@ def report_attach(request, pk):
     return redirect("workspace:report_detail", pk=report.pk)
 
 
-@headquarters_or_ministry_required
+@headquarters_or_ministry_required.of(visible_report_attachments)
 def attachment_download(request, pk):
     """Attachments are private: served only to those who may see the report, as a download."""
     user = request.user
