@@ -190,9 +190,9 @@ def import_confirm(request, name):
 
 
 def _own_job(request, pk) -> DataJob:
-    """The user's own job (another user's, or an expired one, is not found)."""
-    _require_dataio(request.user)
+    """The user's own job (another user's, or an expired one, is not found, whatever the role)."""
     job = get_object_or_404(DataJob, pk=pk, user=request.user, expires_at__gt=timezone.now())
+    _require_dataio(request.user)
     return jobs.fail_if_interrupted(job)
 
 

@@ -238,9 +238,9 @@ MATRIX: dict[str, list] = {
         case("dataset_projects", row(LOGIN, 405, 405, 405, 405, 405, 405), row(LOGIN, 403, 403, *[ALLOWED] * 4)),
     ],
     #: a user's own import/export job: another user's is not found, whoever they are
-    "dataio:job": [case("job_hq_a_export", row(LOGIN, 403, 403, 200, 404, 404, 404), READ_ONLY)],
-    "dataio:job_progress": [case("job_hq_a_export", row(LOGIN, 403, 403, 200, 404, 404, 404), READ_ONLY)],
-    "dataio:job_download": [case("job_hq_a_export", row(LOGIN, 403, 403, 200, 404, 404, 404), READ_ONLY)],
+    "dataio:job": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
+    "dataio:job_progress": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
+    "dataio:job_download": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
     # --- notifications (/notifications/): every signed-in user, their own only -------------------
     "notifications:list": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), READ_ONLY)],
     "notifications:settings": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), SUBMITS)],

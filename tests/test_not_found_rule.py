@@ -17,6 +17,8 @@ A POST-only view answers a GET with 405, the read-only API a POST, before anythi
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.conf import settings
 from django.db import transaction
@@ -66,6 +68,11 @@ WALK = {
     "ministry:assign_reviewer": "proposal_a_under_review",
     "ministry:unassign_reviewer": "assignment_of_a_under_review",
     "ministry:decide": "proposal_a_under_review",
+    "ministry:decision_notify": "proposal_a_decided",
+    "notifications:open": "notification_hq_a",
+    "dataio:job": "job_hq_a_export",
+    "dataio:job_progress": "job_hq_a_export",
+    "dataio:job_download": "job_hq_a_export",
     "ministry:grant_detail": "grant_a",
     "ministry:evaluation_edit": "evaluation_a",
     "proposals:create": "call_in_preparation",
@@ -120,12 +127,18 @@ UNGUARDED = {
     "dataio:export",
     "dataio:import",
     "dataio:confirm",
+    # a user's own notification or data job: looked up among that user's rows only
+    "notifications:open",
+    "dataio:job",
+    "dataio:job_progress",
+    "dataio:job_download",
 }
 
 #: URL arguments that choose among a fixed set of words, not an object (kept when ids are made up)
 NOT_IDS = {"kind", "action", "extension"}
 MISSING_INT = 987_654_321
 MISSING_TEXT = "no-such-object-x9"
+MISSING_UUID = uuid.UUID("00000000-0000-4000-8000-000000000000")
 SIGNED_IN_ROLES = ("reviewer", "reviewer_conflict", "hq_a", "hq_b", "ministry", "administrator")
 
 
@@ -202,6 +215,9 @@ def missing_kwargs(world, name, sample) -> dict:
     kwargs = kwargs_of(world, name, sample)
     for key, value in kwargs.items():
         if key in NOT_IDS:
+            continue
+        if isinstance(value, uuid.UUID):
+            kwargs[key] = MISSING_UUID
             continue
         kwargs[key] = MISSING_INT if isinstance(value, int) or converters[key].regex == "[0-9]+" else MISSING_TEXT
     return kwargs
