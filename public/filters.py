@@ -215,12 +215,29 @@ class RegionFilter(PublicFilterSet):
     """Clusters: the cluster list (/clusters/) and /api/v1/clusters."""
 
     q = SearchFilter()
-    program = KeyFilter(field_name="program", key="code", label=_("事業（期）"))
+    program = KeyFilter(
+        forms.ModelChoiceField,
+        field_name="program",
+        key="code",
+        label=_("事業（期）"),
+        queryset=Program.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput,
+    )
     fiscal_year = FieldFilter(
         forms.IntegerField, field_name="selected_fiscal_year", label=_("採択年度"), **FISCAL_YEARS
     )
-    prefecture = KeyFilter(field_name="prefectures", key="code", label=_("都道府県"), method=_region_prefecture)
-    theme = FieldFilter(forms.CharField, label=_("テーマ・分野"))
+    prefecture = KeyFilter(
+        forms.ModelChoiceField,
+        field_name="prefectures",
+        key="code",
+        label=_("都道府県"),
+        method=_region_prefecture,
+        queryset=Prefecture.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput,
+    )
+    theme = FieldFilter(forms.CharField, label=_("テーマ・分野"), max_length=200)
     cluster_type = FieldFilter(forms.ChoiceField, label=_("類型"), choices=choices(ClusterType))
     status = FieldFilter(forms.ChoiceField, label=_("状態"), choices=choices(RegionStatus))
 
@@ -279,16 +296,24 @@ PROJECT_ORDER_CHOICES = [
 
 
 class OrganizationCodeFilter(FieldFilter):
-    """``organization``: the rows of an organisation given by its code (slug); none for an unknown code."""
+    """``organization``: the rows of an organisation given by its code (slug); an unknown code is invalid."""
+
+    key = "slug"
 
     def __init__(self, organization_q):
-        super().__init__(forms.SlugField, label=_("機関コード"), max_length=120)
+        super().__init__(
+            forms.ModelChoiceField,
+            label=_("機関コード"),
+            queryset=Organization.objects.all(),
+            to_field_name="slug",
+            widget=forms.TextInput,
+        )
         self.organization_q = organization_q
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        organization = Organization.objects.filter(slug=value).first()
+        organization = value if isinstance(value, Organization) else Organization.objects.filter(slug=value).first()
         return qs.none() if organization is None else qs.filter(self.organization_q(organization))
 
 
@@ -302,7 +327,7 @@ class ProjectFilter(PublicFilterSet):
 
     q = SearchFilter()
     cluster = ClusterFilter("region")
-    theme = FieldFilter(forms.CharField, label=_("分野"))
+    theme = FieldFilter(forms.CharField, label=_("分野"), max_length=100)
     status = FieldFilter(forms.ChoiceField, label=_("状態"), choices=choices(ProjectStatus))
     fiscal_year = FieldFilter(forms.IntegerField, label=_("実施年度"), method=_project_fiscal_year, **FISCAL_YEARS)
     organization = OrganizationCodeFilter(project_ids_q)

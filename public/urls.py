@@ -1,7 +1,7 @@
 """Public pages added by the public portal: organisations, results, events, funding flow,
 search, open data, the JSON API, robots.txt and sitemap.xml."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from public.views import api, browse, funding, opendata, search, seo
 
@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/v1/budgets", api.budgets, name="api_budgets"),
     path("api/v1/grants", api.grants, name="api_grants"),
     path("api/v1/funding-flow", api.funding_flow, name="api_funding_flow"),
+    re_path(r"^api/", api.not_found, name="api_not_found"),  # any other address under /api/: JSON 404
     path("robots.txt", seo.robots_txt, name="robots"),
     path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
 ]
