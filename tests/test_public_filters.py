@@ -140,3 +140,61 @@ def test_the_html_list_drops_an_invalid_value_instead_of_failing(client, project
     response = client.get(reverse("projects:list"), {"status": "bogus", "fiscal_year": "abc", "theme": "光・電子"})
     assert response.status_code == 200
     assert sorted(project.code for project in response.context["page"]) == ["HAM-01", "HAM-03", "SAP-01"]
+
+
+def notice(response) -> str:
+    """The text of the list's role=status notice about ignored values ("" when there is none)."""
+    import re
+
+    found = re.search(r'<div class="notice notice--warning" role="status">(.*?)</div>', response.content.decode(), re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(1))).strip() if found else ""
+
+
+def test_an_unknown_cluster_or_status_on_the_project_list_is_ignored_with_a_notice(client, projects):
+    response = client.get(reverse("projects:list"), {"cluster": "nonexistent", "status": "bogus"})
+    assert response.status_code == 200
+    assert len(response.context["page"]) == 4  # every project, as without the two values
+    text = notice(response)
+    assert "認識できない値のため無視しました" in text
+    assert "クラスター：「nonexistent」" in text
+    assert "状態：「bogus」" in text
+
+
+@pytest.mark.parametrize(
+    ("url_name", "params", "label"),
+    [
+        ("regions:list", {"status": "bogus"}, "状態：「bogus」"),
+        ("regions:list", {"prefecture": "99"}, "都道府県：「99」"),
+        ("projects:list", {"organization": "no-such-org"}, "機関コード：「no-such-org」"),
+        ("projects:list", {"fiscal_year": "0"}, "実施年度：「0」"),
+        ("public:organization_list", {"kind": "bogus"}, "種別：「bogus」"),
+        ("public:result_list", {"kind": "company"}, "種別：「company」"),
+        ("public:result_list", {"cluster": "nonexistent"}, "クラスター：「nonexistent」"),
+        ("public:event_list", {"kind": "bogus"}, "種別：「bogus」"),
+        ("public:funding_flow", {"start": "1800"}, "開始年度：「1800」"),
+    ],
+)
+def test_every_public_list_says_which_filter_value_it_ignored(client, projects, url_name, params, label):
+    response = client.get(reverse(url_name), params)
+    assert response.status_code == 200
+    assert label in notice(response)
+
+
+def test_a_valid_filter_shows_no_notice(client, projects):
+    response = client.get(reverse("projects:list"), {"cluster": "hamamatsu", "status": ProjectStatus.ACTIVE})
+    assert notice(response) == ""
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc"])
+@pytest.mark.parametrize("url_name", ["projects:list", "regions:list", "public:result_list", "public:event_list"])
+def test_a_page_below_one_shows_the_first_page_with_a_notice_not_the_last(client, url_name, page):
+    for number in range(30):
+        factories.ProjectFactory(code=f"P-{number:02}", status=ProjectStatus.ACTIVE)
+        factories.OutcomeFactory()
+        factories.EventFactory()
+    factories.RegionFactory.create_batch(25)
+    response = client.get(reverse(url_name), {"page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number == 1
+    assert response.context["page"].paginator.num_pages > 1
+    assert f"ページ番号「{page}」は認識できないため、最初のページを表示しています。" in notice(response)
