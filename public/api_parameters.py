@@ -30,6 +30,12 @@ TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
 SLUG_PATTERN = "^[-a-zA-Z0-9_]*$"
 PROJECT_CODE_PATTERN = "^[A-Za-z0-9-]*$"
 ROW_ID_PATTERN = "^[0-9]{0,18}$"  # a database id fits a signed 64-bit integer
+PATTERN_RULES = {
+    TEXT_PATTERN: "text without control characters",
+    SLUG_PATTERN: "a code of letters, digits, '-' and '_'",
+    PROJECT_CODE_PATTERN: "a code of letters, digits and '-'",
+    ROW_ID_PATTERN: "a cursor of up to 18 digits (the 'after' of links.next)",
+}
 FISCAL_YEARS = {"minimum": 1990, "maximum": 2100}
 MAX_LIMIT = 1000
 
@@ -78,7 +84,7 @@ class Parameter:
         if len(raw) > schema.get("maxLength", len(raw)):
             raise ParameterError(f"'{name}' is too long (at most {schema['maxLength']} characters)", parameter=name)
         if "pattern" in schema and not re.search(schema["pattern"], raw):
-            raise ParameterError(f"'{name}' is not a valid {self.description.rstrip('.').lower()}", parameter=name)
+            raise ParameterError(f"'{name}' is not valid: {PATTERN_RULES[schema['pattern']]}", parameter=name)
         return raw or None
 
 

@@ -4,13 +4,14 @@ Each ``FilterSet`` names the query parameters of one resource (clusters, project
 results, events), how each is validated and what it narrows. The two users differ only in how
 they treat a value they cannot use:
 
-- the API (``public.views.api``) builds the FilterSet with ``for_api`` and answers 400 for an
-  invalid value (404 for an unknown cluster); its form fields accept any well-formed value (any
-  fiscal year from 1990 to 2100, any theme or programme code);
+- the API (``public.views.api``) builds the FilterSet with ``for_api``; each form field is also
+  the parameter's published schema (``public.api_parameters.field_schema``); a value outside it is
+  400 and a code naming no row (cluster, organisation, programme, prefecture) is 404; its form
+  fields accept any well-formed value (any fiscal year from 1990 to 2100, any theme);
 - the HTML list passes ``offered`` (the rows it may list, or the years to offer): the parameters
   whose values come from the data (fiscal years, themes, programmes, prefectures) become selects
-  of the values found; as on every GET filter form, an invalid value is dropped, so it does not
-  narrow the list.
+  of the values found; an invalid value is dropped, so it does not narrow the list, and the list
+  says so (``templates/includes/ignored_notice.html``).
 
 ``params()`` gives the valid values as plain codes, a stable cache key; ``apply(queryset, params)``
 narrows any queryset by them (the list, its CSV download, its cached pages and facet counts).

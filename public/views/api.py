@@ -23,7 +23,6 @@ from public.filters import EventFilter, OrganizationFilter, ProjectFilter, Regio
 from regions.models import Event, Organization, Region
 
 DEFAULT_LIMIT = 100
-ApiError = ParameterError
 PARAMETERS = endpoint_parameters()
 
 
@@ -48,7 +47,7 @@ def _row(queryset, name, value, **lookup):
     """The published row ``value`` names (for ``?cluster=``, ``?project=``, ``?organization=``), else 404."""
     obj = queryset.filter(**lookup).first() if value else None
     if value and obj is None:
-        raise ApiError(f"unknown {name} '{value}'", 404, parameter=name)
+        raise ParameterError(f"unknown {name} '{value}'", 404, parameter=name)
     return obj
 
 
@@ -56,15 +55,15 @@ def _cluster(values):
     return _row(Region.objects.published(), "cluster", values.get("cluster"), slug=values.get("cluster"))
 
 
-def _filter_error(filterset) -> ApiError:
+def _filter_error(filterset) -> ParameterError:
     """The API's answer to the first invalid parameter of ``filterset``: 400, or 404 for an unknown row."""
     for name, errors in filterset.form.errors.as_data().items():
         parameter = filterset.api_names.get(name, name)
         field, code = filterset.form.fields[name], errors[0].code
         if code == "invalid_choice" and isinstance(field, forms.ModelChoiceField):
-            return ApiError(f"unknown {parameter} '{filterset.data[name]}'", 404, parameter=parameter)
-        return ApiError(f"'{parameter}' is not valid", parameter=parameter)
-    return ApiError("invalid parameters")
+            return ParameterError(f"unknown {parameter} '{filterset.data[name]}'", 404, parameter=parameter)
+        return ParameterError(f"'{parameter}' is not valid", parameter=parameter)
+    return ParameterError("invalid parameters")
 
 
 def filtered(request, key, filterset_class, queryset):
@@ -82,7 +81,7 @@ def _cursor_filter(queryset, field, after):
         return queryset
     if field == "pk":
         if not after.isdigit():
-            raise ApiError("'after' is not a valid cursor")
+            raise ParameterError("'after' is not a valid cursor")
         return queryset.filter(pk__gt=int(after))
     return queryset.filter(**{f"{field}__gt": after})
 
@@ -235,7 +234,7 @@ def grants(request):
 def _detail(key, **lookup):
     obj = DATASETS[key].queryset().filter(**lookup).first()
     if obj is None:
-        raise ApiError(f"no published {key[:-1]} has this code", 404, parameter=DETAIL_PARAMETERS[key].name)
+        raise ParameterError(f"no published {key[:-1]} has this code", 404, parameter=DETAIL_PARAMETERS[key].name)
     return _json({"data": DATASETS[key].row(obj)})
 
 

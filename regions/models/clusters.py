@@ -1,5 +1,6 @@
 """Regions (the clusters) and their headquarters (本部) with its roster."""
 
+import threading
 from collections import Counter
 
 from django.db import models
@@ -8,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.cache import cached
+from cluster_portal.cache import data_generation
 from cluster_portal.fields import fiscal_year_field
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
 from cluster_portal.text import SearchableQuerySetMixin, search
@@ -86,14 +87,28 @@ class RegionQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
         return Q(pk__in=in_prefecture.values("region_id"))
 
 
-@cached("region-shared-names")
+_names = threading.local()
+
+
+def forget_region_names(**kwargs) -> None:
+    """Drop the memo of ``shared_region_names`` (connected to ``request_started``, regions/apps.py)."""
+    _names.__dict__.clear()
+
+
 def shared_region_names() -> dict:
-    """What ``Region.display_name`` needs besides the row, in one query, cached by data generation:
+    """What ``Region.display_name`` needs besides the row, in one query per request:
 
     ``shared``: ``("ja", 名称)`` and ``("en", English name)`` pairs used by more than one region;
     ``programs``: each programme's id → (name, English name, first fiscal year), so that naming the
     phase of a row never queries its programme.
+
+    Kept for the rest of the request (or, outside one, while the data generation stays the same), so
+    a page naming many clusters reads it once, and every request that names one costs exactly one
+    small query whatever the data size — whole public pages are cached anyway.
     """
+    generation = data_generation()
+    if getattr(_names, "generation", None) == generation:
+        return _names.value
     rows = Region.objects.order_by().values_list(
         "name", "name_en", "program_id", "program__name", "program__name_en", "program__start_fiscal_year"
     )
@@ -104,7 +119,9 @@ def shared_region_names() -> dict:
         if name_en:
             counts[("en", name_en)] += 1
         programs[program_id] = tuple(program)
-    return {"shared": frozenset(key for key, count in counts.items() if count > 1), "programs": programs}
+    _names.value = {"shared": frozenset(key for key, count in counts.items() if count > 1), "programs": programs}
+    _names.generation = generation
+    return _names.value
 
 
 class Region(TimeStampedModel):
