@@ -106,7 +106,10 @@ def shared_region_names() -> dict:
     a page naming many clusters reads it once, and every request that names one costs exactly one
     small query whatever the data size — whole public pages are cached anyway.
     """
-    generation = data_generation()
+    try:
+        generation = data_generation()
+    except Exception:  # the cache is unreachable: keep the memo for this request only
+        generation = "unreachable"
     if getattr(_names, "generation", None) == generation:
         return _names.value
     rows = Region.objects.order_by().values_list(
