@@ -182,8 +182,12 @@ FISCAL_YEAR = Parameter("fiscal_year", "Fiscal year.", _integer(**FISCAL_YEARS))
 LIMIT = Parameter("limit", f"Rows per page (1-{MAX_LIMIT}, default 100).", _integer(minimum=1, maximum=MAX_LIMIT))
 
 
-def paging(cursor_field: str, cursor_max_length: int) -> list[Parameter]:
-    schema = _code(ROW_ID_PATTERN, 18) if cursor_field == "pk" else _code(TEXT_PATTERN, cursor_max_length)
+def paging(dataset) -> list[Parameter]:
+    """``after`` (the dataset's cursor: a row id, or the code its rows are ordered by) and ``limit``."""
+    if dataset.cursor_field == "pk":
+        schema = _code(ROW_ID_PATTERN, 18)
+    else:
+        schema = _code(TEXT_PATTERN, _max_length(dataset.queryset().model, dataset.cursor_field))
     return [Parameter("after", "Cursor: the value of links.next's 'after' (the last row's identifier).", schema), LIMIT]
 
 

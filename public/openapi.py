@@ -32,12 +32,7 @@ def row_schema(dataset) -> dict:
 
 
 def _parameters(key) -> list[dict]:
-    dataset = DATASETS.get(key)
-    extra = []
-    if dataset:
-        cursor = dataset.cursor_field
-        max_length = 18 if cursor == "pk" else dataset.queryset().model._meta.get_field(cursor).max_length
-        extra = paging(cursor, max_length)
+    extra = paging(DATASETS[key]) if key in DATASETS else []
     return [parameter.openapi() for parameter in (*endpoint_parameters()[key], *extra)]
 
 

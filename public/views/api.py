@@ -32,15 +32,8 @@ def _json(data, status=200):
 
 def _parameters(request, key) -> dict:
     """The endpoint's query parameters, checked against the schemas the OpenAPI document publishes."""
-    dataset = DATASETS.get(key)
-    extra = paging(dataset.cursor_field, _cursor_max_length(dataset)) if dataset else []
+    extra = paging(DATASETS[key]) if key in DATASETS else []
     return parse(request, [*PARAMETERS[key], *extra])
-
-
-def _cursor_max_length(dataset) -> int:
-    if dataset.cursor_field == "pk":
-        return 18
-    return dataset.queryset().model._meta.get_field(dataset.cursor_field).max_length
 
 
 def _row(queryset, name, value, **lookup):
