@@ -74,11 +74,11 @@ class Parameter:
                 raise ParameterError(f"'{name}' must be one of: {', '.join(schema['enum'])}", parameter=name)
             return raw
         if schema["type"] == "integer":
-            if not re.fullmatch(r"-?[0-9]{1,30}", raw):
+            if not re.fullmatch(r"-?[0-9]+", raw):
                 raise ParameterError(f"'{name}' must be an integer", parameter=name)
-            value = int(raw)
+            value = int(raw) if len(raw) <= 30 else None  # longer: far outside any range, never parsed
             low, high = schema.get("minimum"), schema.get("maximum")
-            if (low is not None and value < low) or (high is not None and value > high):
+            if value is None or (low is not None and value < low) or (high is not None and value > high):
                 raise ParameterError(f"'{name}' is out of range ({low}-{high})", parameter=name)
             return value
         if len(raw) > schema.get("maxLength", len(raw)):

@@ -117,6 +117,7 @@ def test_the_api_filters_projects_by_theme_year_and_organisation_as_the_list_doe
         ("/api/v1/funding-flow?from=-300", 400, "'from' is out of range (1990-2100)"),
         ("/api/v1/funding-flow?from=99999999999999999999", 400, "'from' is out of range (1990-2100)"),
         ("/api/v1/funding-flow?to=2009.5", 400, "'to' must be an integer"),
+        ("/api/v1/budgets?fiscal_year=" + "9" * 60, 400, "'fiscal_year' is out of range (1990-2100)"),
         ("/api/v1/clusters?limit=", 400, "'limit' must be an integer"),
         ("/api/v1/clusters?limit=1001", 400, "'limit' is out of range (1-1000)"),
         ("/api/v1/budgets?after=xyz", 400, "'after' is not valid: a cursor of up to 18 digits"),
