@@ -159,19 +159,24 @@ def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page:
     """A paginator page of a public list whose row count and rows come from the cache.
 
     ``queryset_factory(*args)`` builds the (published-only) queryset; ``args`` must have a stable
-    ``repr``. Returns a ``django.core.paginator.Page`` like ``Paginator.get_page()``.
+    ``repr``. Returns a ``django.core.paginator.Page`` like ``cluster_portal.paging.get_page()``.
     """
     from django.core.paginator import Page, Paginator
+
+    from cluster_portal.paging import requested_page
 
     def compute(*factory_args, number):
         paginator = Paginator(queryset_factory(*factory_args), per_page)
         page = paginator.get_page(number)
         return paginator.count, page.number, list(page.object_list)
 
-    count, number, rows = cached(name)(compute)(*args, number=str(page_number or 1)[:20])
+    wanted, ignored = requested_page(page_number)
+    count, number, rows = cached(name)(compute)(*args, number=wanted)
     paginator = Paginator([], per_page)
     paginator.count = count  # overrides the cached_property: no COUNT query
-    return Page(rows, number, paginator)
+    page = Page(rows, number, paginator)
+    page.ignored_number = ignored
+    return page
 
 
 # --- whole public pages for anonymous visitors ----------------------------------------------------

@@ -24,6 +24,9 @@ from django.contrib.auth import logout
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from cluster_portal.problems import is_api_request, problem
 
 
 def build_policy(directives: dict) -> str:
@@ -51,11 +54,11 @@ def _has_control_character(text: str) -> bool:
     return any(unicodedata.category(character) == "Cc" for character in text)
 
 
-def request_problem(request) -> str:
-    """Why the request's path or query string is refused, or "" when it is fine."""
+def _request_fault(request) -> str:
+    """What is wrong with the request's path or query string (a key of ``REQUEST_FAULTS``), or ""."""
     raw_query = request.META.get("QUERY_STRING", "")
     if len(raw_query) > settings.MAX_QUERY_STRING_LENGTH:
-        return _("検索条件が長すぎます。条件を短くしてから、もう一度お試しください。")
+        return "query_too_long"
     # A WSGI server hands the raw bytes over as latin-1 text (ASGI as UTF-8); percent-escapes hold the rest.
     try:
         raw_bytes = raw_query.encode("latin-1")
@@ -64,26 +67,58 @@ def request_problem(request) -> str:
     try:
         query = unquote_to_bytes(raw_bytes.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
-        return _("検索条件に読み取れない文字（UTF-8 ではない文字）が含まれています。")
+        return "query_not_utf8"
     if _has_control_character(query):
-        return _("検索条件に使用できない制御文字が含まれています。")
+        return "query_control_character"
     # Django has already decoded the path; invalid UTF-8 there became U+FFFD, not an error.
     if _has_control_character(request.path_info):
-        return _("アドレスに使用できない制御文字が含まれています。")
+        return "path_control_character"
     return ""
 
 
+# fault → (the HTML page's Japanese message, the API's status and detail)
+REQUEST_FAULTS = {
+    "query_too_long": (
+        _lazy("検索条件が長すぎます。条件を短くしてから、もう一度お試しください。"),
+        400,
+        "The query string is longer than %(limit)d characters.",
+    ),
+    "query_not_utf8": (
+        _lazy("検索条件に読み取れない文字（UTF-8 ではない文字）が含まれています。"),
+        400,
+        "The query string is not valid UTF-8.",
+    ),
+    "query_control_character": (
+        _lazy("検索条件に使用できない制御文字が含まれています。"),
+        400,
+        "A query parameter contains a control character.",
+    ),
+    # An identifier with a control character names no row: under /api/ that is "not found".
+    "path_control_character": (
+        _lazy("アドレスに使用できない制御文字が含まれています。"),
+        404,
+        "There is nothing at this address (it contains a control character).",
+    ),
+}
+
+
 class RequestSanityMiddleware:
-    """Answers 400 with a Japanese page (``400.html``) for a malformed path or query string."""
+    """Answers 400 with a Japanese page (``400.html``) for a malformed path or query string.
+
+    Under ``/api/`` the answer is a problem document (``cluster_portal.problems``) instead.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        problem = request_problem(request)
-        if problem:
-            return render(request, "400.html", {"problem": problem}, status=400)
-        return self.get_response(request)
+        fault = _request_fault(request)
+        if not fault:
+            return self.get_response(request)
+        message, api_status, api_detail = REQUEST_FAULTS[fault]
+        if is_api_request(request):
+            return problem(api_status, api_detail % {"limit": settings.MAX_QUERY_STRING_LENGTH})
+        return render(request, "400.html", {"problem": str(message)}, status=400)
 
 
 def session_limit(user) -> datetime.timedelta | None:

@@ -38,5 +38,11 @@ urlpatterns = [
     path("csp-report/", csp.csp_report, name="csp_report"),
 ]
 
+# Under /api/ errors are problem documents (JSON); elsewhere the Japanese error pages.
+handler400 = "cluster_portal.problems.bad_request"
+handler403 = "cluster_portal.problems.permission_denied"
+handler404 = "cluster_portal.problems.page_not_found"
+handler500 = "cluster_portal.problems.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

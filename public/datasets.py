@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.fiscal import fiscal_year_of
@@ -150,6 +151,11 @@ def organization_queryset():
 # --- rows ----------------------------------------------------------------------------------------
 
 
+def _display_name(region, language: str) -> str:
+    with translation.override(language):
+        return str(region.display_name)
+
+
 def cluster_row(region) -> dict:
     prefectures = list(region.prefectures.all())
     return {
@@ -158,6 +164,8 @@ def cluster_row(region) -> dict:
         "name_en": region.name_en,
         "cluster_name": region.cluster_name,
         "cluster_name_en": region.cluster_name_en,
+        "display_name": _display_name(region, "ja"),
+        "display_name_en": _display_name(region, "en"),
         "program": region.program.code,
         "program_name": region.program.name,
         "cluster_type": region.cluster_type,
@@ -303,6 +311,14 @@ CLUSTER_COLUMNS = (
     Column("name_en", "地域名（英語）", "Region name (English)", S),
     Column("cluster_name", "クラスター名", "Cluster name", S),
     Column("cluster_name_en", "クラスター名（英語）", "Cluster name (English)", S),
+    Column(
+        "display_name",
+        "表示名",
+        "Display name",
+        S,
+        _("ポータルでの表示名。同じ地域名のクラスターが複数あるときは事業（期）と年度を添えて区別します。"),
+    ),
+    Column("display_name_en", "表示名（英語）", "Display name (English)", S),
     Column("program", "事業（期）コード", "Program code", S, _("phase-1（第I期）、phase-2（第II期）など")),
     Column("program_name", "事業（期）", "Program", S),
     Column("cluster_type", "類型", "Type", S, _("global（グローバル型）または regional（地域特性型）")),

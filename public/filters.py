@@ -4,13 +4,14 @@ Each ``FilterSet`` names the query parameters of one resource (clusters, project
 results, events), how each is validated and what it narrows. The two users differ only in how
 they treat a value they cannot use:
 
-- the API (``public.views.api``) builds the FilterSet with ``for_api`` and answers 400 for an
-  invalid value (404 for an unknown cluster); its form fields accept any well-formed value (any
-  fiscal year from 1990 to 2100, any theme or programme code);
+- the API (``public.views.api``) builds the FilterSet with ``for_api``; each form field is also
+  the parameter's published schema (``public.api_parameters.field_schema``); a value outside it is
+  400 and a code naming no row (cluster, organisation, programme, prefecture) is 404; its form
+  fields accept any well-formed value (any fiscal year from 1990 to 2100, any theme);
 - the HTML list passes ``offered`` (the rows it may list, or the years to offer): the parameters
   whose values come from the data (fiscal years, themes, programmes, prefectures) become selects
-  of the values found; as on every GET filter form, an invalid value is dropped, so it does not
-  narrow the list.
+  of the values found; an invalid value is dropped, so it does not narrow the list, and the list
+  says so (``templates/includes/ignored_notice.html``).
 
 ``params()`` gives the valid values as plain codes, a stable cache key; ``apply(queryset, params)``
 narrows any queryset by them (the list, its CSV download, its cached pages and facet counts).
@@ -215,12 +216,29 @@ class RegionFilter(PublicFilterSet):
     """Clusters: the cluster list (/clusters/) and /api/v1/clusters."""
 
     q = SearchFilter()
-    program = KeyFilter(field_name="program", key="code", label=_("事業（期）"))
+    program = KeyFilter(
+        forms.ModelChoiceField,
+        field_name="program",
+        key="code",
+        label=_("事業（期）"),
+        queryset=Program.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput,
+    )
     fiscal_year = FieldFilter(
         forms.IntegerField, field_name="selected_fiscal_year", label=_("採択年度"), **FISCAL_YEARS
     )
-    prefecture = KeyFilter(field_name="prefectures", key="code", label=_("都道府県"), method=_region_prefecture)
-    theme = FieldFilter(forms.CharField, label=_("テーマ・分野"))
+    prefecture = KeyFilter(
+        forms.ModelChoiceField,
+        field_name="prefectures",
+        key="code",
+        label=_("都道府県"),
+        method=_region_prefecture,
+        queryset=Prefecture.objects.all(),
+        to_field_name="code",
+        widget=forms.TextInput,
+    )
+    theme = FieldFilter(forms.CharField, label=_("テーマ・分野"), max_length=200)
     cluster_type = FieldFilter(forms.ChoiceField, label=_("類型"), choices=choices(ClusterType))
     status = FieldFilter(forms.ChoiceField, label=_("状態"), choices=choices(RegionStatus))
 
@@ -279,16 +297,24 @@ PROJECT_ORDER_CHOICES = [
 
 
 class OrganizationCodeFilter(FieldFilter):
-    """``organization``: the rows of an organisation given by its code (slug); none for an unknown code."""
+    """``organization``: the rows of an organisation given by its code (slug); an unknown code is invalid."""
+
+    key = "slug"
 
     def __init__(self, organization_q):
-        super().__init__(forms.SlugField, label=_("機関コード"), max_length=120)
+        super().__init__(
+            forms.ModelChoiceField,
+            label=_("機関コード"),
+            queryset=Organization.objects.all(),
+            to_field_name="slug",
+            widget=forms.TextInput,
+        )
         self.organization_q = organization_q
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
             return qs
-        organization = Organization.objects.filter(slug=value).first()
+        organization = value if isinstance(value, Organization) else Organization.objects.filter(slug=value).first()
         return qs.none() if organization is None else qs.filter(self.organization_q(organization))
 
 
@@ -302,7 +328,7 @@ class ProjectFilter(PublicFilterSet):
 
     q = SearchFilter()
     cluster = ClusterFilter("region")
-    theme = FieldFilter(forms.CharField, label=_("分野"))
+    theme = FieldFilter(forms.CharField, label=_("分野"), max_length=100)
     status = FieldFilter(forms.ChoiceField, label=_("状態"), choices=choices(ProjectStatus))
     fiscal_year = FieldFilter(forms.IntegerField, label=_("実施年度"), method=_project_fiscal_year, **FISCAL_YEARS)
     organization = OrganizationCodeFilter(project_ids_q)

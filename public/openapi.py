@@ -1,5 +1,6 @@
 """The OpenAPI 3.1 description of /api/v1/, generated from the dataset definitions."""
 
+from public.api_parameters import DETAIL_PARAMETERS, endpoint_parameters, paging
 from public.datasets import DATASETS, Column
 
 TYPES = {
@@ -30,75 +31,24 @@ def row_schema(dataset) -> dict:
     }
 
 
-def _parameter(name, description, schema=None, location="query", required=False):
-    return {
-        "name": name,
-        "in": location,
-        "required": required,
-        "description": description,
-        "schema": schema or {"type": "string"},
-    }
+def _parameters(key) -> list[dict]:
+    extra = paging(DATASETS[key]) if key in DATASETS else []
+    return [parameter.openapi() for parameter in (*endpoint_parameters()[key], *extra)]
 
 
-PAGING = [
-    _parameter("after", "Cursor: the value of links.next's 'after' (the last row's identifier)."),
-    _parameter("limit", "Rows per page (1-1000, default 100).", {"type": "integer", "minimum": 1, "maximum": 1000}),
-]
-FILTERS = {
-    "clusters": [
-        _parameter("program", "Program (phase) code, e.g. phase-2."),
-        _parameter("prefecture", "JIS X 0401 prefecture code, e.g. 13."),
-        _parameter("cluster_type", "global or regional.", {"type": "string", "enum": ["global", "regional"]}),
-        _parameter("status", "planning, active, completed or discontinued."),
-        _parameter("fiscal_year", "Fiscal year of selection.", {"type": "integer"}),
-        _parameter("theme", "Exact theme."),
-        _parameter("q", "Text search (NFKC-normalised)."),
-    ],
-    "projects": [
-        _parameter("q", "Text search."),
-        _parameter("cluster", "Cluster code."),
-        _parameter("theme", "Exact theme."),
-        _parameter("status", "planned, active, suspended or completed."),
-        _parameter("fiscal_year", "A fiscal year the project runs in.", {"type": "integer"}),
-        _parameter("organization", "Organisation code (participant or host)."),
-    ],
-    "organizations": [_parameter("kind", "Organisation kind."), _parameter("q", "Text search.")],
-    "results": [
-        _parameter("kind", "Result kind."),
-        _parameter("fiscal_year", "Fiscal year of the result's date.", {"type": "integer"}),
-        _parameter("cluster", "Cluster code."),
-        _parameter("organization", "Organisation code (company or participant)."),
-        _parameter("q", "Text search."),
-    ],
-    "events": [
-        _parameter("kind", "Event kind."),
-        _parameter("cluster", "Cluster code."),
-        _parameter("q", "Text search."),
-    ],
-    "participations": [
-        _parameter("cluster", "Cluster code."),
-        _parameter("project", "Project code."),
-        _parameter("organization", "Organisation code."),
-    ],
-    "budgets": [
-        _parameter("cluster", "Cluster code."),
-        _parameter("project", "Project code."),
-        _parameter("fiscal_year", "Fiscal year.", {"type": "integer"}),
-    ],
-    "grants": [_parameter("cluster", "Cluster code."), _parameter("fiscal_year", "Fiscal year.", {"type": "integer"})],
-}
-DETAILS = {"clusters": "code", "projects": "code", "organizations": "code", "results": "id", "events": "id"}
+DETAILS = {key: parameter.name for key, parameter in DETAIL_PARAMETERS.items()}
 
 ERROR = {
     "type": "object",
+    "description": "A problem document (RFC 9457), media type application/problem+json.",
     "properties": {
-        "error": {
-            "type": "object",
-            "properties": {"status": {"type": "integer"}, "message": {"type": "string"}},
-            "required": ["status", "message"],
-        }
+        "type": {"type": "string", "description": "about:blank: the title is the HTTP status phrase"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What was wrong, naming the parameter"},
+        "parameter": {"type": "string", "description": "The query or path parameter at fault, if any"},
     },
-    "required": ["error"],
+    "required": ["type", "title", "status", "detail"],
 }
 FLOW = {
     "type": "object",
@@ -141,17 +91,14 @@ FLOW = {
 }
 
 
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
 def _ok(schema_ref: str, description: str) -> dict:
     return {
         "200": {"description": description, "content": {"application/json": {"schema": {"$ref": schema_ref}}}},
-        "400": {
-            "description": "Invalid parameter",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        },
-        "404": {
-            "description": "Not found",
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        },
+        "400": {"description": "A parameter outside its schema, or a malformed query string", "content": PROBLEM},
+        "404": {"description": "No published row has this code (path or filter parameter)", "content": PROBLEM},
     }
 
 
@@ -187,7 +134,7 @@ def document(server_url: str) -> dict:
                 "operationId": f"list_{key}",
                 "summary": f"List {key} (published only)",
                 "description": str(dataset.description),
-                "parameters": [*FILTERS.get(key, []), *PAGING],
+                "parameters": _parameters(key),
                 "responses": _ok(f"#/components/schemas/{name}Page", f"A page of {key}"),
             }
         }
@@ -201,7 +148,7 @@ def document(server_url: str) -> dict:
                 "get": {
                     "operationId": f"get_{key}",
                     "summary": f"One of {key} by its stable identifier",
-                    "parameters": [_parameter(DETAILS[key], "Stable identifier", location="path", required=True)],
+                    "parameters": [DETAIL_PARAMETERS[key].openapi()],
                     "responses": _ok(f"#/components/schemas/{name}Detail", "The row"),
                 }
             }
@@ -209,11 +156,7 @@ def document(server_url: str) -> dict:
         "get": {
             "operationId": "funding_flow",
             "summary": "Funding flow: requested, selected, granted, allocated, executed, results",
-            "parameters": [
-                _parameter("from", "First fiscal year.", {"type": "integer"}),
-                _parameter("to", "Last fiscal year.", {"type": "integer"}),
-                _parameter("cluster", "Cluster code (omit for the whole program)."),
-            ],
+            "parameters": _parameters("funding-flow"),
             "responses": _ok("#/components/schemas/FundingFlow", "The flow"),
         }
     }
@@ -224,7 +167,12 @@ def document(server_url: str) -> dict:
             "title": "Knowledge Cluster Initiative portal API (知的クラスター創成事業 ポータル API)",
             "version": "1.0.0",
             "description": "Read-only access to the published data. Amounts are integer yen; fiscal years run "
-            "April-March. Pagination is by cursor: follow links.next until it is null.",
+            "April-March. Pagination is by cursor: follow links.next until it is null. Every operation answers "
+            "GET and HEAD; OPTIONS lists them (204, Allow); any other method is 405 with Allow. Errors are "
+            "problem documents (RFC 9457, application/problem+json: type, title, status, detail, parameter). "
+            "A parameter left out, or a text parameter given empty, does not narrow anything; an integer or a "
+            "choice given empty, or any value outside its schema, is 400; a well-formed code that names no "
+            "published row is 404. A query string longer than 2,048 characters is 400.",
             "license": {"name": "CC BY 4.0 (compatible with PDL 1.0)", "identifier": "CC-BY-4.0"},
         },
         "servers": [{"url": server_url}],

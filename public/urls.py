@@ -2,7 +2,7 @@
 search, open data, the JSON API, the policy pages (accessibility, privacy, contact), robots.txt
 and sitemap.xml."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from public.views import api, browse, funding, opendata, policies, search, seo
 
@@ -37,6 +37,7 @@ urlpatterns = [
     path("accessibility/", policies.accessibility_statement, name="accessibility"),
     path("privacy/", policies.privacy_policy, name="privacy"),
     path("contact/", policies.contact, name="contact"),
+    re_path(r"^api/", api.not_found, name="api_not_found"),  # any other address under /api/: JSON 404
     path("robots.txt", seo.robots_txt, name="robots"),
     path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
 ]

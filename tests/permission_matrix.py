@@ -164,6 +164,8 @@ MATRIX: dict[str, list] = {
     "public:api_budgets": api(),
     "public:api_grants": api(),
     "public:api_funding_flow": api(),
+    # any other address under /api/: a JSON 404 whatever the method
+    "public:api_not_found": [case(None, everyone(404), everyone(404))],
     # --- headquarters workspace (/workspace/): headquarters staff, own region only ------------
     "workspace:dashboard": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:headquarters": [case(None, HQ_PAGE, READ_ONLY)],

@@ -146,10 +146,12 @@ def test_project_list_shows_unpublished_project_to_its_own_headquarters(client, 
     assert "HAM-99" in codes
 
 
-def test_project_list_unknown_organization_gives_no_rows_and_bad_values_no_error(client, world):
+def test_project_list_ignores_an_unknown_organization_with_a_notice_and_bad_values_give_no_error(client, world):
+    everything = client.get(LIST_URL).context["page"].paginator.count
     response = client.get(LIST_URL, {"organization": "no-such-org"})
     assert response.status_code == 200
-    assert response.context["page"].paginator.count == 0
+    assert response.context["page"].paginator.count == everything
+    assert "機関コード：「no-such-org」" in response.content.decode()
     response = client.get(LIST_URL, {"cluster": "nowhere", "fiscal_year": "abc", "status": "x", "page": "zz"})
     assert response.status_code == 200
 

@@ -104,3 +104,19 @@ def page_query(context, number, param: str = "page", anchor: str = ""):
     query = context["request"].GET.copy()
     query[param] = number
     return f"?{query.urlencode()}{'#' + anchor if anchor else ''}"
+
+
+@register.filter
+def ignored_filters(form) -> list[tuple[str, str]]:
+    """(label, value given) of each filter of a GET list form whose value was not recognised.
+
+    A list drops such a value and shows every row it would show without it
+    (``templates/includes/ignored_notice.html`` says so).
+    """
+    if not getattr(form, "is_bound", False) or form.is_valid():
+        return []
+    return [
+        (str(form.fields[name].label), str(form.data.get(name, ""))[:100])
+        for name in form.errors
+        if name in form.fields and form.data.get(name)
+    ]

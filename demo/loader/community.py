@@ -133,7 +133,7 @@ def upsert_events(
     count = rng.randint(2, 4)
     private_index = count - 1 if plan.showcase or rng.random() < 0.15 else None
     events = []
-    display = plan.region.display_name
+    display = plan.region.cluster_name or plan.region.name
     for index, (kind, label, label_en, year_offset, first_month, last_month) in enumerate(EVENT_PLAN[:count]):
         fiscal_year = start + year_offset
         starts_on = day_in_fiscal_year(rng, fiscal_year, first_month=first_month, last_month=last_month)

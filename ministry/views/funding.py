@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import ministry_required
+from cluster_portal.paging import paginate
 from cluster_portal.web import conflict_response, filtered, run_once
 from ministry.filters import GrantFilter
 from ministry.forms import GrantAmendForm, GrantForm
@@ -23,7 +23,7 @@ GRANTS_PER_PAGE = 50
 def grant_list(request):
     grants = Grant.objects.select_related("region", "call").order_by("-fiscal_year", "region__name", "pk")
     grants, chosen = filtered(GrantFilter, request, grants)
-    page = Paginator(grants, GRANTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(grants, GRANTS_PER_PAGE, request.GET.get("page"))
     context = {
         "page": page,
         "fiscal_year": str(int(chosen["fiscal_year"])) if chosen["fiscal_year"] is not None else "",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import ministry_required
+from cluster_portal.paging import paginate
 from cluster_portal.web import act_and_redirect, conflict_response, filtered, run_once
 from ministry.filters import ProposalFilter
 from ministry.forms import AssignReviewerForm, DecisionForm
@@ -39,7 +39,7 @@ def proposal_list(request):
         .order_by("-call__fiscal_year", "call__code", "region__name", "pk")
     )
     proposals, chosen = filtered(ProposalFilter, request, proposals)
-    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(proposals, PROPOSALS_PER_PAGE, request.GET.get("page"))
     context = {
         "page": page,
         "status": chosen["status"] or "",

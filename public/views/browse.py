@@ -1,11 +1,11 @@
 """Public lists and pages: organisations, results browser, events."""
 
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from cluster_portal.cache import cached, cached_page, public_page
+from cluster_portal.paging import paginate
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation
 from public.datasets import DATASETS, public_organizations
@@ -18,7 +18,7 @@ PER_PAGE = 25
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PER_PAGE).get_page(request.GET.get("page"))
+    return paginate(queryset, PER_PAGE, request.GET.get("page"))
 
 
 # --- organisations -------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, render
 
 from cluster_portal.cache import cached, public_page
+from cluster_portal.paging import paginate
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation, ProjectBudget
 from public import charts
@@ -81,7 +81,7 @@ def region_list(request):
         dataset = DATASETS["clusters"]
         return csv_response(dataset, RegionFilter.apply(dataset.queryset(), params), "clusters")
     regions = RegionFilter.apply(visible.for_list(), params).annotate(granted_total=Sum("grants__amount"))
-    page = Paginator(filterset.sorted(regions), REGIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(filterset.sorted(regions), REGIONS_PER_PAGE, request.GET.get("page"))
     context = {
         "form": filterset.form,
         "page": page,
@@ -137,7 +137,7 @@ def region_detail(request, slug):
         "members": HeadquartersMember.objects.visible_to(user).of_region(region.pk).roster(),
         "projects": projects,
         "more_projects": more_projects,
-        "participants": Paginator(participants, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("participants_page")),
+        "participants": paginate(participants, PARTICIPANTS_PER_PAGE, request.GET.get("participants_page")),
         "organization_kinds": OrganizationKind.choices,
         "funding_rows": funding_rows,
         "funding_total": funding_total,

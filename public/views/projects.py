@@ -1,7 +1,7 @@
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from cluster_portal.cache import public_page
+from cluster_portal.paging import paginate
 from projects.models import (
     JointResearchProject,
     Outcome,
@@ -33,7 +33,7 @@ def project_list(request):
         return csv_response(dataset, dataset.queryset().filter(pk__in=projects.values("pk")), "projects")
     context = {
         "form": filterset.form,
-        "page": Paginator(filterset.sorted(projects.for_list()), PER_PAGE).get_page(request.GET.get("page")),
+        "page": paginate(filterset.sorted(projects.for_list()), PER_PAGE, request.GET.get("page")),
         "organization": Organization.objects.filter(slug=data["organization"]).first()
         if data.get("organization")
         else None,

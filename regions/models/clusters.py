@@ -1,11 +1,16 @@
 """Regions (the clusters) and their headquarters (本部) with its roster."""
 
+import threading
+from collections import Counter
+
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cluster_portal.cache import data_generation
 from cluster_portal.fields import fiscal_year_field
 from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
 from cluster_portal.text import SearchableQuerySetMixin, search
@@ -83,6 +88,46 @@ class RegionQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
         return Q(pk__in=in_prefecture.values("region_id"))
 
 
+_names = threading.local()
+
+
+def forget_region_names(**kwargs) -> None:
+    """Drop the memo of ``shared_region_names`` (connected to ``request_started``, regions/apps.py)."""
+    _names.__dict__.clear()
+
+
+def shared_region_names() -> dict:
+    """What ``Region.display_name`` needs besides the row, in one query per request:
+
+    ``shared``: ``("ja", 名称)`` and ``("en", English name)`` pairs used by more than one region;
+    ``programs``: each programme's id → (name, English name, first fiscal year), so that naming the
+    phase of a row never queries its programme.
+
+    Kept for the rest of the request (or, outside one, while the data generation stays the same), so
+    a page naming many clusters reads it once, and every request that names one costs exactly one
+    small query whatever the data size — whole public pages are cached anyway.
+    """
+    try:
+        generation = data_generation()
+    except Exception:  # the cache is unreachable: keep the memo for this request only
+        generation = "unreachable"
+    if getattr(_names, "generation", None) == generation:
+        return _names.value
+    rows = Region.objects.order_by().values_list(
+        "name", "name_en", "program_id", "program__name", "program__name_en", "program__start_fiscal_year"
+    )
+    counts = Counter()
+    programs = {}
+    for name, name_en, program_id, *program in rows:
+        counts[("ja", name)] += 1
+        if name_en:
+            counts[("en", name_en)] += 1
+        programs[program_id] = tuple(program)
+    _names.value = {"shared": frozenset(key for key, count in counts.items() if count > 1), "programs": programs}
+    _names.generation = generation
+    return _names.value
+
+
 class Region(TimeStampedModel):
     """A cluster region (知的クラスター): the unit that is selected and funded."""
 
@@ -143,14 +188,39 @@ class Region(TimeStampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        return self.display_name
 
     def get_absolute_url(self):
         return reverse("regions:detail", kwargs={"slug": self.slug})
 
     @property
     def display_name(self) -> str:
-        return self.cluster_name or self.name
+        """The name to show anywhere a region is named: its name in the current language, followed by its
+        phase and fiscal years when another region has the same name (「徳島地域（第I期、2002〜2006年度）」).
+
+        Lists, dropdowns (``__str__``), search results and the API (``display_name``) all use it.
+        """
+        english = (get_language() or "").startswith("en") and bool(self.name_en)
+        name = self.name_en if english else self.name
+        known = shared_region_names()
+        if ("en" if english else "ja", name) not in known["shared"]:
+            return name
+        program_name, program_name_en, program_start = known["programs"].get(self.program_id, ("", "", None))
+        program = (program_name_en or program_name) if english else program_name
+        years = self._years_label(program_start)
+        return _("%(name)s（%(program)s、%(years)s）") % {"name": name, "program": program, "years": years}
+
+    def _years_label(self, program_start) -> str:
+        """The fiscal years of the region's phase: 「2002〜2006年度」, 「2009年度〜」 or the year of selection."""
+        start = self.start_fiscal_year or self.selected_fiscal_year or program_start
+        end = self.end_fiscal_year
+        if start is None:
+            return "—"
+        if end and end != start:
+            return _("%(start)d〜%(end)d年度") % {"start": start, "end": end}
+        if end:
+            return _("%(year)d年度") % {"year": start}
+        return _("%(start)d年度〜") % {"start": start}
 
 
 class Position(models.TextChoices):

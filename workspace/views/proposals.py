@@ -4,7 +4,6 @@ ministry staff and assigned reviewers read it. Another region's proposal is a 40
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required, signed_in_required
+from cluster_portal.paging import paginate
 from cluster_portal.web import act_and_redirect, conflict_response, run_once
 from regions import permissions
 from regions.models import Call, Proposal, ProposalAttachment
@@ -39,7 +39,7 @@ def proposal_list(request):
         .select_related("call", "region")
         .order_by("-call__fiscal_year", "region__name", "pk")
     )
-    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
+    page = paginate(proposals, PROPOSALS_PER_PAGE, request.GET.get("page"))
     open_calls = []
     if permissions.is_headquarters(request.user):
         applied = Proposal.objects.filter(region_id=request.user.region_id).values("call_id")
