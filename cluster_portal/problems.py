@@ -73,6 +73,10 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
+    """JSON under /api/, else the Japanese 500 page with the request id to quote (cluster_portal/log.py);
+    the X-Request-ID header is on both (the request-id middleware)."""
+    from cluster_portal.log import server_error as page
+
     if is_api_request(request):
         return problem(500, "The server could not answer this request. Please try again later.")
-    return defaults.server_error(request)
+    return page(request)

@@ -12,9 +12,6 @@ from django.views.i18n import set_language
 from cluster_portal import csp, health
 from cluster_portal.two_factor.views import PortalLoginView
 
-# The 500 page with the request id to quote (cluster_portal/log.py).
-handler500 = "cluster_portal.log.server_error"
-
 urlpatterns = [
     path("", include("public.home_urls")),
     path("accounts/login/", PortalLoginView.as_view(), name="login"),
