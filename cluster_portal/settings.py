@@ -148,6 +148,8 @@ PUBLIC_PAGE_CACHE_MAX_BYTES = env.int("PUBLIC_PAGE_CACHE_MAX_BYTES", default=2 *
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="cluster-portal@localhost")
+# Who hears of a 500 (through the outbox, notifications/log.py): ADMINS=ops@example.go.jp,other@example.go.jp
+ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
 # A worker never hangs on an SMTP server that does not answer (the outbox retries later).
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Links in notifications: the portal's public address (a worker has no request to take it from).
@@ -324,7 +326,7 @@ LOGGING = {
         # ADMINS, with DEBUG off: swap this handler's class to send them another way.
         "admins": {
             "level": "ERROR",
-            "class": "django.utils.log.AdminEmailHandler",
+            "class": "notifications.log.OutboxAdminEmailHandler",  # through the outbox, never inline
             "filters": ["require_debug_false", "request_id"],
         },
     },

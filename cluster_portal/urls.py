@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("public.home_urls")),
     path("accounts/login/", PortalLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", include("public.account_urls")),
     path("accounts/two-factor/", include("cluster_portal.two_factor.urls", namespace="two_factor")),
     # Django's language switch (POST, the next address checked against ALLOWED_HOSTS), without a CSRF
     # token: all it changes is the visitor's display language, so a forged post can do no harm, and

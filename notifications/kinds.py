@@ -38,6 +38,14 @@ KINDS: dict[str, Kind] = {
         Kind("report_due", _("進捗報告の提出期限の事前連絡"), _("【提出期限まで%(days)s日】進捗報告「%(title)s」")),
         Kind("report_overdue", _("進捗報告の提出期限超過"), _("【提出期限超過】進捗報告「%(title)s」")),
         Kind("call_closing", _("公募締切の事前連絡"), _("【公募締切まで%(days)s日】%(call)s")),
+        Kind(
+            "password_reset",
+            _("パスワードの再設定"),
+            _("【パスワードの再設定】知的クラスター創成事業ポータル"),
+            essential=True,
+        ),
+        # to the addresses in ADMINS (no portal user): subject and body written by notifications/log.py
+        Kind("server_error", _("サーバーエラーの報告（管理者あて）"), _("サーバーエラー"), essential=True),
     ]
 }
 

@@ -41,6 +41,9 @@ class Notification(models.Model):
         verbose_name=_("受信者"),
         on_delete=models.CASCADE,
         related_name="notifications",
+        null=True,
+        blank=True,
+        help_text=_("空欄は ADMINS などアドレスだけの宛先（ポータルの通知一覧には出ません）"),
     )
     email = models.EmailField(_("送信先メールアドレス"), blank=True)
     language = models.CharField(_("言語"), max_length=10, default="ja")

@@ -118,6 +118,43 @@ def notify(kind: str, recipients: Iterable, *, context: dict, path: str = "", de
     return created
 
 
+def notify_addresses(
+    kind: str,
+    addresses: Iterable[str],
+    *,
+    subject: str,
+    body: str,
+    dedupe_key: str = "",
+    dedupe_window: datetime.timedelta | None = None,
+) -> list:
+    """Mail to addresses that are no portal user (``ADMINS``): the text is given, not rendered.
+
+    With ``dedupe_key`` and ``dedupe_window``, an address that got the same key within the window
+    gets nothing new (one report per error and hour, not one per failing request)."""
+    since = timezone.now() - dedupe_window if dedupe_window else None
+    created = []
+    for address in dict.fromkeys(addresses):
+        if dedupe_key and since is not None:
+            recent = Notification.objects.filter(email=address, dedupe_key=dedupe_key, created_at__gte=since)
+            if recent.exists():
+                continue
+        created.append(
+            Notification.objects.create(
+                kind=kind,
+                recipient=None,
+                email=address,
+                language=settings.LANGUAGE_CODE,
+                subject=subject[:300],
+                body_text=body,
+                dedupe_key=dedupe_key,
+            )
+        )
+    if created:
+        ids = [notification.pk for notification in created]
+        transaction.on_commit(lambda: enqueue(ids))
+    return created
+
+
 def enqueue(ids: Iterable[int], run_after: datetime.datetime | None = None) -> None:
     """Queue delivery tasks; a queue that is down only delays delivery until the next sweep."""
     from notifications.tasks import deliver_notification

@@ -189,6 +189,7 @@ def build_world() -> World:
         "opendata_projects_csv": {"key": "projects", "extension": "csv"},
         # data sets of /data/ (by name): headquarters may import projects, not grants
         "dataset_projects": "projects",
+        "reset_link_invalid": {"uidb64": "MQ", "token": "set-password"},
         "dataset_grants": "grants",
     }
     return world

@@ -243,6 +243,14 @@ MATRIX: dict[str, list] = {
     "dataio:job": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
     "dataio:job_progress": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
     "dataio:job_download": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
+    # --- passwords (/accounts/password/): change when signed in, reset by e-mail for anyone ----------
+    "password_change": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), SUBMITS)],
+    "password_change_done": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), READ_ONLY)],
+    "password_reset": [case(None, PUBLIC, everyone(ALLOWED))],
+    "password_reset_done": public_page(),
+    #: a made-up token: the "link not valid" page for everyone
+    "password_reset_confirm": [case("reset_link_invalid", PUBLIC, READ_ONLY)],
+    "password_reset_complete": public_page(),
     # --- notifications (/notifications/): every signed-in user, their own only -------------------
     "notifications:list": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), READ_ONLY)],
     "notifications:settings": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), SUBMITS)],

@@ -142,12 +142,18 @@ MISSING_UUID = uuid.UUID("00000000-0000-4000-8000-000000000000")
 SIGNED_IN_ROLES = ("reviewer", "reviewer_conflict", "hq_a", "hq_b", "ministry", "administrator")
 
 
+#: URLs whose arguments are no object id at all
+NOT_OBJECTS = {
+    "password_reset_confirm": "a signed one-time token: a wrong one gets the 'link not valid' page (Django's view)",
+}
+
+
 def object_urls():
     """``{name: pattern}`` of every URL naming an object, from the resolver."""
     return {
         name: pattern
         for name, route, pattern in url_patterns()
-        if pattern.pattern.converters and not is_skipped(name, route)
+        if pattern.pattern.converters and not is_skipped(name, route) and name not in NOT_OBJECTS
     }
 
 
