@@ -15,6 +15,9 @@ class NotificationSettingsForm(forms.Form):
         label=_("メールで受け取る通知"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=[(kind.name, kind.label) for kind in mutable_kinds()],
         help_text=_("チェックを外した種類はメールを送らず、このポータルの通知一覧にだけ表示します。"),
     )
+
+    def __init__(self, *args, role=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mailed"].choices = [(kind.name, kind.label) for kind in mutable_kinds(role)]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from notifications import outbox
 from notifications.forms import NotificationSettingsForm
-from notifications.kinds import KINDS, mutable_kinds
+from notifications.kinds import essential_kinds, mutable_kinds
 from notifications.models import Notification
 
 PER_PAGE = 30
@@ -52,19 +52,20 @@ def notification_mark_all_read(request):
 def notification_settings(request):
     user = request.user
     muted = outbox.muted_kinds(user)
+    kinds = mutable_kinds(user.role)
     initial = {
         "language": outbox.user_language(user),
-        "mailed": [kind.name for kind in mutable_kinds() if kind.name not in muted],
+        "mailed": [kind.name for kind in kinds if kind.name not in muted],
     }
-    form = NotificationSettingsForm(request.POST or None, initial=initial)
+    form = NotificationSettingsForm(request.POST or None, initial=initial, role=user.role)
     if request.method == "POST" and form.is_valid():
         user.language = form.cleaned_data["language"]
         user.save(update_fields=["language"])
         mailed = set(form.cleaned_data["mailed"])
-        outbox.set_muted(user, [kind.name for kind in mutable_kinds() if kind.name not in mailed])
+        outbox.set_muted(user, [kind.name for kind in kinds if kind.name not in mailed])
         messages.success(request, _("通知の設定を保存しました。"))
         return redirect("notifications:settings")
-    essential = [kind for kind in KINDS.values() if kind.essential]
+    essential = essential_kinds(user.role)
     return render(
         request,
         "notifications/settings.html",

@@ -313,3 +313,12 @@ def test_a_rolled_back_change_leaves_no_notification(ministry_user):
         review_services.assignment_create(user=ministry_user, proposal=proposal, reviewer=reviewer)
         raise RuntimeError("the request failed after the assignment")
     assert not Notification.objects.exists()
+
+
+def test_settings_list_only_the_kinds_of_the_users_role(client, hq_user, reviewer_user):
+    client.force_login(hq_user)
+    page = client.get(reverse("notifications:settings")).content.decode()
+    assert "進捗報告の受理" in page and "審査の督促" not in page and "サーバーエラー" not in page
+    client.force_login(reviewer_user)
+    page = client.get(reverse("notifications:settings")).content.decode()
+    assert "審査の督促" in page and "進捗報告の受理" not in page
