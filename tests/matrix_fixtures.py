@@ -21,6 +21,7 @@ sample into the URL's keyword arguments.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 
@@ -225,3 +226,28 @@ def url_kwargs(world: World, sample: str | None, kwarg_names) -> dict:
             attribute = "slug"  # regions and organisations: the public code is the slug
         kwargs[name] = getattr(value, attribute)
     return kwargs
+
+
+@contextlib.contextmanager
+def world_in_transaction(django_db_blocker, prepare=None):
+    """The world, built in a transaction rolled back afterwards, with one signed-in session per role
+    (``world.sessions``); ``prepare(world)`` may change it first. Stored files are deleted at the end."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.test import Client
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            built = build_world()
+            if prepare is not None:
+                prepare(built)
+            built.sessions = {}
+            for role, user in built.users.items():
+                if user is not None:
+                    client = Client()
+                    client.force_login(user)
+                    built.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+            yield built
+            transaction.set_rollback(True)
+        for name in built.files:
+            default_storage.delete(name)

@@ -6,21 +6,11 @@ and only the job runner and the ``import_data`` command call ``data_import`` wit
 ``dry_run=True``."""
 
 import ast
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = [
-    "cluster_portal",
-    "notifications",
-    "regions",
-    "projects",
-    "coordinators",
-    "public",
-    "ministry",
-    "workspace",
-    "dataio",
-    "demo",
-]
+PACKAGES = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["root_packages"]
 MAIL_SENDERS = {"notifications/outbox.py"}
 SAVING_IMPORTS = {"dataio/jobs.py", "cluster_portal/management/commands/import_data.py"}
 

@@ -21,7 +21,6 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -186,23 +185,12 @@ def test_every_guarded_object_view_declares_its_object():
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     """The permission matrix's world with region A unpublished: nothing of A is public any more."""
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            built = matrix_fixtures.build_world()
-            Region.objects.filter(pk=built.samples["region_a"].pk).update(is_published=False)
-            sessions = {}
-            for role, user in built.users.items():
-                if user is not None:
-                    client = Client()
-                    client.force_login(user)
-                    sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-            built.sessions = sessions
-            yield built
-            transaction.set_rollback(True)
-        from django.core.files.storage import default_storage
 
-        for name in built.files:
-            default_storage.delete(name)
+    def unpublish_a(built):
+        Region.objects.filter(pk=built.samples["region_a"].pk).update(is_published=False)
+
+    with matrix_fixtures.world_in_transaction(django_db_blocker, prepare=unpublish_a) as built:
+        yield built
 
 
 def client_for(world, role) -> Client:

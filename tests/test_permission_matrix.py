@@ -16,7 +16,6 @@ import functools
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -104,22 +103,8 @@ def test_every_entry_states_all_roles_for_both_methods():
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            built = matrix_fixtures.build_world()
-            sessions = {}
-            for role, user in built.users.items():
-                if user is not None:
-                    client = Client()
-                    client.force_login(user)
-                    sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
-            built.sessions = sessions
-            yield built
-            transaction.set_rollback(True)
-        from django.core.files.storage import default_storage
-
-        for name in built.files:
-            default_storage.delete(name)
+    with matrix_fixtures.world_in_transaction(django_db_blocker) as built:
+        yield built
 
 
 def matrix_cases():
