@@ -7,17 +7,20 @@ which keeps its history (who, when, before/after).
 
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
-from cluster_portal.web import conflict_response, run_once
+from cluster_portal.fiscal import format_yen
+from cluster_portal.web import add_service_errors, conflict_response, run_once
 from projects import services
 from projects.models import Expenditure, JointResearchProject, ProjectBudget
 from regions.models import Grant
-from workspace.forms import AllocationForm, ExpenditureForm
+from workspace.forms import AllocationForm, CopyForwardForm, ExpenditureForm
 
 
 def region_grants(user):
@@ -48,6 +51,105 @@ def budget_overview(request):
         by_year.setdefault(budget.grant.fiscal_year, []).append(budget)
     years = [(grant, by_year.get(grant.fiscal_year, [])) for grant in reversed(grants)]
     return render(request, "workspace/budget_overview.html", {"years": years})
+
+
+def _year(value, choices, default):
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return default
+    return year if year in choices else default
+
+
+@headquarters_required
+def budget_copy_forward(request):
+    """「前年度の配分をコピー」: choose the years and projects, preview (a dry run of the service), confirm."""
+    user = request.user
+    grant_years = [grant.fiscal_year for grant in region_grants(user)]
+    target_years = sorted(set(grant_years) | {year + 1 for year in grant_years})
+    default_target = grant_years[-1] if grant_years else None
+    default_source = default_target - 1 if default_target and default_target - 1 in grant_years else default_target
+    data = request.POST if request.method == "POST" else request.GET
+    source_year = _year(data.get("source_year"), grant_years, default_source)
+    target_year = _year(data.get("target_year"), target_years, default_target)
+    sources = list(
+        ProjectBudget.objects.editable_by(user)
+        .filter(grant__fiscal_year=source_year)
+        .select_related("project")
+        .order_by("project__code")
+    )
+    already = set(
+        ProjectBudget.objects.editable_by(user)
+        .filter(grant__fiscal_year=target_year)
+        .values_list("project_id", flat=True)
+    )
+    candidates = []
+    for budget in sources:
+        label = f"{budget.project.code} {budget.project.title}（{format_yen(budget.allocated)}）"
+        if budget.project_id in already:
+            label += _("— コピー先の年度に配分があります")
+        candidates.append((budget.project_id, label))
+    form_kwargs = {
+        "source_years": grant_years,
+        "target_years": target_years,
+        "candidates": candidates,
+    }
+    preview = None
+    status = 200
+    if request.method == "POST":
+        form = CopyForwardForm(request.POST, **form_kwargs)
+        if form.is_valid():
+
+            def copy() -> str:
+                services.budgets_copy_forward(
+                    user=user,
+                    source_year=form.cleaned_data["source_year"],
+                    target_year=form.cleaned_data["target_year"],
+                    project_pks=form.cleaned_data["projects"],
+                )
+                return reverse("workspace:budget_overview")
+
+            response = run_once(
+                request,
+                form,
+                copy,
+                success_message=_("配分をコピーしました。"),
+                fallback_url=reverse("workspace:budget_overview"),
+            )
+            if response is not None:
+                return response
+        status = 400
+    elif request.GET.get("action") == "preview":
+        form = CopyForwardForm(request.GET, preview=True, **form_kwargs)
+        if form.is_valid():
+            try:
+                preview = services.budgets_copy_forward(
+                    user=user,
+                    source_year=form.cleaned_data["source_year"],
+                    target_year=form.cleaned_data["target_year"],
+                    project_pks=form.cleaned_data["projects"],
+                    dry_run=True,
+                )
+            except ObjectDoesNotExist:
+                raise Http404 from None
+            except ValidationError as error:
+                add_service_errors(form, error)
+    else:
+        form = CopyForwardForm(
+            preview=True,
+            initial={
+                "source_year": source_year,
+                "target_year": target_year,
+                "projects": [budget.project_id for budget in sources if budget.project_id not in already],
+            },
+            **form_kwargs,
+        )
+    return render(
+        request,
+        "workspace/budget_copy_forward.html",
+        {"form": form, "preview": preview, "source_year": source_year, "target_year": target_year},
+        status=status,
+    )
 
 
 def _render_allocation(request, form, project, grants, budget=None, status=200):
