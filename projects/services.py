@@ -152,9 +152,7 @@ def budgets_copy_forward(
         raise JointResearchProject.DoesNotExist
     sources = {
         budget.project_id: budget.allocated
-        for budget in ProjectBudget.objects.editable_by(user).filter(
-            project_id__in=pks, grant__fiscal_year=source_year
-        )
+        for budget in ProjectBudget.objects.editable_by(user).filter(project_id__in=pks, grant__fiscal_year=source_year)
     }
     ordered = sorted(projects.values(), key=lambda project: project.code)
     try:

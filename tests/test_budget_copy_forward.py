@@ -31,7 +31,10 @@ def projects(region, grants):
     return first, second
 
 
-def confirm(client, projects, token="copy-forward-token-0001", source=2008, target=2009):
+TOKEN = "copy-forward-" + "0" * 8
+
+
+def confirm(client, projects, token=TOKEN, source=2008, target=2009):
     return client.post(
         reverse(URL),
         {"form_token": token, "source_year": source, "target_year": target, "projects": [p.pk for p in projects]},
@@ -105,7 +108,7 @@ def test_preview_beyond_the_grant_shows_the_refusal_and_no_confirm_button(client
 
 
 def test_a_project_already_allocated_in_the_target_year_is_refused_by_name(client, hq_user, grants, projects):
-    first, second = projects
+    _first, second = projects
     factories.ProjectBudgetFactory(project=second, grant=grants[1], allocated=1_000_000)
     client.force_login(hq_user)
     response = confirm(client, projects)
