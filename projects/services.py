@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from cluster_portal import uploads
 from cluster_portal.concurrency import claim_version
+from cluster_portal.fiscal import fiscal_year_label
 from cluster_portal.models import TransitionLog, assign_fields
 from notifications import outbox, recipients
 from projects import permissions
@@ -83,6 +84,108 @@ def budget_allocate(
     budget.full_clean()
     budget.save()
     return budget
+
+
+@dataclass(frozen=True)
+class CopiedAllocation:
+    """One row of a copy-forward: the project, the amount copied and the target grant left after it."""
+
+    project: JointResearchProject
+    allocated: int
+    grant_left: int
+
+
+@dataclass(frozen=True)
+class CopyForwardResult:
+    source_year: int
+    target_year: int
+    grant_amount: int
+    grant_left: int
+    rows: list[CopiedAllocation]
+
+    @property
+    def copied_total(self) -> int:
+        return sum(row.allocated for row in self.rows)
+
+
+class _DryRun(Exception):
+    def __init__(self, result: CopyForwardResult):
+        super().__init__()
+        self.result = result
+
+
+def _named_refusal(project: JointResearchProject, error: ValidationError) -> ValidationError:
+    """The allocation rule's own message, prefixed with the project it refused."""
+    return ValidationError(
+        [
+            ValidationError(
+                _("%(project)s：%(message)s"),
+                params={"project": f"{project.code} {project.title}", "message": message},
+                code=getattr(error, "code", None) or "invalid",
+            )
+            for message in error.messages
+        ]
+    )
+
+
+@transaction.atomic
+def budgets_copy_forward(
+    *, user, source_year: int, target_year: int, project_pks: list[int], dry_run: bool = False
+) -> CopyForwardResult:
+    """Copy the chosen projects' allocations (配分額) of ``source_year`` to ``target_year``, all or nothing.
+
+    Each copy is an ordinary new allocation through :func:`budget_allocate` (``must_be_new``), so the rules
+    are the allocation's own: the target year needs a grant of the region, the allocations of the year stay
+    within it (the grant row is locked), and a project already allocated in the target year is refused. A
+    refusal names the project and saves nothing. ``dry_run`` runs the same copy and rolls it back: the
+    preview shows exactly what the confirmation would save, or its refusal. A project outside the user's
+    region raises ``DoesNotExist`` (the view's 404).
+    """
+    permissions.require_workspace(user)
+    if source_year == target_year:
+        raise ValidationError(_("コピー元とコピー先には別の年度を選んでください。"), code="same_year")
+    pks = sorted(set(project_pks))
+    if not pks:
+        raise ValidationError(_("コピーするプロジェクトを1件以上選んでください。"), code="no_projects")
+    projects = JointResearchProject.objects.editable_by(user).in_bulk(pks)
+    if len(projects) != len(pks):
+        raise JointResearchProject.DoesNotExist
+    sources = {
+        budget.project_id: budget.allocated
+        for budget in ProjectBudget.objects.editable_by(user).filter(project_id__in=pks, grant__fiscal_year=source_year)
+    }
+    ordered = sorted(projects.values(), key=lambda project: project.code)
+    try:
+        with transaction.atomic():
+            rows = []
+            grant = None
+            for project in ordered:
+                if project.pk not in sources:
+                    raise ValidationError(
+                        _("%(project)s：%(year)sの配分がないため、コピーできません。"),
+                        params={"project": f"{project.code} {project.title}", "year": fiscal_year_label(source_year)},
+                        code="no_source",
+                    )
+                try:
+                    budget = budget_allocate(
+                        project=project, fiscal_year=target_year, allocated=sources[project.pk], must_be_new=True
+                    )
+                except ValidationError as error:
+                    raise _named_refusal(project, error) from None
+                grant = budget.grant
+                rows.append(CopiedAllocation(project, budget.allocated, grant.amount - grant.allocated_total()))
+            result = CopyForwardResult(
+                source_year=source_year,
+                target_year=target_year,
+                grant_amount=grant.amount,
+                grant_left=rows[-1].grant_left,
+                rows=rows,
+            )
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as preview:
+        return preview.result
+    return result
 
 
 # ---------------------------------------------------------------- helpers

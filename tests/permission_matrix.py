@@ -179,6 +179,7 @@ MATRIX: dict[str, list] = {
     "workspace:project_status": post_only("project_a_unpublished", HQ_A_ACTION),
     "workspace:organization_search": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:budget_overview": [case(None, HQ_PAGE, READ_ONLY)],
+    "workspace:budget_copy_forward": [case(None, HQ_PAGE, SUBMITS)],
     "workspace:budget_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
     "workspace:budget_detail": [case("budget_a", HQ_A_OBJECT, READ_ONLY)],
     "workspace:budget_edit": [case("budget_a", HQ_A_OBJECT, SUBMITS)],

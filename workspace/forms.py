@@ -262,6 +262,43 @@ class ExpenditureForm(VersionedForm, PortalModelForm):
         self.fields["category"].choices = ExpenseCategory.choices
 
 
+class ProjectIdsField(forms.Field):
+    """Checked project ids, as integers; whose they are is the service's question (another region's: 404)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            return [int(item) for item in values]
+        except (TypeError, ValueError):
+            raise ValidationError(_("プロジェクトの選択が正しくありません。"), code="invalid") from None
+
+
+class CopyForwardForm(OneTimeTokenForm):
+    """「前年度の配分をコピー」: the years and the projects (a GET form for the preview, a POST to confirm)."""
+
+    source_year = forms.TypedChoiceField(label=_("コピー元の年度"), coerce=int, choices=())
+    target_year = forms.TypedChoiceField(label=_("コピー先の年度"), coerce=int, choices=())
+    projects = ProjectIdsField(
+        label=_("コピーするプロジェクト"),
+        required=False,
+        help_text=_("コピー元の年度に配分があるプロジェクトです。コピー先の年度に配分がまだないものを選んであります。"),
+    )
+
+    def __init__(self, *args, source_years=(), target_years=(), candidates=(), preview=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        from cluster_portal.fiscal import fiscal_year_label
+
+        self.fields["source_year"].choices = [(year, fiscal_year_label(year)) for year in source_years]
+        self.fields["target_year"].choices = [(year, fiscal_year_label(year)) for year in target_years]
+        self.fields["projects"].widget.choices = candidates
+        if preview:  # the GET form has no one-time token; the confirmation does
+            del self.fields["form_token"]
+
+
 # ---------------------------------------------------------------- progress reports
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("organizations/", projects.organization_search, name="organization_search"),
     # budgets and execution
     path("budgets/", budgets.budget_overview, name="budget_overview"),
+    path("budgets/copy/", budgets.budget_copy_forward, name="budget_copy_forward"),
     path("projects/<int:project_pk>/budgets/new/", budgets.budget_create, name="budget_create"),
     path("budgets/<int:pk>/", budgets.budget_detail, name="budget_detail"),
     path("budgets/<int:pk>/edit/", budgets.budget_edit, name="budget_edit"),

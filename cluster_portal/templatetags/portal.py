@@ -46,6 +46,17 @@ def thousands(amount):
     return f"{fiscal._round_half_up(int(amount), 1000):,}"
 
 
+@register.filter
+def in_unit(amount, unit: str = "thousand"):
+    """Integer yen as a table figure without the unit, in the page's unit: ``"thousand"`` (千円, rounded half
+    up, as :func:`thousands`) or ``"yen"`` (円); the page states which."""
+    if amount is None:
+        return "—"
+    if unit == "yen":
+        return f"{int(amount):,}"
+    return thousands(amount)
+
+
 def is_english() -> bool:
     return (get_language() or "").startswith("en")
 

@@ -211,6 +211,11 @@ def test_headquarters_pages_have_no_serious_accessibility_violations(page, login
         reverse("workspace:project_detail", args=[project.pk]),
         reverse("workspace:project_edit", args=[project.pk]),
         reverse("workspace:budget_overview"),
+        reverse("workspace:budget_overview") + "?unit=yen",
+        reverse("workspace:budget_copy_forward"),
+        reverse("workspace:budget_copy_forward")
+        + f"?source_year={staff['budget'].grant.fiscal_year}&target_year={staff['budget'].grant.fiscal_year + 1}"
+        + f"&projects={project.pk}&action=preview",
         reverse("workspace:budget_create", args=[project.pk]),
         reverse("workspace:budget_detail", args=[staff["budget"].pk]),
         reverse("workspace:expenditure_create", args=[staff["budget"].pk]),

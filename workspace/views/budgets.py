@@ -5,19 +5,29 @@ foreign keys to them are PROTECT, and a wrong entry is corrected by editing it,
 which keeps its history (who, when, before/after).
 """
 
+import datetime
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
+from cluster_portal.fiscal import format_yen
 from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
-from cluster_portal.web import conflict_response, run_once
+from cluster_portal.web import add_service_errors, conflict_response, run_once
 from projects import services
-from projects.models import Expenditure, JointResearchProject, ProjectBudget
+from projects.models import Expenditure, ExpenseCategory, JointResearchProject, ProjectBudget
 from regions.models import Grant
-from workspace.forms import AllocationForm, ExpenditureForm
+from workspace.forms import AllocationForm, CopyForwardForm, ExpenditureForm
 
 
 def region_grants(user):
@@ -34,20 +44,194 @@ def region_grants(user):
     return list(grants)
 
 
+#: ``?unit=`` of the budget overview: one unit for every amount of the page, stated in its header
+UNITS = {"thousand": _lazy("千円"), "yen": _lazy("円")}
+DEFAULT_UNIT = "thousand"  # as the dashboard
+
+
+def execution_rate(executed: int, allocated: int) -> Decimal | None:
+    """執行率 in per cent, one decimal, rounded half up; none without an allocation."""
+    if not allocated:
+        return None
+    return (Decimal(executed) * 100 / Decimal(allocated)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def execution_flag(*, allocated: int, executed: int, fiscal_year: int, today: datetime.date) -> str:
+    """``"over"`` when 執行額 exceeds 配分額; ``"under"`` when less than half is executed once the last quarter
+    of the fiscal year has begun (from January 1 of the following calendar year, FY = April–March); else ``""``."""
+    if executed > allocated:
+        return "over"
+    if allocated and today >= datetime.date(fiscal_year + 1, 1, 1) and executed * 2 < allocated:
+        return "under"
+    return ""
+
+
+def _with_figures(row, *, allocated: int, executed: int) -> None:
+    row.remaining = allocated - executed
+    row.rate = execution_rate(executed, allocated)
+
+
 @headquarters_required
 def budget_overview(request):
+    """Per fiscal year and project: allocated, executed, 執行率, remaining, per-category totals and flags,
+    totals rows, and a multi-year summary (grant, allocated, executed) — in three queries whatever the size."""
     user = request.user
+    unit = request.GET.get("unit") if request.GET.get("unit") in UNITS else DEFAULT_UNIT
+    today = timezone.localdate()
     grants = region_grants(user)
     budgets = (
         ProjectBudget.objects.editable_by(user)
         .select_related("project", "grant")
         .order_by("-grant__fiscal_year", "project__code")
     )
+    spent = defaultdict(dict)
+    for line in (
+        Expenditure.objects.editable_by(user).order_by().values("budget_id", "category").annotate(total=Sum("amount"))
+    ):
+        spent[line["budget_id"]][line["category"]] = line["total"]
+    categories = ExpenseCategory.choices
     by_year: dict[int, list] = {}
     for budget in budgets:
+        _with_figures(budget, allocated=budget.allocated, executed=budget.executed)
+        budget.by_category = [spent[budget.pk].get(code, 0) for code, _label in categories]
+        budget.flag = execution_flag(
+            allocated=budget.allocated, executed=budget.executed, fiscal_year=budget.grant.fiscal_year, today=today
+        )
         by_year.setdefault(budget.grant.fiscal_year, []).append(budget)
-    years = [(grant, by_year.get(grant.fiscal_year, [])) for grant in reversed(grants)]
-    return render(request, "workspace/budget_overview.html", {"years": years})
+    years = []
+    for grant in reversed(grants):
+        rows = by_year.get(grant.fiscal_year, [])
+        totals = SimpleNamespace(
+            allocated=sum(row.allocated for row in rows),
+            executed=sum(row.executed for row in rows),
+            by_category=[sum(column) for column in zip(*(row.by_category for row in rows), strict=True)]
+            if rows
+            else [0] * len(categories),
+            flagged=sum(1 for row in rows if row.flag),
+        )
+        _with_figures(totals, allocated=totals.allocated, executed=totals.executed)
+        years.append((grant, rows, totals))
+    for grant in grants:  # grant.remaining (region_grants) is what is left to allocate
+        grant.rate = execution_rate(grant.executed_total, grant.allocated_total)
+    summary_totals = SimpleNamespace(
+        amount=sum(grant.amount for grant in grants),
+        allocated_total=sum(grant.allocated_total for grant in grants),
+        executed_total=sum(grant.executed_total for grant in grants),
+    )
+    summary_totals.rate = execution_rate(summary_totals.executed_total, summary_totals.allocated_total)
+    summary_totals.remaining = summary_totals.amount - summary_totals.allocated_total
+    return render(
+        request,
+        "workspace/budget_overview.html",
+        {
+            "years": years,
+            "summary": grants,
+            "summary_totals": summary_totals,
+            "categories": [label for _code, label in categories],
+            "unit": unit,
+            "unit_label": UNITS[unit],
+            "units": UNITS,
+        },
+    )
+
+
+def _year(value, choices, default):
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return default
+    return year if year in choices else default
+
+
+@headquarters_required
+def budget_copy_forward(request):
+    """「前年度の配分をコピー」: choose the years and projects, preview (a dry run of the service), confirm."""
+    user = request.user
+    grant_years = [grant.fiscal_year for grant in region_grants(user)]
+    target_years = sorted(set(grant_years) | {year + 1 for year in grant_years})
+    default_target = grant_years[-1] if grant_years else None
+    default_source = default_target - 1 if default_target and default_target - 1 in grant_years else default_target
+    data = request.POST if request.method == "POST" else request.GET
+    source_year = _year(data.get("source_year"), grant_years, default_source)
+    target_year = _year(data.get("target_year"), target_years, default_target)
+    sources = list(
+        ProjectBudget.objects.editable_by(user)
+        .filter(grant__fiscal_year=source_year)
+        .select_related("project")
+        .order_by("project__code")
+    )
+    already = set(
+        ProjectBudget.objects.editable_by(user)
+        .filter(grant__fiscal_year=target_year)
+        .values_list("project_id", flat=True)
+    )
+    candidates = []
+    for budget in sources:
+        label = f"{budget.project.code} {budget.project.title}（{format_yen(budget.allocated)}）"
+        if budget.project_id in already:
+            label += _("— コピー先の年度に配分があります")
+        candidates.append((budget.project_id, label))
+    form_kwargs = {
+        "source_years": grant_years,
+        "target_years": target_years,
+        "candidates": candidates,
+    }
+    preview = None
+    status = 200
+    if request.method == "POST":
+        form = CopyForwardForm(request.POST, **form_kwargs)
+        if form.is_valid():
+
+            def copy() -> str:
+                services.budgets_copy_forward(
+                    user=user,
+                    source_year=form.cleaned_data["source_year"],
+                    target_year=form.cleaned_data["target_year"],
+                    project_pks=form.cleaned_data["projects"],
+                )
+                return reverse("workspace:budget_overview")
+
+            response = run_once(
+                request,
+                form,
+                copy,
+                success_message=_("配分をコピーしました。"),
+                fallback_url=reverse("workspace:budget_overview"),
+            )
+            if response is not None:
+                return response
+        status = 400
+    elif request.GET.get("action") == "preview":
+        form = CopyForwardForm(request.GET, preview=True, **form_kwargs)
+        if form.is_valid():
+            try:
+                preview = services.budgets_copy_forward(
+                    user=user,
+                    source_year=form.cleaned_data["source_year"],
+                    target_year=form.cleaned_data["target_year"],
+                    project_pks=form.cleaned_data["projects"],
+                    dry_run=True,
+                )
+            except ObjectDoesNotExist:
+                raise Http404 from None
+            except ValidationError as error:
+                add_service_errors(form, error)
+    else:
+        form = CopyForwardForm(
+            preview=True,
+            initial={
+                "source_year": source_year,
+                "target_year": target_year,
+                "projects": [budget.project_id for budget in sources if budget.project_id not in already],
+            },
+            **form_kwargs,
+        )
+    return render(
+        request,
+        "workspace/budget_copy_forward.html",
+        {"form": form, "preview": preview, "source_year": source_year, "target_year": target_year},
+        status=status,
+    )
 
 
 def _render_allocation(request, form, project, grants, budget=None, status=200):
