@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # its sitemap.xml templates (public/sitemaps.py)
     "django.forms",  # widget templates for the form renderer below
     "simple_history",
     "import_export",
