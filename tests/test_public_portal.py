@@ -427,7 +427,8 @@ def test_pages_have_canonical_ogp_and_last_updated(client, region):
 
 def test_robots_and_sitemap(client, region):
     assert "Sitemap: http://testserver/sitemap.xml" in body(client.get("/robots.txt"))
-    sitemap = body(client.get("/sitemap.xml"))
+    assert "http://testserver/sitemap-clusters.xml" in body(client.get("/sitemap.xml"))  # the index
+    sitemap = body(client.get("/sitemap-clusters.xml"))
     assert f"http://testserver{region.get_absolute_url()}" in sitemap
 
 
