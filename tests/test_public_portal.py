@@ -4,6 +4,7 @@ open data, the API against its OpenAPI description, query counts and both langua
 import csv
 import io
 import json
+import re
 
 import jsonschema
 import pytest
@@ -437,3 +438,15 @@ def test_home_map_links_cluster_prefectures_to_the_filtered_list(client):
     page = body(client.get("/"))
     assert '<a href="/clusters/?prefecture=01" class="japan-map__link"><title>北海道：1件のクラスター</title>' in page
     assert page.count("<path") == 47
+
+
+def test_home_map_badges_are_inside_their_prefectures_links(client):
+    """Clicking the numbered badge 「2」 on 富山県 opens 富山県's clusters, like clicking the prefecture."""
+    toyama = factories.PrefectureFactory(code="16", name="富山県")
+    factories.RegionFactory(name="富山", prefectures=[toyama])
+    factories.RegionFactory(name="富山・石川", prefectures=[toyama])
+    page = body(client.get("/"))
+    link = re.search(r'<a href="/clusters/\?prefecture=16" class="japan-map__link">(.*?)</a>', page, re.S).group(1)
+    assert '<circle class="japan-map__marker"' in link
+    assert re.search(r'<text class="japan-map__count"[^>]*>2</text>', link)
+    assert page.count('class="japan-map__count"') == 1  # no badge outside a link
