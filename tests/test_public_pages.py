@@ -317,6 +317,18 @@ def test_project_detail_shows_participants_budget_outcomes_and_accepted_summarie
     assert "下書きの要約" not in page
 
 
+def test_project_page_links_its_organisations_to_their_pages(client, region):
+    host = factories.OrganizationFactory(name="拠点大学")
+    partner = factories.OrganizationFactory(name="参画企業B", company=True)
+    project = factories.ProjectFactory(region=region, host_organization=host)
+    factories.ParticipationFactory(project=project, organization=partner, role="company")
+    page = html(client.get(project.get_absolute_url()))
+    for organization in (host, partner):
+        url = reverse("public:organization_detail", args=[organization.slug])
+        assert f'<a href="{url}">{organization.name}</a>' in page
+        assert client.get(url).status_code == 200  # the link leads to a page
+
+
 def test_unpublished_project_and_project_of_unpublished_region_give_404(client, region):
     hidden = factories.ProjectFactory(region=region, unpublished=True)
     in_hidden_region = factories.ProjectFactory(region=factories.RegionFactory(unpublished=True))
