@@ -50,6 +50,15 @@ def thousands(amount):
     return f"{fiscal._round_half_up(int(amount), 1000):,}"
 
 
+@register.filter
+def digits(amount):
+    """An integer with thousands separators and no unit (「123,456,789」), for cells whose header
+    states the unit (円); empty → "—"."""
+    if amount is None or amount == "":
+        return "—"
+    return f"{int(amount):,}"
+
+
 def is_english() -> bool:
     return (get_language() or "").startswith("en")
 
