@@ -217,3 +217,10 @@ def test_session_and_csrf_cookies_are_secure_and_http_only_in_production(client,
     assert session_cookie["httponly"] is True
     assert session_cookie["samesite"] == "Lax"
     assert session_cookie["max-age"] == ""  # ends when the browser closes
+
+
+def test_inline_code_rule_allows_json_ld_data_and_nothing_else():
+    assert not INLINE_CODE.search('<script type="application/ld+json">{"@type":"Event"}</script>')
+    assert not INLINE_CODE.search('<script src="/static/js/workspace.js" defer></script>')
+    for code in ("<script>alert(1)</script>", '<script type="text/javascript">x()</script>', '<script type="module">'):
+        assert INLINE_CODE.search(code), code
