@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # its sitemap.xml templates (public/sitemaps.py)
     "django.forms",  # widget templates for the form renderer below
     "simple_history",
     "import_export",
@@ -243,6 +244,9 @@ STAFF_SESSION_MAX_AGE = {"ministry": _STAFF_SESSION_SECONDS, "administrator": _S
 CSRF_COOKIE_HTTPONLY = True  # no script reads the token; forms carry it in a hidden field
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Content-Security-Policy of every response (cluster_portal.middleware): nothing inline, no other host.
+# The schema.org JSON-LD of public pages (<script type="application/ld+json">, public/structured.py)
+# needs no exception: a script element of a data type is never executed, so script-src is not checked
+# for it, and 'self' alone stays the rule for everything that runs.
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],

@@ -222,9 +222,9 @@ def sankey(flow, *, results_label: tuple[str, str]) -> SafeString:
     stages = [
         Stage("requested", _("要求額"), flow.requested),
         Stage("selected", _("採択"), flow.selected),
-        Stage("granted", _("交付決定"), flow.granted),
-        Stage("allocated", _("配分"), flow.allocated),
-        Stage("executed", _("執行"), flow.executed),
+        Stage("granted", _("交付決定額"), flow.granted),
+        Stage("allocated", _("配分額"), flow.allocated),
+        Stage("executed", _("執行額"), flow.executed),
     ]
     width, height, node_width = 1080, 360, 22
     nodes, links = sankey_layout(stages, width=width - 220, height=height - 40, node_width=node_width)

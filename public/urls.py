@@ -1,10 +1,13 @@
 """Public pages added by the public portal: organisations, results, events, funding flow,
-search, open data, the JSON API, the policy pages (accessibility, privacy, contact), robots.txt
-and sitemap.xml."""
+search, open data, the JSON API, the policy pages (accessibility, privacy, contact), the feeds and
+the events' iCalendar, robots.txt, the sitemaps and the favicon."""
 
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
-from public.views import api, browse, funding, opendata, policies, search, seo
+from cluster_portal.cache import public_page
+from public.sitemaps import SITEMAPS
+from public.views import api, browse, funding, opendata, policies, search, seo, syndication
 
 app_name = "public"
 
@@ -14,6 +17,10 @@ urlpatterns = [
     path("results/", browse.result_list, name="result_list"),
     path("results/<str:code>/", browse.result_detail, name="result_detail"),
     path("events/", browse.event_list, name="event_list"),
+    path("events/feed.rss", syndication.event_feed, name="event_feed"),
+    path("events/calendar.ics", syndication.events_ics, name="event_ics"),
+    path("events/<str:code>/", browse.event_detail, name="event_detail"),
+    path("results/feed.atom", syndication.result_feed, name="result_feed"),
     path("funding/", funding.funding_flow, name="funding_flow"),
     path("search/", search.site_search, name="search"),
     path("opendata/", opendata.opendata_index, name="opendata"),
@@ -39,5 +46,18 @@ urlpatterns = [
     path("contact/", policies.contact, name="contact"),
     re_path(r"^api/", api.not_found, name="api_not_found"),  # any other address under /api/: JSON 404
     path("robots.txt", seo.robots_txt, name="robots"),
-    path("sitemap.xml", seo.sitemap_xml, name="sitemap"),
+    # the sitemap index (the address robots.txt names) and its sections
+    path(
+        "sitemap.xml",
+        public_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "public:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<slug:section>.xml",
+        public_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("favicon.ico", syndication.favicon, name="favicon"),
 ]

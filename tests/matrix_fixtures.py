@@ -188,6 +188,8 @@ def build_world() -> World:
         "publish_project_a_unpublished": {"kind": "project", "pk": project_unpublished.pk, "action": "publish"},
         "unpublish_project_a_published": {"kind": "project", "pk": project_published.pk, "action": "unpublish"},
         "opendata_projects_csv": {"key": "projects", "extension": "csv"},
+        "sitemap_results": {"section": "results"},
+        "sitemap_events": {"section": "events"},
         # data sets of /data/ (by name): headquarters may import projects, not grants
         "dataset_projects": "projects",
         "reset_link_invalid": {"uidb64": "MQ", "token": "set-password"},

@@ -138,6 +138,13 @@ MATRIX: dict[str, list] = {
         case("outcome_a_unpublished_patent", A_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
     ],
     "public:event_list": public_page(),
+    "public:event_detail": [
+        case("event_a_published", PUBLIC, READ_ONLY),
+        case("event_a_unpublished", A_PRIVATE_ON_PUBLIC_PAGE, READ_ONLY),
+    ],
+    "public:event_feed": public_page(),
+    "public:event_ics": public_page(),
+    "public:result_feed": public_page(),
     "public:funding_flow": public_page(),
     "public:search": public_page(),
     "public:opendata": public_page(),
@@ -147,6 +154,8 @@ MATRIX: dict[str, list] = {
     "public:contact": public_page(),
     "public:robots": public_page(),
     "public:sitemap": public_page(),
+    "public:sitemap_section": public_page("sitemap_results") + public_page("sitemap_events"),
+    "public:favicon": public_page(),
     # --- open-data API (GET only, published data only) -----------------------------------------
     "public:api_index": api(),
     "public:api_openapi": api(),

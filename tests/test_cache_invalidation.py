@@ -64,8 +64,8 @@ def pages(client, region) -> dict:
         "home_projects": _int(_figure(home, "産学官共同研究プロジェクト")),
         "detail_allocated": _int(total.group(2).replace("—", "0")) * 1000,
         "detail_granted": _int(total.group(1).replace("—", "0")) * 1000,
-        "funding_allocated": _int(re.search(r"配分額</th><td>[^<]*</td><td>(\d+)</td>", funding).group(1)),
-        "funding_granted": _int(re.search(r"交付決定額</th><td>[^<]*</td><td>(\d+)</td>", funding).group(1)),
+        "funding_allocated": _int(re.search(r"配分額</th><td>[^<]*</td><td>([\d,]+)</td>", funding).group(1)),
+        "funding_granted": _int(re.search(r"交付決定額</th><td>[^<]*</td><td>([\d,]+)</td>", funding).group(1)),
         "funding_patents": _int(re.search(r"特許出願 (\d+)件", funding).group(1)),
     }
 

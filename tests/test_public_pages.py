@@ -317,6 +317,18 @@ def test_project_detail_shows_participants_budget_outcomes_and_accepted_summarie
     assert "下書きの要約" not in page
 
 
+def test_project_page_links_its_organisations_to_their_pages(client, region):
+    host = factories.OrganizationFactory(name="拠点大学")
+    partner = factories.OrganizationFactory(name="参画企業B", company=True)
+    project = factories.ProjectFactory(region=region, host_organization=host)
+    factories.ParticipationFactory(project=project, organization=partner, role="company")
+    page = html(client.get(project.get_absolute_url()))
+    for organization in (host, partner):
+        url = reverse("public:organization_detail", args=[organization.slug])
+        assert f'<a href="{url}">{organization.name}</a>' in page
+        assert client.get(url).status_code == 200  # the link leads to a page
+
+
 def test_unpublished_project_and_project_of_unpublished_region_give_404(client, region):
     hidden = factories.ProjectFactory(region=region, unpublished=True)
     in_hidden_region = factories.ProjectFactory(region=factories.RegionFactory(unpublished=True))
@@ -429,7 +441,8 @@ def test_every_page_has_skip_link_main_landmark_and_language_switcher(client, re
         assert 'action="/i18n/setlang/"' in page
         assert '<label for="language-select">' in page
         assert "データの出典" in page
-        assert "<script" not in page
+        # no script; the one <script> allowed is schema.org data (JSON-LD), which never runs
+        assert not re.search(r'<script(?![^>]*type="application/ld\+json")', page)
         assert " style=" not in page
 
 
@@ -605,6 +618,6 @@ def test_contact_page_shows_the_configured_address_and_no_form(client, settings)
 
 
 def test_sitemap_lists_the_policy_pages(client):
-    body = client.get(reverse("public:sitemap")).content.decode()
+    body = client.get(reverse("public:sitemap_section", args=["pages"])).content.decode()
     for name in POLICY_PAGES:
         assert f"http://testserver{reverse(name)}</loc>" in body

@@ -2,8 +2,10 @@
 open data, the API against its OpenAPI description, query counts and both languages."""
 
 import csv
+import datetime
 import io
 import json
+import re
 
 import jsonschema
 import pytest
@@ -222,7 +224,7 @@ def test_funding_flow_equals_independent_sums_and_downloads(client):
     assert flow.executed == sum(budget.executed for budget in budgets)
     assert flow.patents_filed == 6
     page = body(response)
-    assert f"<td>{flow.granted}</td>" in page and "<svg" in page and "<title" in page
+    assert f"<td>{flow.granted:,}</td>" in page and "<svg" in page and "<title" in page
     api = client.get("/api/v1/funding-flow", {"from": "2007", "to": "2009"}).json()["data"]
     assert (api["granted"], api["allocated"], api["executed"]) == (flow.granted, flow.allocated, flow.executed)
     rows = list(csv.DictReader(io.StringIO(body(client.get("/opendata/grants.csv")))))
@@ -256,8 +258,8 @@ def test_grants_without_a_recorded_selection_are_told_apart_and_never_drawn_as_a
     page = body(response)
     assert 'id="flow-unrecorded"' in page
     assert f"{expected // 1000:,}千円は、選考（要求額・採択）の記録がない" in page
-    assert "<title>選考の記録がない交付決定 → 交付決定:" in page
-    assert "<title>採択 → 交付決定: 600百万円</title>" in page
+    assert "<title>選考の記録がない交付決定 → 交付決定額:" in page
+    assert "<title>採択 → 交付決定額: 600百万円</title>" in page
     api = client.get("/api/v1/funding-flow", {"from": "2007", "to": "2009"}).json()["data"]
     assert api["granted_without_selection"] == expected
 
@@ -427,7 +429,8 @@ def test_pages_have_canonical_ogp_and_last_updated(client, region):
 
 def test_robots_and_sitemap(client, region):
     assert "Sitemap: http://testserver/sitemap.xml" in body(client.get("/robots.txt"))
-    sitemap = body(client.get("/sitemap.xml"))
+    assert "http://testserver/sitemap-clusters.xml" in body(client.get("/sitemap.xml"))  # the index
+    sitemap = body(client.get("/sitemap-clusters.xml"))
     assert f"http://testserver{region.get_absolute_url()}" in sitemap
 
 
@@ -436,3 +439,40 @@ def test_home_map_links_cluster_prefectures_to_the_filtered_list(client):
     page = body(client.get("/"))
     assert '<a href="/clusters/?prefecture=01" class="japan-map__link"><title>北海道：1件のクラスター</title>' in page
     assert page.count("<path") == 47
+
+
+def test_home_map_badges_are_inside_their_prefectures_links(client):
+    """Clicking the numbered badge 「2」 on 富山県 opens 富山県's clusters, like clicking the prefecture."""
+    toyama = factories.PrefectureFactory(code="16", name="富山県")
+    factories.RegionFactory(name="富山", prefectures=[toyama])
+    factories.RegionFactory(name="富山・石川", prefectures=[toyama])
+    page = body(client.get("/"))
+    link = re.search(r'<a href="/clusters/\?prefecture=16" class="japan-map__link">(.*?)</a>', page, re.S).group(1)
+    assert '<circle class="japan-map__marker"' in link
+    assert re.search(r'<text class="japan-map__count"[^>]*>2</text>', link)
+    assert page.count('class="japan-map__count"') == 1  # no badge outside a link
+
+
+def test_funding_diagram_counts_what_its_labels_say_as_the_table_does(client):
+    """「特許出願」 in the diagram is the table's applications row (not applications + granted patents);
+    its stages carry the table's names; the 円 column has thousands separators."""
+    region = factories.RegionFactory()
+    factories.GrantFactory(region=region, fiscal_year=2008, amount=1_234_567_000)
+    project = factories.ProjectFactory(region=region)
+    for _ in range(3):
+        factories.OutcomeFactory(project=project, patent=True, occurred_on=datetime.date(2008, 10, 1))
+    factories.OutcomeFactory(
+        project=project,
+        kind="patent_granted",
+        registration_number="特許第4000001号",
+        occurred_on=datetime.date(2008, 11, 1),
+    )
+    page = body(client.get("/funding/", {"start": "2008", "end": "2008"}))
+    diagram = page[page.index("<svg") : page.index("</svg>")]
+    assert "特許出願 3件" in diagram and "特許出願 4件" not in diagram
+    assert "成果の合計 4件" in diagram
+    assert re.search(r'<th scope="row">特許出願</th><td>3</td>', page)
+    assert re.search(r'<th scope="row">成果の合計</th><td>4</td>', page)
+    for stage in ("要求額", "採択", "交付決定額", "配分額", "執行額"):
+        assert f">{stage}<" in diagram or f"<title>{stage} " in diagram or f"→ {stage}:" in diagram, stage
+    assert "<td>1,234,567</td><td>1,234,567,000</td>" in page  # 千円 and 円, both grouped

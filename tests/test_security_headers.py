@@ -157,8 +157,16 @@ def test_hsts_is_sent_on_https_with_subdomains_and_preload(client, pages):
     assert "preload" in hsts
 
 
+#: Inline code the CSP would block: a <script> without src= (except a JSON-LD data block, which
+#: browsers never execute, so script-src does not apply to it), <style>, style= and on*= handlers.
+INLINE_CODE = re.compile(
+    r"<script(?![^>]*\bsrc=)(?![^>]*\btype=\"application/ld\+json\")[^>]*>|<style\b|\sstyle=|\son[a-z]+=",
+    re.IGNORECASE,
+)
+
+
 def test_pages_have_no_inline_script_or_style_in_the_html(client, pages):
-    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+    inline = INLINE_CODE
     for name, url in pages.items():
         if name == "admin login":
             continue  # Django's own admin templates; see README "Security"
@@ -168,7 +176,7 @@ def test_pages_have_no_inline_script_or_style_in_the_html(client, pages):
 
 def test_templates_contain_no_inline_script_or_style():
     """The CSP blocks inline code, so no template may rely on it."""
-    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+    inline = INLINE_CODE
     offenders = []
     template_dirs = [ROOT / "templates", *ROOT.glob("*/templates")]
     for directory in template_dirs:
@@ -209,3 +217,10 @@ def test_session_and_csrf_cookies_are_secure_and_http_only_in_production(client,
     assert session_cookie["httponly"] is True
     assert session_cookie["samesite"] == "Lax"
     assert session_cookie["max-age"] == ""  # ends when the browser closes
+
+
+def test_inline_code_rule_allows_json_ld_data_and_nothing_else():
+    assert not INLINE_CODE.search('<script type="application/ld+json">{"@type":"Event"}</script>')
+    assert not INLINE_CODE.search('<script src="/static/js/workspace.js" defer></script>')
+    for code in ("<script>alert(1)</script>", '<script type="text/javascript">x()</script>', '<script type="module">'):
+        assert INLINE_CODE.search(code), code

@@ -1,7 +1,11 @@
 """Display helpers for the portal's templates: fiscal years, money and bilingual fields."""
 
+import json
+
 from django import template
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, pgettext
 
 from cluster_portal import fiscal
@@ -53,8 +57,17 @@ def in_unit(amount, unit: str = "thousand"):
     if amount is None:
         return "—"
     if unit == "yen":
-        return f"{int(amount):,}"
+        return digits(amount)
     return thousands(amount)
+
+
+@register.filter
+def digits(amount):
+    """An integer with thousands separators and no unit (「123,456,789」), for cells whose header
+    states the unit (円); empty → "—"."""
+    if amount is None or amount == "":
+        return "—"
+    return f"{int(amount):,}"
 
 
 def is_english() -> bool:
@@ -131,3 +144,20 @@ def ignored_filters(form) -> list[tuple[str, str]]:
         for name in form.errors
         if name in form.fields and form.data.get(name)
     ]
+
+
+_JSON_LD_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(data):
+    """``<script type="application/ld+json">`` with ``data`` (schema.org structured data).
+
+    A data block, not a script: browsers never execute it, so the CSP's ``script-src 'self'`` does
+    not apply and no nonce is needed (tests/test_security_headers.py allows exactly this type).
+    ``<``, ``>`` and ``&`` are escaped as in ``json_script``, so no text can close the element.
+    """
+    if not data:
+        return ""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_LD_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308

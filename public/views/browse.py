@@ -8,6 +8,7 @@ from cluster_portal.cache import cached, cached_page, public_page
 from cluster_portal.paging import paginate
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation
+from public import structured
 from public.datasets import DATASETS, public_organizations
 from public.export import csv_response
 from public.filters import EventFilter, OrganizationFilter, ResultFilter, project_ids_q
@@ -107,6 +108,7 @@ def organization_detail(request, slug):
         "clusters": clusters,
         "coordinators": Coordinator.objects.published().filter(affiliation=organization).select_related("region"),
         "last_updated": organization.updated_at,
+        "structured_data": structured.organization(request, organization),
     }
     return render(request, "organizations/organization_detail.html", context)
 
@@ -194,3 +196,18 @@ def event_list(request):
         "last_updated": data_last_updated(),
     }
     return render(request, "events/event_list.html", context)
+
+
+@public_page
+def event_detail(request, code):
+    """One event (フォーラム・成果発表会) with its region and projects; unpublished ones are 404 to the public."""
+    event = get_object_or_404(
+        Event.objects.visible_to(request.user).select_related("region", "region__program"), code=code
+    )
+    context = {
+        "event": event,
+        "projects": JointResearchProject.objects.visible_to(request.user).filter(events=event).order_by("code"),
+        "structured_data": structured.event(request, event),
+        "last_updated": event.updated_at,
+    }
+    return render(request, "events/event_detail.html", context)

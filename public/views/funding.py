@@ -51,10 +51,11 @@ def flow_selection(request):
 
 
 def results_summary(flow) -> tuple[str, str]:
-    """Two short lines for the end of the flow diagram."""
+    """Two short lines for the end of the flow diagram, named and counted as in the results table
+    below it: 「特許出願」 is the applications row (granted patents are their own row), then the total."""
     return (
-        _("特許出願 %(patents)d件") % {"patents": flow.patents_filed},
-        _("成果 計%(total)d件") % {"total": flow.results_total},
+        _("特許出願 %(patents)d件") % {"patents": flow.results.get(OutcomeKind.PATENT_APPLICATION, 0)},
+        _("成果の合計 %(total)d件") % {"total": flow.results_total},
     )
 
 

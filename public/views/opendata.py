@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cluster_portal.cache import public_page
+from public import structured
 from public.datasets import DATASETS
 from public.export import csv_response, json_response
 from public.stats import data_last_updated
@@ -14,11 +15,14 @@ LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
 
 @public_page
 def opendata_index(request):
-    return render(
-        request,
-        "opendata/index.html",
-        {"datasets": DATASETS.values(), "last_updated": data_last_updated(), "licence_url": LICENCE_URL},
-    )
+    last_updated = data_last_updated()
+    context = {
+        "datasets": DATASETS.values(),
+        "last_updated": last_updated,
+        "licence_url": LICENCE_URL,
+        "structured_data": structured.opendata(request, DATASETS.values(), LICENCE_URL, last_updated),
+    }
+    return render(request, "opendata/index.html", context)
 
 
 @public_page

@@ -9,6 +9,7 @@ from projects.models import (
     ProgressReport,
     ProjectBudget,
 )
+from public import structured
 from public.datasets import DATASETS
 from public.export import csv_response
 from public.filters import ProjectFilter, ProjectListFilter
@@ -53,9 +54,11 @@ def project_detail(request, code):
         .select_related("grant")
         .order_by("grant__fiscal_year")
     )
+    participations = list(Participation.objects.visible_to(user).filter(project=project).roster())
     context = {
         "project": project,
-        "participations": Participation.objects.visible_to(user).filter(project=project).roster(),
+        "participations": participations,
+        "structured_data": structured.project(request, project, participations),
         "budgets": budgets,
         "budget_total": {
             "allocated": sum(budget.allocated for budget in budgets),
