@@ -74,7 +74,7 @@ clean:
 # fails only with AUDIT_STRICT=1).
 .PHONY: audit
 audit: install
-	$(VENV)/bin/bandit -q -c pyproject.toml -r cluster_portal regions projects coordinators public ministry workspace dataio demo -b docs/bandit-baseline.json
+	$(VENV)/bin/bandit -q -c pyproject.toml -r cluster_portal notifications regions projects coordinators public ministry workspace dataio demo -b docs/bandit-baseline.json
 	$(PY) scripts/audit_dependencies.py
 
 # Benchmark of bulk import/export (reports seconds and rows/second; see README "Import and export").
