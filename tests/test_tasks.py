@@ -3,7 +3,6 @@ backend (django-tasks-rq with an RQ worker) as the scale-out option, and two wor
 PostgreSQL running each task once."""
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,24 +12,15 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.test import override_settings
 
 from notifications import outbox
 from notifications.models import DeliveryStatus, Notification
 from tests import factories
+from tests.test_two_instances import database_url, redis_db_number, redis_reachable
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def redis_reachable() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=0.5) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
 
 
 def notify(users):
@@ -58,7 +48,7 @@ def test_redis_backend_delivers_through_an_rq_worker(settings, django_capture_on
     import django_rq
     from rq import SimpleWorker
 
-    db = 8 + int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0) % 6
+    db = redis_db_number()
     settings.RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:6379/{db}"}}
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
     queue = django_rq.get_queue("default")
@@ -85,11 +75,7 @@ def test_two_workers_on_postgresql_run_each_task_once(tmp_path):
         from django_tasks_db.models import DBTaskResult
 
         assert DBTaskResult.objects.ready().count() == len(users)
-    settings_dict = connection.settings_dict
-    url = (
-        f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:"
-        f"{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
-    )
+    url = database_url()
     mail_dir = tempfile.mkdtemp(prefix="cluster-portal-mail-", dir=tmp_path)
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"}
     env.update(

@@ -13,17 +13,14 @@ from django.urls import reverse
 
 from notifications import outbox, recipients
 from regions.models import Call, CallStatus, Proposal, ProposalStatus
-from regions.services.reviews import late_assignments
+from regions.services.reviews import late_assignments_by_reviewer
 
 
 def review_deadlines(*, today: datetime.date, days: int) -> int:
     created = 0
     calls = Call.objects.filter(review_closes_on__gte=today, review_closes_on__lte=today + datetime.timedelta(days))
     for call in calls:
-        by_reviewer: dict[int, list] = {}
-        for assignment in late_assignments(call=call):
-            by_reviewer.setdefault(assignment.reviewer_id, []).append(assignment)
-        for assignments in by_reviewer.values():
+        for assignments in late_assignments_by_reviewer(call=call):
             created += len(
                 outbox.notify(
                     "review_deadline",

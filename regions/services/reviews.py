@@ -253,14 +253,19 @@ def late_assignments(*, call: Call):
     )
 
 
-def reviewers_remind(*, user, call: Call) -> int:
-    """Remind each late reviewer once (one notification listing their open proposals); return how many."""
-    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
+def late_assignments_by_reviewer(*, call: Call) -> list[list[ReviewAssignment]]:
+    """``late_assignments`` grouped per reviewer (each group is one reviewer's open proposals)."""
     by_reviewer: dict[int, list[ReviewAssignment]] = {}
     for assignment in late_assignments(call=call):
         by_reviewer.setdefault(assignment.reviewer_id, []).append(assignment)
+    return list(by_reviewer.values())
+
+
+def reviewers_remind(*, user, call: Call) -> int:
+    """Remind each late reviewer once (one notification listing their open proposals); return how many."""
+    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
     sent = 0
-    for assignments in by_reviewer.values():
+    for assignments in late_assignments_by_reviewer(call=call):
         reviewer = assignments[0].reviewer
         if not reviewer.email:
             continue
