@@ -40,8 +40,97 @@ def normalize(text) -> str:
 
 
 def normalize_query(text) -> str:
-    """A search query: ``normalize``, cut to ``MAX_QUERY_LENGTH`` characters."""
-    return normalize(text)[:MAX_QUERY_LENGTH]
+    """A search query, ``normalize``d. Never cut: a query longer than ``MAX_QUERY_LENGTH`` is refused
+    where it is typed (the search forms say so and show the limit), not silently shortened."""
+    return normalize(text)
+
+
+# Quotes that make a phrase of the words between them (after NFKC, so the full-width ＂ is ").
+_PHRASE = re.compile(r'"([^"]*)"?|“([^”]*)”?|「([^」]*)」?')
+# Forms of a DOI that people paste: the resolver address or the "doi:" prefix.
+_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
+
+
+def search_terms(text) -> list[str]:
+    """The terms of a search query: each word, and each quoted phrase as one term.
+
+    ``"ナノ 材料"``, ``“ナノ 材料”`` and ``「ナノ 材料」`` are one term (the words in this order, one
+    space between them); an unclosed quote runs to the end. A DOI pasted as its resolver address
+    (``https://doi.org/10.…``) or with ``doi:`` is searched as the bare DOI. Duplicates are dropped.
+    """
+    text = normalize_query(text)
+    terms = []
+    position = 0
+    for match in _PHRASE.finditer(text):
+        terms.extend(text[position : match.start()].split())
+        phrase = " ".join(next(group for group in match.groups() if group is not None).split())
+        if phrase:
+            terms.append(phrase)
+        position = match.end()
+    terms.extend(text[position:].split())
+    unique = []
+    for term in terms:
+        term = _DOI_PREFIX.sub("", term)
+        if term and term not in unique:
+            unique.append(term)
+    return unique
+
+
+_HALF_WIDTH_MARKS = "\uff9e\uff9f"  # ﾞ ﾟ
+
+
+def matched_spans(text: str, terms) -> list[tuple[int, int]]:
+    """``(start, end)`` of every place in ``text`` where a search term occurs, as the search compares.
+
+    The comparison is the database's (NFKC, then upper case), mapped back to positions in the text
+    as stored, so 「ﾅﾉ」 in a title is marked for the query 「ナノ」. Overlapping places are merged;
+    the spans are in order.
+    """
+    folded = []
+    starts = []  # starts[i], ends[i]: the characters of ``text`` that gave folded[i]
+    ends = []
+    index = 0
+    while index < len(text):
+        # A character with the marks that compose with it (「ｶﾞ」 is one 「ガ」 in NFKC).
+        end = index + 1
+        while end < len(text) and (unicodedata.combining(text[end]) or text[end] in _HALF_WIDTH_MARKS):
+            end += 1
+        for piece in unicodedata.normalize("NFKC", text[index:end]).upper():
+            folded.append(piece)
+            starts.append(index)
+            ends.append(end)
+        index = end
+    folded_text = "".join(folded)
+    spans = []
+    for term in terms:
+        needle = unicodedata.normalize("NFKC", term).upper()
+        if not needle:
+            continue
+        found = folded_text.find(needle)
+        while found != -1:
+            spans.append((starts[found], ends[found + len(needle) - 1]))
+            found = folded_text.find(needle, found + len(needle))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def excerpt(text, terms, *, width: int = 120) -> str:
+    """About ``width`` characters of ``text`` around the first matched term ("" when none matches).
+
+    For a search result whose match is in a long field (a summary) rather than its title.
+    """
+    text = normalize(text)
+    spans = matched_spans(text, terms)
+    if not spans:
+        return ""
+    start = max(0, spans[0][0] - width // 3)
+    end = min(len(text), start + width)
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
 def _sqlite_nfkc(value):
@@ -107,10 +196,11 @@ def text_q(fields: list[str], query: str, *, prefix: str = "", also=None) -> tup
     """Annotations and a Q matching rows where any of ``fields`` contains every word of ``query``.
 
     Returns ``(annotations, q)``; apply with ``queryset.alias(**annotations).filter(q)``.
-    Words are separated by white space (full-width spaces too). ``also(word)``, if given, is a
-    Q that matches a word too (e.g. in a related table).
+    Words are separated by white space (full-width spaces too); a quoted phrase is one term
+    (``search_terms``). ``also(word)``, if given, is a Q that matches a word too (e.g. in a
+    related table).
     """
-    words = normalize_query(query).split()
+    words = search_terms(query)
     annotations = {
         f"_nfkc_{prefix}{index}": NFKC(Coalesce(models.F(field), models.Value(""), output_field=models.TextField()))
         for index, field in enumerate(fields)
@@ -126,7 +216,7 @@ def text_q(fields: list[str], query: str, *, prefix: str = "", also=None) -> tup
 
 def search(queryset, fields: list[str], query: str, *, also=None):
     """``queryset`` narrowed to rows matching ``query`` in ``fields`` (unchanged for an empty query)."""
-    if not normalize_query(query):
+    if not search_terms(query):
         return queryset
     annotations, condition = text_q(fields, query, also=also)
     return queryset.alias(**annotations).filter(condition)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_of
+from cluster_portal.text import MAX_QUERY_LENGTH
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation, ProjectStatus
 from regions.models import (
     ClusterType,
@@ -41,7 +42,8 @@ from regions.models import (
 )
 
 ALL = _("すべて")
-MAX_QUERY_LENGTH = 100
+# The message of a query longer than the search takes: never cut silently (cluster_portal.text).
+QUERY_TOO_LONG = _("キーワードは%(limit_value)d文字以内で入力してください（入力は%(show_value)d文字です）。")
 FISCAL_YEARS = {"min_value": 1990, "max_value": 2100}
 
 
@@ -84,11 +86,22 @@ class FieldFilter(django_filters.Filter):
         self.field_class = field_class
 
 
+def query_field(**kwargs) -> forms.CharField:
+    """The form field of a search query (``q``): at most ``MAX_QUERY_LENGTH`` characters, refused beyond."""
+    kwargs.setdefault("required", False)
+    return forms.CharField(
+        max_length=MAX_QUERY_LENGTH,
+        error_messages={"max_length": QUERY_TOO_LONG},
+        widget=forms.SearchInput,
+        **kwargs,
+    )
+
+
 class SearchFilter(FieldFilter):
     """``q``: every word in one of the searched fields, NFKC-normalised (``queryset.search``)."""
 
     def __init__(self):
-        super().__init__(forms.CharField, label=_("キーワード"), max_length=MAX_QUERY_LENGTH, widget=forms.SearchInput)
+        super().__init__(query_field, label=_("キーワード"))
 
     def filter(self, qs, value):
         return qs.search(value) if value else qs

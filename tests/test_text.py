@@ -8,7 +8,7 @@ from django.db.models import Value
 
 from cluster_portal.tabular.resources import header_key
 from cluster_portal.tabular.widgets import ChoiceWidget, IntegerValueWidget
-from cluster_portal.text import MAX_QUERY_LENGTH, WHITESPACE_RUN, Normalized, normalize, normalize_query
+from cluster_portal.text import WHITESPACE_RUN, Normalized, normalize, normalize_query
 from projects.models import JointResearchProject
 from regions.columns import OrganizationWidget
 from regions.models import Organization, OrganizationKind, Region
@@ -55,8 +55,8 @@ def test_the_white_space_class_is_every_character_python_counts_as_white_space()
     assert WHITESPACE_RUN.startswith("[") and WHITESPACE_RUN.endswith("]+")
 
 
-def test_a_search_query_is_cut_to_its_maximum_length():
-    assert normalize_query("ﾅ" * 500) == "ナ" * MAX_QUERY_LENGTH
+def test_a_search_query_is_normalised_but_never_cut():
+    assert normalize_query("ﾅ" * 500) == "ナ" * 500
     assert normalize_query("　ＩＴ　") == "IT"
 
 

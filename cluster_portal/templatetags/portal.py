@@ -4,11 +4,12 @@ import json
 
 from django import template
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, pgettext
 
 from cluster_portal import fiscal
+from cluster_portal.text import excerpt, matched_spans
 
 register = template.Library()
 
@@ -161,3 +162,26 @@ def json_ld(data):
         return ""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_LD_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308
+
+
+@register.filter
+def highlight(value, terms):
+    """``value`` escaped, each place a search term matches in ``<mark>`` (``text.matched_spans``).
+
+    ``terms`` is the list of ``text.search_terms``; with none, the value is only escaped.
+    """
+    text = "" if value is None else str(value)
+    if not terms:
+        return conditional_escape(text)
+    marked = escape("")
+    position = 0
+    for start, end in matched_spans(text, terms):
+        marked += escape(text[position:start]) + format_html("<mark>{}</mark>", text[start:end])
+        position = end
+    return marked + escape(text[position:])
+
+
+@register.filter
+def search_excerpt(value, terms):
+    """A short part of a long text around the first matched term, or "" (``text.excerpt``)."""
+    return excerpt(value, terms) if terms else ""

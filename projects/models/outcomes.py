@@ -39,7 +39,19 @@ doi_validator = RegexValidator(DOI_PATTERN, _("DOIの形式が正しくありま
 class OutcomeQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
     region_lookup = "project__region"
     # The text search's fields; each has a trigram index on PostgreSQL (projects/migrations/0006).
-    search_fields = ("title", "title_en", "description", "product", "applicants", "inventors")
+    # The result code, DOI and patent numbers too, so 「10.1234/…」 or 「特願2005-…」 finds the result.
+    search_fields = (
+        "title",
+        "title_en",
+        "description",
+        "product",
+        "applicants",
+        "inventors",
+        "code",
+        "doi",
+        "application_number",
+        "registration_number",
+    )
 
     def public_q(self):
         return Q(is_published=True, project__is_published=True, project__region__is_published=True)
