@@ -34,9 +34,13 @@ SERIES_PATTERNS = ("pattern-solid", "pattern-hatch", "pattern-dots")
 
 def _svg(*, width, height, title, desc, body, css_class="chart", chart_id="chart") -> SafeString:
     return format_html(
-        '<svg class="{}" viewBox="0 0 {} {}" role="img" aria-labelledby="{}-title {}-desc" '
+        # width and height: the drawing's own size in CSS px, where its 13 px labels are drawn at 13 px
+        # (a phone keeps it inside a scrolling container; wider screens scale it to the column)
+        '<svg class="{}" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-labelledby="{}-title {}-desc" '
         'xmlns="http://www.w3.org/2000/svg"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>{}{}</svg>',
         css_class,
+        width,
+        height,
         width,
         height,
         chart_id,

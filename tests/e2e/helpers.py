@@ -77,12 +77,13 @@ def assert_no_page_problems(page):
 
 
 def new_page(browser, live_server, **context_options):
-    """A fresh context (its own cookies) and page bound to the live server, in Japanese."""
+    """A fresh context (its own cookies) and page bound to the live server, in Japanese
+    (at desktop width unless ``viewport`` is given)."""
+    context_options.setdefault("viewport", VIEWPORT)
     context = browser.new_context(
         base_url=live_server.url,
         locale="ja-JP",
         timezone_id="Asia/Tokyo",
-        viewport=VIEWPORT,
         accept_downloads=True,
         **context_options,
     )
