@@ -1,4 +1,4 @@
-"""Japanese first, English through the language switcher (cookie) or the browser's Accept-Language."""
+"""Japanese at the unprefixed addresses, English under /en/ (the language is in the address only)."""
 
 import gettext
 import re
@@ -29,7 +29,16 @@ PUBLIC_SOURCES = (
 
 
 def english(client, url):
-    return client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(f"/en{url}")
+    translation.activate(settings.LANGUAGE_CODE)  # the test thread keeps the request's language otherwise
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _japanese_reverse():
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -107,17 +116,65 @@ def test_project_detail_in_japanese_and_english(client, published_project):
     assert "Active" in en
 
 
-def test_language_switcher_sets_cookie_and_later_pages_are_english(client, region):
-    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("regions:list")})
+def test_language_links_lead_to_the_same_page_and_query_in_the_other_language(client, region):
+    page = client.get(reverse("regions:list"), {"theme": "x", "page": "1"}).content.decode()
+    assert '<a href="/en/clusters/?theme=x&amp;page=1" hreflang="en" lang="en" rel="alternate">English</a>' in page
+    assert '<span aria-current="true" lang="ja">日本語</span>' in page
+    en = client.get("/en/clusters/", {"theme": "x", "page": "1"}).content.decode()
+    assert '<html lang="en">' in en
+    assert "<h1>Clusters</h1>" in en
+    assert '<a href="/clusters/?theme=x&amp;page=1" hreflang="ja" lang="ja" rel="alternate">日本語</a>' in en
+
+
+def test_neither_cookie_nor_browser_language_changes_an_address(client, region):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "<h1>クラスター一覧</h1>" in client.get("/clusters/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    assert "<h1>Clusters</h1>" in client.get("/en/clusters/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+def test_lang_parameter_redirects_to_the_address_of_that_language(client, region):
+    response = client.get("/clusters/", {"lang": "en", "theme": "x"})
     assert response.status_code == 302
-    assert response.url == reverse("regions:list")
-    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    page = client.get(reverse("regions:list")).content.decode()
-    assert '<html lang="en">' in page
-    assert "<h1>Clusters</h1>" in page
-    assert '<option value="en" lang="en" selected>' in page
-    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
-    assert "<h1>クラスター一覧</h1>" in client.get(reverse("regions:list")).content.decode()
+    assert response.url == "/en/clusters/?theme=x"
+    assert client.get("/en/", {"lang": "ja"}).url == "/"
+    assert client.get("/clusters/", {"lang": "fr"}).status_code == 200
+
+
+def test_language_switch_post_redirects_to_the_other_language_address(client, region):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/clusters/?theme=x"})
+    assert response.status_code == 302
+    assert response.url == "/en/clusters/?theme=x"
+    response = client.post(reverse("set_language"), {"language": "ja", "next": "/en/clusters/"})
+    assert response.url == "/clusters/"
+
+
+def test_hreflang_alternates_on_public_pages_point_to_both_languages(client, published_project):
+    for path in ("/", "/clusters/", published_project.get_absolute_url(), "/results/", "/search/?q=x"):
+        bare = path.split("?")[0]
+        for shown in (path, f"/en{path}"):
+            page = client.get(shown).content.decode()
+            assert f'<link rel="alternate" hreflang="ja" href="http://testserver{bare}">' in page, shown
+            assert f'<link rel="alternate" hreflang="en" href="http://testserver/en{bare}">' in page, shown
+            assert f'<link rel="alternate" hreflang="x-default" href="http://testserver{bare}">' in page, shown
+
+
+def test_language_neutral_addresses_have_no_english_twin(client):
+    assert client.get("/en/api/v1/clusters?limit=1").url == "/api/v1/clusters?limit=1"
+    assert client.get("/en/sitemap.xml").url == "/sitemap.xml"
+    assert client.get("/en/robots.txt").status_code == 301
+    assert client.get("/api/v1/clusters").status_code == 200
+
+
+def test_sitemap_lists_every_page_in_both_languages_with_alternates(client, published_project):
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-projects.xml" in index
+    body = client.get("/sitemap-projects.xml").content.decode()
+    address = published_project.get_absolute_url()
+    assert f"<loc>http://testserver{address}</loc>" in body
+    assert f"<loc>http://testserver/en{address}</loc>" in body
+    assert f'<xhtml:link rel="alternate" hreflang="en" href="http://testserver/en{address}"/>' in body
+    assert f'<xhtml:link rel="alternate" hreflang="x-default" href="http://testserver{address}"/>' in body
 
 
 def test_language_switcher_ignores_external_next(client):
