@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -19,6 +20,11 @@ MO_FILE = PO_FILE.with_suffix(".mo")
 # Modules whose strings appear on the public pages: all of them must be translated.
 PUBLIC_SOURCES = (
     "templates/",
+    "public/",
+    "cluster_portal/",
+    "regions/models",
+    "projects/models",
+    "coordinators/models",
     "cluster_portal/templatetags/",
     "regions/views.py",
     "projects/views.py",
@@ -266,3 +272,62 @@ def test_compiled_catalogue_matches_the_po_file():
     assert stale == []
     with translation.override("en"):
         assert translation.gettext("本文へ移動") == "Skip to main content"
+
+
+ERROR_PAGES = {
+    400: ("/__test__/400/", "<h1>リクエストを処理できません</h1>", "<h1>The request could not be processed</h1>"),
+    403: ("/__test__/403/", "<h1>アクセスできません</h1>", "<h1>Access denied</h1>"),
+    404: ("/no-such-page/", "<h1>ページが見つかりません</h1>", "<h1>Page not found</h1>"),
+    500: ("/__test__/500/", "<h1>サーバーエラーが発生しました</h1>", "<h1>A server error occurred</h1>"),
+}
+
+
+def _visible_text(html: str) -> str:
+    from tests.test_english_crawl import _TextCollector
+
+    collector = _TextCollector()
+    collector.feed(html)
+    return "\n".join(collector.texts)
+
+
+@pytest.mark.urls("tests.urls_i18n_errors")
+@pytest.mark.parametrize("status", sorted(ERROR_PAGES))
+def test_error_pages_are_entirely_in_the_language_of_the_address(status):
+    from tests.test_english_crawl import JAPANESE
+
+    address, japanese_heading, english_heading = ERROR_PAGES[status]
+    client = Client(raise_request_exception=False)
+    ja = client.get(address)
+    translation.activate(settings.LANGUAGE_CODE)
+    assert ja.status_code == status
+    page = ja.content.decode()
+    assert '<html lang="ja">' in page and japanese_heading in page
+    assert f"エラーコード：{status}" in page
+    # no English sentence on the Japanese page (the issue: "Bad request (400)." on it)
+    assert re.findall(r"[A-Za-z]{3,}", _visible_text(page).replace("CSV", "")) == []
+    en = client.get(f"/en{address}")
+    translation.activate(settings.LANGUAGE_CODE)
+    assert en.status_code == status
+    page = en.content.decode()
+    assert '<html lang="en">' in page and english_heading in page
+    assert f"Error code: {status}" in page
+    assert not JAPANESE.search(_visible_text(page).replace("日本語", "")), _visible_text(page)
+
+
+def test_too_many_requests_page_in_each_language(client):
+    from django.test import override_settings
+
+    from tests.test_english_crawl import JAPANESE
+
+    limits = {"search": "1/60", "api": "300/60", "password_reset": "5/900", "contact": "5/900"}
+    with override_settings(RATE_LIMITS_ENABLED=True, RATE_LIMITS=limits):
+        client.get("/search/?q=x")
+        ja = client.get("/search/?q=x")
+        en = client.get("/en/search/?q=y")
+    translation.activate(settings.LANGUAGE_CODE)
+    assert ja.status_code == en.status_code == 429
+    assert "エラーコード：429" in ja.content.decode()
+    assert re.findall(r"[A-Za-z]{3,}", _visible_text(ja.content.decode())) == []
+    english_page = en.content.decode()
+    assert '<html lang="en">' in english_page and "Error code: 429" in english_page
+    assert not JAPANESE.search(_visible_text(english_page))
