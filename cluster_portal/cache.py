@@ -182,7 +182,7 @@ def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page:
 # --- whole public pages for anonymous visitors ----------------------------------------------------
 #
 # A public page is the same for every anonymous visitor who asks for the same address in the same
-# language. ``public_page`` keeps the rendered response under (language, scheme, host, full path)
+# language. ``public_page`` keeps the rendered response under (the address's language, scheme, host, full path)
 # together with the data generation it was rendered in, and serves it while that generation is
 # current. One ``get_many`` fetches the generation and the page in a single round trip. Public pages
 # carry no CSRF token (the language switch needs none, cluster_portal/urls.py); should a cached page
@@ -196,8 +196,10 @@ UNCACHED_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
 def page_key(request) -> str:
+    """The stored page's key: the language its address names (``/en/…`` English, else Japanese;
+    LocaleMiddleware renders it in that language) and the hash of the full address."""
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
-    language = translation.get_language() or settings.LANGUAGE_CODE
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     return f"{KEY_PREFIX}:page:{language}:{hashlib.sha256(address).hexdigest()[:32]}"
 
 

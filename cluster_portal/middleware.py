@@ -24,7 +24,7 @@ from django.contrib.auth import logout
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cluster_portal.problems import is_api_request, problem
 
@@ -79,23 +79,23 @@ def _request_fault(request) -> str:
 # fault → (the HTML page's Japanese message, the API's status and detail)
 REQUEST_FAULTS = {
     "query_too_long": (
-        _lazy("検索条件が長すぎます。条件を短くしてから、もう一度お試しください。"),
+        gettext_lazy("検索条件が長すぎます。条件を短くしてから、もう一度お試しください。"),
         400,
         "The query string is longer than %(limit)d characters.",
     ),
     "query_not_utf8": (
-        _lazy("検索条件に読み取れない文字（UTF-8 ではない文字）が含まれています。"),
+        gettext_lazy("検索条件に読み取れない文字（UTF-8 ではない文字）が含まれています。"),
         400,
         "The query string is not valid UTF-8.",
     ),
     "query_control_character": (
-        _lazy("検索条件に使用できない制御文字が含まれています。"),
+        gettext_lazy("検索条件に使用できない制御文字が含まれています。"),
         400,
         "A query parameter contains a control character.",
     ),
     # An identifier with a control character names no row: under /api/ that is "not found".
     "path_control_character": (
-        _lazy("アドレスに使用できない制御文字が含まれています。"),
+        gettext_lazy("アドレスに使用できない制御文字が含まれています。"),
         404,
         "There is nothing at this address (it contains a control character).",
     ),

@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "cluster_portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the language from the address (/en/…), after sessions
+    "cluster_portal.languages.LanguageQueryMiddleware",  # ?lang=en → the /en/ address
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cluster_portal.context_processors.portal",
+                "cluster_portal.context_processors.language_alternates",
                 "notifications.context_processors.notifications",
             ],
         },

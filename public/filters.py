@@ -69,6 +69,19 @@ def project_ids_q(organization) -> Q:
     )
 
 
+def localized_themes(pairs) -> list[tuple[str, str]]:
+    """(theme, label) choices from (theme, theme_en) rows: the English theme when English is active
+    and one is recorded (the first non-empty one), else the Japanese theme; the value stays Japanese."""
+    from cluster_portal.templatetags.portal import is_english
+
+    english: dict[str, str] = {}
+    for theme, theme_en in pairs:
+        if theme_en and not english.get(theme):
+            english[theme] = theme_en
+        english.setdefault(theme, "")
+    return [(theme, (label if is_english() and label else theme)) for theme, label in english.items()]
+
+
 class LocalizedChoiceField(forms.ModelChoiceField):
     """A model choice labelled by the row's name in the current language."""
 
@@ -262,7 +275,8 @@ class RegionFilter(PublicFilterSet):
     def offer(self, regions) -> dict:
         years = regions.exclude(selected_fiscal_year=None).order_by("selected_fiscal_year")
         years = years.values_list("selected_fiscal_year", flat=True).distinct()
-        themes = regions.exclude(theme="").order_by("theme").values_list("theme", flat=True).distinct()
+        pairs = regions.exclude(theme="").order_by("theme").values_list("theme", "theme_en").distinct()
+        themes = localized_themes(pairs)
         return {
             "program": LocalizedChoiceField(
                 label=_("事業（期）"),
@@ -281,9 +295,7 @@ class RegionFilter(PublicFilterSet):
                 required=False,
                 empty_label=ALL,
             ),
-            "theme": forms.ChoiceField(
-                label=_("テーマ・分野"), required=False, choices=[("", ALL), *((theme, theme) for theme in themes)]
-            ),
+            "theme": forms.ChoiceField(label=_("テーマ・分野"), required=False, choices=[("", ALL), *themes]),
         }
 
 

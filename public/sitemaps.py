@@ -1,6 +1,7 @@
 """``django.contrib.sitemaps``: one section per kind of public page, listed by the index at
 ``/sitemap.xml``. Every published cluster, project, organisation, result and event has its entry;
-a section longer than ``limit`` is split into pages by the framework (?p=2 …)."""
+every page is listed in Japanese and English with hreflang alternates; a section longer than
+``limit`` is split into pages by the framework (?p=2 …)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ STATIC_PAGES = (
 
 class PortalSitemap(Sitemap):
     limit = 5000
+    # Every page in both languages, each entry naming the other as an <xhtml:link hreflang> alternate
+    # (Japanese unprefixed, English under /en/; x-default is the Japanese page).
+    i18n = True
+    alternates = True
+    x_default = True
     # the protocol and host of the request (Sites framework not installed)
     protocol = None
 

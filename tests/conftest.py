@@ -133,3 +133,15 @@ def clear_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts (and reverses addresses) in Japanese: a request to an /en/ address leaves
+    English active in the test thread (LocaleMiddleware), which would prefix later ``reverse()`` calls."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

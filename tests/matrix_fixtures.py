@@ -189,6 +189,7 @@ def build_world() -> World:
         "unpublish_project_a_published": {"kind": "project", "pk": project_published.pk, "action": "unpublish"},
         "opendata_projects_csv": {"key": "projects", "extension": "csv"},
         "sitemap_results": {"section": "results"},
+        "english_api_address": {"rest": "api/v1/clusters"},
         "sitemap_events": {"section": "events"},
         # data sets of /data/ (by name): headquarters may import projects, not grants
         "dataset_projects": "projects",

@@ -104,6 +104,8 @@ MATRIX: dict[str, list] = {
     "logout": [case(None, METHOD_NOT_ALLOWED, everyone(REDIRECT))],
     "set_language": [case(None, everyone(ALLOWED), everyone(ALLOWED))],
     "healthz": [case(None, PUBLIC, METHOD_NOT_ALLOWED)],
+    # /en/api/…, /en/sitemap.xml …: a permanent redirect to the one language-neutral address
+    "language_neutral_redirect": [case("english_api_address", everyone(301), everyone(301))],
     # two-factor sign-in: the sessions here are ministry staff and administrators verified with an
     # authenticator, everyone else signed in with the password alone and no authenticator
     "two_factor:account": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), METHOD_NOT_ALLOWED)],

@@ -1,4 +1,4 @@
-"""Japanese first, English through the language switcher (cookie) or the browser's Accept-Language."""
+"""Japanese at the unprefixed addresses, English under /en/ (the language is in the address only)."""
 
 import gettext
 import re
@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -19,6 +20,11 @@ MO_FILE = PO_FILE.with_suffix(".mo")
 # Modules whose strings appear on the public pages: all of them must be translated.
 PUBLIC_SOURCES = (
     "templates/",
+    "public/",
+    "cluster_portal/",
+    "regions/models",
+    "projects/models",
+    "coordinators/models",
     "cluster_portal/templatetags/",
     "regions/views.py",
     "projects/views.py",
@@ -29,7 +35,16 @@ PUBLIC_SOURCES = (
 
 
 def english(client, url):
-    return client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get(f"/en{url}")
+    translation.activate(settings.LANGUAGE_CODE)  # the test thread keeps the request's language otherwise
+    return response
+
+
+@pytest.fixture(autouse=True)
+def _japanese_reverse():
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
@@ -107,17 +122,65 @@ def test_project_detail_in_japanese_and_english(client, published_project):
     assert "Active" in en
 
 
-def test_language_switcher_sets_cookie_and_later_pages_are_english(client, region):
-    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("regions:list")})
+def test_language_links_lead_to_the_same_page_and_query_in_the_other_language(client, region):
+    page = client.get(reverse("regions:list"), {"theme": "x", "page": "1"}).content.decode()
+    assert '<a href="/en/clusters/?theme=x&amp;page=1" hreflang="en" lang="en" rel="alternate">English</a>' in page
+    assert '<span aria-current="true" lang="ja">日本語</span>' in page
+    en = client.get("/en/clusters/", {"theme": "x", "page": "1"}).content.decode()
+    assert '<html lang="en">' in en
+    assert "<h1>Clusters</h1>" in en
+    assert '<a href="/clusters/?theme=x&amp;page=1" hreflang="ja" lang="ja" rel="alternate">日本語</a>' in en
+
+
+def test_neither_cookie_nor_browser_language_changes_an_address(client, region):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "<h1>クラスター一覧</h1>" in client.get("/clusters/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    assert "<h1>Clusters</h1>" in client.get("/en/clusters/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+
+
+def test_lang_parameter_redirects_to_the_address_of_that_language(client, region):
+    response = client.get("/clusters/", {"lang": "en", "theme": "x"})
     assert response.status_code == 302
-    assert response.url == reverse("regions:list")
-    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
-    page = client.get(reverse("regions:list")).content.decode()
-    assert '<html lang="en">' in page
-    assert "<h1>Clusters</h1>" in page
-    assert '<option value="en" lang="en" selected>' in page
-    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
-    assert "<h1>クラスター一覧</h1>" in client.get(reverse("regions:list")).content.decode()
+    assert response.url == "/en/clusters/?theme=x"
+    assert client.get("/en/", {"lang": "ja"}).url == "/"
+    assert client.get("/clusters/", {"lang": "fr"}).status_code == 200
+
+
+def test_language_switch_post_redirects_to_the_other_language_address(client, region):
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/clusters/?theme=x"})
+    assert response.status_code == 302
+    assert response.url == "/en/clusters/?theme=x"
+    response = client.post(reverse("set_language"), {"language": "ja", "next": "/en/clusters/"})
+    assert response.url == "/clusters/"
+
+
+def test_hreflang_alternates_on_public_pages_point_to_both_languages(client, published_project):
+    for path in ("/", "/clusters/", published_project.get_absolute_url(), "/results/", "/search/?q=x"):
+        bare = path.split("?")[0]
+        for shown in (path, f"/en{path}"):
+            page = client.get(shown).content.decode()
+            assert f'<link rel="alternate" hreflang="ja" href="http://testserver{bare}">' in page, shown
+            assert f'<link rel="alternate" hreflang="en" href="http://testserver/en{bare}">' in page, shown
+            assert f'<link rel="alternate" hreflang="x-default" href="http://testserver{bare}">' in page, shown
+
+
+def test_language_neutral_addresses_have_no_english_twin(client):
+    assert client.get("/en/api/v1/clusters?limit=1").url == "/api/v1/clusters?limit=1"
+    assert client.get("/en/sitemap.xml").url == "/sitemap.xml"
+    assert client.get("/en/robots.txt").status_code == 301
+    assert client.get("/api/v1/clusters").status_code == 200
+
+
+def test_sitemap_lists_every_page_in_both_languages_with_alternates(client, published_project):
+    index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-projects.xml" in index
+    body = client.get("/sitemap-projects.xml").content.decode()
+    address = published_project.get_absolute_url()
+    assert f"<loc>http://testserver{address}</loc>" in body
+    assert f"<loc>http://testserver/en{address}</loc>" in body
+    assert f'<xhtml:link rel="alternate" hreflang="en" href="http://testserver/en{address}"/>' in body
+    assert f'<xhtml:link rel="alternate" hreflang="x-default" href="http://testserver{address}"/>' in body
 
 
 def test_language_switcher_ignores_external_next(client):
@@ -209,3 +272,62 @@ def test_compiled_catalogue_matches_the_po_file():
     assert stale == []
     with translation.override("en"):
         assert translation.gettext("本文へ移動") == "Skip to main content"
+
+
+ERROR_PAGES = {
+    400: ("/__test__/400/", "<h1>リクエストを処理できません</h1>", "<h1>The request could not be processed</h1>"),
+    403: ("/__test__/403/", "<h1>アクセスできません</h1>", "<h1>Access denied</h1>"),
+    404: ("/no-such-page/", "<h1>ページが見つかりません</h1>", "<h1>Page not found</h1>"),
+    500: ("/__test__/500/", "<h1>サーバーエラーが発生しました</h1>", "<h1>A server error occurred</h1>"),
+}
+
+
+def _visible_text(html: str) -> str:
+    from tests.test_english_crawl import _TextCollector
+
+    collector = _TextCollector()
+    collector.feed(html)
+    return "\n".join(collector.texts)
+
+
+@pytest.mark.urls("tests.urls_i18n_errors")
+@pytest.mark.parametrize("status", sorted(ERROR_PAGES))
+def test_error_pages_are_entirely_in_the_language_of_the_address(status):
+    from tests.test_english_crawl import JAPANESE
+
+    address, japanese_heading, english_heading = ERROR_PAGES[status]
+    client = Client(raise_request_exception=False)
+    ja = client.get(address)
+    translation.activate(settings.LANGUAGE_CODE)
+    assert ja.status_code == status
+    page = ja.content.decode()
+    assert '<html lang="ja">' in page and japanese_heading in page
+    assert f"エラーコード：{status}" in page
+    # no English sentence on the Japanese page (the issue: "Bad request (400)." on it)
+    assert re.findall(r"[A-Za-z]{3,}", _visible_text(page).replace("CSV", "")) == []
+    en = client.get(f"/en{address}")
+    translation.activate(settings.LANGUAGE_CODE)
+    assert en.status_code == status
+    page = en.content.decode()
+    assert '<html lang="en">' in page and english_heading in page
+    assert f"Error code: {status}" in page
+    assert not JAPANESE.search(_visible_text(page).replace("日本語", "")), _visible_text(page)
+
+
+def test_too_many_requests_page_in_each_language(client):
+    from django.test import override_settings
+
+    from tests.test_english_crawl import JAPANESE
+
+    limits = {"search": "1/60", "api": "300/60", "password_reset": "5/900", "contact": "5/900"}
+    with override_settings(RATE_LIMITS_ENABLED=True, RATE_LIMITS=limits):
+        client.get("/search/?q=x")
+        ja = client.get("/search/?q=x")
+        en = client.get("/en/search/?q=y")
+    translation.activate(settings.LANGUAGE_CODE)
+    assert ja.status_code == en.status_code == 429
+    assert "エラーコード：429" in ja.content.decode()
+    assert re.findall(r"[A-Za-z]{3,}", _visible_text(ja.content.decode())) == []
+    english_page = en.content.decode()
+    assert '<html lang="en">' in english_page and "Error code: 429" in english_page
+    assert not JAPANESE.search(_visible_text(english_page))

@@ -2,13 +2,15 @@
 
 A visitor is served the stored page while the data generation it was rendered in is current; any
 write bumps the generation, so a change shows on the next request. Signed-in users always get a
-freshly rendered page, languages never mix, and the language-switch form of a stored page still
-works for the next visitor because each copy gets that visitor's own CSRF token.
+freshly rendered page, languages never mix (Japanese at /…, English at /en/…, each stored under the
+language of its address), and a stored page's language links lead to the same page in the other
+language.
 """
 
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages.storage.fallback import FallbackStorage
@@ -17,8 +19,10 @@ from django.db import connection
 from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import translation
 
 from cluster_portal import cache as portal_cache
+from cluster_portal.cache import page_key
 from tests import factories
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -54,6 +58,8 @@ def public_urls(region, project):
         "/clusters/?format=csv",
         "/api/v1/projects",
         "/sitemap.xml",
+        "/en/",
+        f"/en/projects/{project.code}/",
     ]
 
 
@@ -72,16 +78,25 @@ def test_second_anonymous_request_of_every_public_page_runs_no_sql_and_shows_the
         assert second["Content-Type"] == first["Content-Type"], url
 
 
-def test_a_page_served_from_the_cache_lets_the_next_visitor_switch_language(published):
-    Client().get("/clusters/")  # the first visitor stores the page
+def test_a_page_served_from_the_cache_links_to_the_same_page_in_the_other_language(published):
+    Client().get("/clusters/?q=x")  # the first visitor stores the page
+    visitor = Client()
+    page = visitor.get("/clusters/?q=x").content.decode()
+    assert 'href="/en/clusters/?q=x" hreflang="en" lang="en" rel="alternate">English</a>' in page
+
+    english = visitor.get("/en/clusters/?q=x")
+
+    assert english.headers["Content-Language"] == "en"
+    assert 'href="/clusters/?q=x" hreflang="ja" lang="ja" rel="alternate">日本語</a>' in english.content.decode()
+
+
+def test_the_old_language_switch_still_sends_the_visitor_to_the_english_address(published):
+    Client().get("/clusters/")
     visitor = Client(enforce_csrf_checks=True)
-    page = visitor.get("/clusters/")
-    assert 'action="/i18n/setlang/"' in page.content.decode()
-
-    response = visitor.post("/i18n/setlang/", {"language": "en", "next": "/clusters/"})
-
+    response = visitor.post("/i18n/setlang/", {"language": "en", "next": "/clusters/?q=x"})
     assert response.status_code == 302
-    assert visitor.get("/clusters/").headers["Content-Language"] == "en"
+    assert response.url == "/en/clusters/?q=x"
+    assert visitor.get(response.url).headers["Content-Language"] == "en"
 
 
 def test_anonymous_visitors_get_public_pages_without_any_cookie_or_token(client, published):
@@ -118,13 +133,30 @@ def test_signed_in_staff_never_receive_and_never_leave_the_anonymous_page(client
 
 
 def test_languages_are_cached_apart(client, published):
-    japanese = client.get("/clusters/", HTTP_ACCEPT_LANGUAGE="ja")
-    english = client.get("/clusters/", HTTP_ACCEPT_LANGUAGE="en")
-    again = client.get("/clusters/", HTTP_ACCEPT_LANGUAGE="ja")
+    japanese = client.get("/clusters/")
+    english = client.get("/en/clusters/")
+    with CaptureQueriesContext(connection) as context:
+        again = client.get("/clusters/")
+        english_again = client.get("/en/clusters/")
+    assert len(context.captured_queries) == 0  # both served from the cache …
     assert japanese["Content-Language"] == again["Content-Language"] == "ja"
-    assert english["Content-Language"] == "en"
-    assert '<html lang="en"' in english.content.decode()
+    assert english["Content-Language"] == english_again["Content-Language"] == "en"
+    # … each in its own language, whatever the browser prefers or the cookie says
+    assert '<html lang="en"' in english_again.content.decode()
+    assert "<h1>Clusters</h1>" in english_again.content.decode()
     assert '<html lang="ja"' in again.content.decode()
+    assert "<h1>クラスター一覧</h1>" in again.content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<html lang="ja"' in client.get("/clusters/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_page_keys_carry_the_language_of_the_address():
+    factory = RequestFactory()
+    japanese, english = factory.get("/clusters/"), factory.get("/en/clusters/")
+    assert page_key(japanese).startswith("portal:page:ja:")
+    assert page_key(english).startswith("portal:page:en:")
+    with translation.override("en"):  # the active language does not decide it: the address does
+        assert page_key(japanese).startswith("portal:page:ja:")
 
 
 def test_query_string_is_part_of_the_address(client, published):

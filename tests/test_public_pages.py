@@ -9,6 +9,7 @@ from django.db import connection
 from django.template import loader
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from projects.models import OutcomeKind, ParticipationRole
 from public.stats import key_figures
@@ -438,8 +439,8 @@ def test_every_page_has_skip_link_main_landmark_and_language_switcher(client, re
         assert '<html lang="ja">' in page
         assert '<a class="skip-link" href="#main">本文へ移動</a>' in page
         assert '<main id="main"' in page
-        assert 'action="/i18n/setlang/"' in page
-        assert '<label for="language-select">' in page
+        # the language links: this page in English, under /en/
+        assert f'<a href="/en{url}" hreflang="en" lang="en" rel="alternate">English</a>' in page
         assert "データの出典" in page
         # no script; the one <script> allowed is schema.org data (JSON-LD), which never runs
         assert not re.search(r'<script(?![^>]*type="application/ld\+json")', page)
@@ -552,11 +553,14 @@ def test_server_error_page_is_standalone_and_needs_no_database(django_assert_num
         page = loader.get_template("500.html").render()
     assert '<html lang="ja">' in page
     assert "サーバーエラーが発生しました" in page
-    assert "Server error" in page
+    assert "Server error" not in page  # entirely Japanese (tests/test_i18n.py checks the English one)
     assert "{%" not in page
+    with translation.override("en"):
+        english = loader.get_template("500.html").render()
+    assert '<html lang="en">' in english and "A server error occurred" in english
 
 
-def test_forbidden_page_is_japanese_with_english_line(client):
+def test_forbidden_page_is_in_the_active_language_only(client):
     from django.test import RequestFactory
 
     request = RequestFactory().get("/")
@@ -565,7 +569,10 @@ def test_forbidden_page_is_japanese_with_english_line(client):
     request.user = AnonymousUser()
     page = loader.render_to_string("403.html", {}, request=request)
     assert "アクセスできません" in page
-    assert "Access denied" in page
+    assert "Access denied" not in page
+    with translation.override("en"):
+        english = loader.render_to_string("403.html", {}, request=request)
+    assert "Access denied" in english and "アクセスできません" not in english
 
 
 # --- policy pages in the footer (public/views/policies.py) -------------------------------------

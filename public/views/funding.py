@@ -4,7 +4,7 @@ from django import forms
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cluster_portal.cache import public_page
 from cluster_portal.fiscal import current_fiscal_year
@@ -14,14 +14,14 @@ from regions.models import Region
 
 
 class FundingFlowForm(forms.Form):
-    start = forms.TypedChoiceField(label=_lazy("開始年度"), coerce=int, required=False, empty_value=None)
-    end = forms.TypedChoiceField(label=_lazy("終了年度"), coerce=int, required=False, empty_value=None)
+    start = forms.TypedChoiceField(label=gettext_lazy("開始年度"), coerce=int, required=False, empty_value=None)
+    end = forms.TypedChoiceField(label=gettext_lazy("終了年度"), coerce=int, required=False, empty_value=None)
     cluster = forms.ModelChoiceField(
-        label=_lazy("地域"),
+        label=gettext_lazy("地域"),
         queryset=Region.objects.published().order_by("name"),
         to_field_name="slug",
         required=False,
-        empty_label=_lazy("事業全体"),
+        empty_label=gettext_lazy("事業全体"),
     )
 
     def __init__(self, *args, span, **kwargs):
@@ -30,8 +30,8 @@ class FundingFlowForm(forms.Form):
 
         first, last = span
         choices = [(year, fiscal_year(year)) for year in range(first, last + 1)]
-        self.fields["start"].choices = [("", _lazy("最初から")), *choices]
-        self.fields["end"].choices = [("", _lazy("最後まで")), *choices]
+        self.fields["start"].choices = [("", gettext_lazy("最初から")), *choices]
+        self.fields["end"].choices = [("", gettext_lazy("最後まで")), *choices]
 
     def selection(self, span):
         self.is_valid()
