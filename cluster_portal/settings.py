@@ -179,6 +179,8 @@ NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=5)
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 # Scheduled notices (send_reminders): days before a report is due, a review closes, a call closes.
 REMINDER_DAYS_BEFORE = env.int("REMINDER_DAYS_BEFORE", default=7)
+# A reviewer's assignment is not reminded again (manual, bulk or scheduled reminder) within this many hours.
+REVIEW_REMINDER_MIN_INTERVAL_HOURS = env.int("REVIEW_REMINDER_MIN_INTERVAL_HOURS", default=72)
 
 AUTH_USER_MODEL = "cluster_portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ministry.views import calls, dashboard, evaluations, funding, selection
+from ministry.views import bulk, calls, dashboard, evaluations, funding, selection
 
 app_name = "ministry"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("calls/<slug:code>/edit/", calls.call_edit, name="call_edit"),
     path("calls/<slug:code>/reviews/", calls.review_table, name="review_table"),
     path("calls/<slug:code>/reviews/remind/", calls.review_remind, name="review_remind"),
+    path("calls/<slug:code>/assign/", bulk.bulk_assign, name="bulk_assign"),
+    path("calls/<slug:code>/reminders/", bulk.bulk_remind, name="bulk_remind"),
+    path("calls/<slug:code>/status/", bulk.bulk_status, name="bulk_status"),
+    path("calls/<slug:code>/review-deadline/", bulk.review_deadline_extend, name="review_deadline"),
+    path("reviewers/", bulk.reviewer_workload, name="reviewer_workload"),
     path("proposals/", selection.proposal_list, name="proposal_list"),
     path("proposals/<int:pk>/assign/", selection.assign_reviewer, name="assign_reviewer"),
     path(

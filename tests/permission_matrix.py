@@ -280,6 +280,12 @@ MATRIX: dict[str, list] = {
     "ministry:call_edit": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
     "ministry:review_table": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
     "ministry:review_remind": post_only("call_of_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
+    # bulk work on a call and its review deadline (issue 14, parts 3 and 5)
+    "ministry:bulk_assign": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
+    "ministry:bulk_remind": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
+    "ministry:bulk_status": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
+    "ministry:review_deadline": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
+    "ministry:reviewer_workload": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:proposal_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     # the proposal is known to its region and its reviewer without a conflict (403), not to others (404)
     "ministry:assign_reviewer": post_only("proposal_a_under_review", PROPOSAL_UNDER_REVIEW_ACTION),

@@ -69,7 +69,7 @@ def test_reviewer_assigned(ministry_user, django_capture_on_commit_callbacks):
 def test_reviewer_reminded(ministry_user, django_capture_on_commit_callbacks):
     assignment = factories.ReviewAssignmentFactory(reviewer=factories.UserFactory(reviewer=True, username="late"))
     with django_capture_on_commit_callbacks(execute=True):
-        assert review_services.reviewers_remind(user=ministry_user, call=assignment.proposal.call) == 1
+        assert len(review_services.reviewers_remind(user=ministry_user, call=assignment.proposal.call).sent) == 1
     assert_delivered(assignment.reviewer, "review_reminder", reverse("reviews:list"))
     assert assignment.proposal.title in sent_to(assignment.reviewer.email)[0].body
 

@@ -195,7 +195,7 @@ def test_reviewer_can_edit_scores_until_review_closes(client, declared, call):
     assert "審査期間が終了したため、修正できません。" in page
     response = client.post(url, score_data(call, (1, 1, 1)))
     assert response.status_code == 400
-    assert "審査期間が終了したため、評点を変更できません。" in response.content.decode()
+    assert "を過ぎたため、評点を変更できません。" in response.content.decode()
     assert sorted(Review.objects.values_list("score", flat=True)) == [3, 4, 5]
 
 

@@ -160,9 +160,17 @@ def review_table(request, code):
 @ministry_required.of(Call, kwarg="code", field="code")
 def review_remind(request, code):
     call = get_object_or_404(Call, code=code)
-    sent = review_services.reviewers_remind(user=request.user, call=call)
-    if sent:
-        messages.success(request, _("審査が未提出の審査委員 %(count)d 名に督促の通知を送りました。") % {"count": sent})
-    else:
+    result = review_services.reviewers_remind(user=request.user, call=call)
+    if result.sent:
+        messages.success(
+            request, _("審査が未提出の審査委員 %(count)d 名に督促の通知を送りました。") % {"count": len(result.sent)}
+        )
+    elif not result.skipped:
         messages.info(request, _("審査が未提出の審査委員はいません。"))
+    for assignment, reason in result.skipped:
+        messages.info(
+            request,
+            _("%(reviewer)s（%(title)s）には送りませんでした：%(reason)s")
+            % {"reviewer": assignment.reviewer, "title": assignment.proposal.title, "reason": reason},
+        )
     return redirect("ministry:review_table", code=call.code)

@@ -10,7 +10,6 @@ from django.utils import timezone
 from cluster_portal.guards import ministry_required
 from regions.models import (
     Call,
-    CallStatus,
     Decision,
     Evaluation,
     Grade,
@@ -18,6 +17,7 @@ from regions.models import (
     ProposalStatus,
     ReviewAssignment,
     SelectionDecision,
+    call_day,
 )
 from regions.services import evaluations as evaluation_services
 from regions.services import grants as grant_services
@@ -37,7 +37,7 @@ def dashboard(request):
     grades = dict(Evaluation.objects.order_by().values_list("grade").annotate(n=Count("pk")))
     ranking = evaluation_services.evaluation_ranking()
     context = {
-        "open_calls": Call.objects.filter(status=CallStatus.OPEN)
+        "open_calls": Call.objects.accepting_on(call_day())
         .select_related("program")
         .annotate(proposal_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.DRAFT)))
         .order_by("closes_on"),

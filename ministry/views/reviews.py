@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,7 +19,7 @@ from cluster_portal.web import add_service_errors, conflict_response, run_once
 from ministry.forms import ConflictForm, ScoreForm
 from ministry.views.common import CONFLICT_TEMPLATE
 from regions import permissions
-from regions.models import ReviewAssignment
+from regions.models import ReviewAssignment, call_day
 from regions.services import reviews as review_services
 
 
@@ -46,7 +45,7 @@ def assignment_list(request):
 def _render_detail(request, assignment, *, conflict_form=None, score_form=None, status=200):
     proposal = assignment.proposal
     criteria = list(proposal.call.criteria.all())
-    today = timezone.localdate()
+    today = call_day()
     can_score = (
         assignment.conflict_declared_at is not None
         and permissions.can_review(request.user, assignment)

@@ -3,7 +3,18 @@ reviews, selection, grants, evaluations, related measures and events.
 
 One module per sub-domain; every model is importable from ``regions.models``."""
 
-from regions.models.calls import Call, CallBudget, CallQuerySet, CallStatus, Program, ReviewCriterion
+from regions.models.calls import (
+    CALL_TIME_ZONE,
+    Call,
+    CallBudget,
+    CallPhase,
+    CallQuerySet,
+    CallStatus,
+    Program,
+    ReviewCriterion,
+    ReviewDeadlineExtension,
+    call_day,
+)
 from regions.models.clusters import (
     REGION_WORKFLOW,
     ClusterType,
@@ -46,11 +57,13 @@ from regions.models.selection import (
 )
 
 __all__ = [
+    "CALL_TIME_ZONE",
     "PROPOSAL_WORKFLOW",
     "REGION_WORKFLOW",
     "AttachmentKind",
     "Call",
     "CallBudget",
+    "CallPhase",
     "CallQuerySet",
     "CallStatus",
     "ClusterType",
@@ -89,7 +102,9 @@ __all__ = [
     "Review",
     "ReviewAssignment",
     "ReviewCriterion",
+    "ReviewDeadlineExtension",
     "SelectionDecision",
+    "call_day",
     "new_event_code",
     "proposal_attachment_path",
 ]

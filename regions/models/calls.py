@@ -1,9 +1,14 @@
 """Programs and their calls for proposals (公募): dates, envelopes per fiscal year, review criteria."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
@@ -37,14 +42,41 @@ class Program(TimeStampedModel):
         return self.name
 
 
+#: Every date of a call (opens, closes, review deadline) is a day in Japan: a call accepts from
+#: 00:00 JST of its opening date until 23:59:59 JST of its closing date, and reviews may be edited
+#: until 23:59:59 JST of the review deadline, whatever the server's or the user's time zone.
+CALL_TIME_ZONE = ZoneInfo("Asia/Tokyo")
+
+
+def call_day(now: datetime.datetime | None = None) -> datetime.date:
+    """The day in Japan (Asia/Tokyo) at ``now`` (default: this moment): what a call's dates are compared with."""
+    return timezone.localtime(now or timezone.now(), CALL_TIME_ZONE).date()
+
+
 class CallStatus(models.TextChoices):
+    """The hand-set part of a call's state: announced or not, and closed early by the ministry.
+
+    Whether an announced call accepts proposals, is in review or is over follows from its
+    dates (``Call.phase``); the status alone never reopens a call past its closing date."""
+
     DRAFT = "draft", _("準備中")
     OPEN = "open", _("公募中")
     CLOSED = "closed", _("締切")
 
 
+class CallPhase(models.TextChoices):
+    """A call's effective state on a given day, derived from its status and its dates."""
+
+    DRAFT = "draft", _("準備中")
+    UPCOMING = "upcoming", _("受付開始前")
+    ACCEPTING = "accepting", _("受付中")
+    REVIEWING = "reviewing", _("審査中")
+    CLOSED = "closed", _("終了")
+
+
 class CallQuerySet(models.QuerySet):
     def accepting_on(self, day):
+        """Calls that accept proposals on ``day`` (a JST date, see ``call_day``)."""
         return self.filter(status=CallStatus.OPEN, opens_on__lte=day, closes_on__gte=day)
 
     def visible_to(self, user):
@@ -107,6 +139,26 @@ class Call(TimeStampedModel):
         """Reviewers may still edit their scores on ``day`` (until the review closing date, if any)."""
         return self.review_closes_on is None or day <= self.review_closes_on
 
+    def phase(self, day: datetime.date | None = None) -> str:
+        """The effective state on ``day`` (a JST date; default today in Japan), a ``CallPhase`` code.
+
+        準備中 while not announced; 受付開始前 before the opening date; 受付中 from the opening to
+        the closing date (unless the ministry closed it early, 締切); then 審査中 until the review
+        deadline (with no deadline: until every proposal is decided); 終了 after it."""
+        day = day or call_day()
+        if self.status == CallStatus.DRAFT:
+            return CallPhase.DRAFT
+        if day < self.opens_on:
+            return CallPhase.UPCOMING
+        if self.is_accepting(day):
+            return CallPhase.ACCEPTING
+        if self.review_closes_on is not None and day > self.review_closes_on:
+            return CallPhase.CLOSED
+        return CallPhase.REVIEWING
+
+    def phase_label(self, day: datetime.date | None = None) -> str:
+        return CallPhase(self.phase(day)).label
+
 
 class CallBudget(models.Model):
     """The budget envelope of a call for one fiscal year (予算枠)."""
@@ -148,3 +200,26 @@ class ReviewCriterion(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ReviewDeadlineExtension(models.Model):
+    """The ministry moved a call's review deadline (審査締切日の延長): who, when, from which date, why."""
+
+    call = models.ForeignKey(
+        Call, verbose_name=_("公募"), on_delete=models.CASCADE, related_name="review_deadline_extensions"
+    )
+    previous_date = models.DateField(_("変更前の審査締切日"), null=True, blank=True)
+    new_date = models.DateField(_("新しい審査締切日"))
+    reason = models.TextField(_("延長の理由"))
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("延長した担当者"), on_delete=models.PROTECT, related_name="+"
+    )
+    extended_at = models.DateTimeField(_("延長日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("審査締切日の延長")
+        verbose_name_plural = _("審査締切日の延長")
+        ordering = ["call", "-extended_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.call}: {self.previous_date} → {self.new_date}"

@@ -222,6 +222,12 @@ class ReviewAssignment(TimeStampedModel):
     conflict_note = models.TextField(_("利害関係の内容"), blank=True)
     submitted_at = models.DateTimeField(_("審査提出日時"), null=True, blank=True)
     overall_comment = models.TextField(_("総評"), blank=True)
+    last_reminded_at = models.DateTimeField(
+        _("最終督促日時"),
+        null=True,
+        blank=True,
+        help_text=_("督促または審査期限の事前連絡を最後に送った日時"),
+    )
 
     objects = ReviewAssignmentQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from cluster_portal.concurrency import claim_version
 from regions import permissions
-from regions.models import Call, CallBudget, CallStatus, Program, ReviewCriterion
+from regions.models import Call, CallBudget, CallStatus, Program, ReviewCriterion, ReviewDeadlineExtension, call_day
 
 # Why a user of another role may not do this (PermissionDenied).
 CALLS_DENIED = gettext_lazy("公募を管理する権限がありません。")
@@ -148,3 +148,35 @@ def call_update(
     _set_criteria(call, criteria)
     _set_budgets(call, budgets)
     return call
+
+
+@transaction.atomic
+def review_deadline_extend(
+    *, user, call: Call, new_date: datetime.date, reason: str, today: datetime.date | None = None
+) -> ReviewDeadlineExtension:
+    """Move the review deadline of ``call`` later (reviews become editable again until ``new_date``, JST).
+
+    Logged as a ``ReviewDeadlineExtension`` row (previous date, new date, reason, who, when). The
+    new date must be later than the current deadline, not before the closing date and not in the past."""
+    permissions.require_ministry(user, CALLS_DENIED)
+    call = claim_version(Call.objects.all(), pk=call.pk, expected_version=None)
+    today = today or call_day()
+    errors = {}
+    if not reason.strip():
+        errors["reason"] = _("延長の理由を入力してください。")
+    floor = max(today, call.closes_on)
+    if call.review_closes_on is not None:
+        floor = max(floor, call.review_closes_on + datetime.timedelta(days=1))
+    if new_date < floor:
+        errors["new_date"] = _("新しい審査締切日は%(day)s以降の日付にしてください。") % {"day": floor.isoformat()}
+    if errors:
+        raise ValidationError(errors)
+    extension = ReviewDeadlineExtension(
+        call=call, previous_date=call.review_closes_on, new_date=new_date, reason=reason.strip(), extended_by=user
+    )
+    extension.full_clean()
+    call.review_closes_on = new_date
+    call.full_clean()
+    call.save()
+    extension.save()
+    return extension

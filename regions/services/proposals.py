@@ -32,6 +32,7 @@ from regions.models import (
     ProposalBudgetLine,
     ProposalStatus,
     Region,
+    call_day,
 )
 
 DEFAULT_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -158,7 +159,7 @@ def proposal_create(
     if region is None:
         raise PermissionDenied(_("提案書を作成できるのは本部職員だけです。"))
     _require_applicant(user, region)
-    if not call.is_accepting(timezone.localdate()):
+    if not call.is_accepting(call_day()):
         raise ValidationError(_("この公募は受付期間外のため、提案書を作成できません。"), code="call_closed")
     proposal = Proposal(call=call, region=region, created_by=user, status=ProposalStatus.DRAFT)
     assign_fields(proposal, fields, PROPOSAL_FIELDS)
@@ -199,7 +200,7 @@ def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = N
     proposal = claim_version(Proposal.objects.select_related("call"), pk=proposal.pk, expected_version=None)
     _require_applicant(user, proposal.region)
     Proposal.workflow.check(proposal, ProposalStatus.SUBMITTED, user=user, reason=reason)
-    today = today or timezone.localdate()
+    today = today or call_day()
     call = proposal.call
     if not call.is_accepting(today):
         raise ValidationError(

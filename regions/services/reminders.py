@@ -13,28 +13,23 @@ from django.urls import reverse
 
 from notifications import outbox, recipients
 from regions.models import Call, CallStatus, Proposal, ProposalStatus
-from regions.services.reviews import late_assignments_by_reviewer
+from regions.services.reviews import assignments_remind, late_assignments
 
 
-def review_deadlines(*, today: datetime.date, days: int) -> int:
+def review_deadlines(*, today: datetime.date, days: int, now: datetime.datetime | None = None) -> int:
+    """The review-deadline notice goes through the same reminder service (and interval) as the manual reminders."""
     created = 0
     calls = Call.objects.filter(review_closes_on__gte=today, review_closes_on__lte=today + datetime.timedelta(days))
     for call in calls:
-        for assignments in late_assignments_by_reviewer(call=call):
-            created += len(
-                outbox.notify(
-                    "review_deadline",
-                    [assignments[0].reviewer],
-                    context={
-                        "call": call.title,
-                        "call_obj": call,
-                        "days": (call.review_closes_on - today).days,
-                        "assignments": assignments,
-                    },
-                    path=reverse("reviews:list"),
-                    dedupe_key=f"review_deadline:{call.pk}:{call.review_closes_on:%Y%m%d}",
-                )
-            )
+        result = assignments_remind(
+            user=None,
+            assignments=list(late_assignments(call=call)),
+            kind="review_deadline",
+            context={"days": (call.review_closes_on - today).days},
+            dedupe_key=f"review_deadline:{call.pk}:{call.review_closes_on:%Y%m%d}",
+            now=now,
+        )
+        created += result.notifications
     return created
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -24,7 +25,7 @@ from cluster_portal.concurrency import claim_version
 from cluster_portal.models import Role, User
 from notifications import outbox
 from regions import permissions
-from regions.models import Call, Proposal, ProposalStatus, Review, ReviewAssignment, ReviewCriterion
+from regions.models import Call, Proposal, ProposalStatus, Review, ReviewAssignment, ReviewCriterion, call_day
 
 # Why a user of another role may not do this (PermissionDenied).
 ASSIGNMENTS_DENIED = gettext_lazy("審査委員を割り当てる権限がありません。")
@@ -42,6 +43,9 @@ def assignment_create(*, user, proposal: Proposal, reviewer: User) -> ReviewAssi
         )
     if reviewer.role != Role.REVIEWER or not reviewer.is_active:
         raise ValidationError({"reviewer": _("審査委員の役割を持つユーザーを選んでください。")})
+    conflict = assignment_conflict(proposal=proposal, reviewer=reviewer)
+    if conflict:
+        raise ValidationError({"reviewer": conflict}, code="conflict")
     assignment = ReviewAssignment(proposal=proposal, reviewer=reviewer)
     assignment.full_clean()
     assignment.save()
@@ -56,6 +60,25 @@ def assignment_create(*, user, proposal: Proposal, reviewer: User) -> ReviewAssi
             proposal, ProposalStatus.UNDER_REVIEW, user=user, reason=_("審査委員の割り当てにより審査を開始")
         )
     return assignment
+
+
+def assignment_conflict(*, proposal: Proposal, reviewer: User, declared: set[tuple[int, int]] | None = None) -> str:
+    """Why ``reviewer`` may not review ``proposal`` (empty when they may).
+
+    Known conflicts are the declared ones (an assignment with 利害関係あり stays on record). Nothing
+    in the data model links a reviewer to an organisation, so an affiliation with the applicant or
+    a participant cannot be detected automatically; the reviewer's declaration is the rule.
+    ``declared`` (pairs of proposal id and reviewer id) saves a query per cell on the bulk grid."""
+    if declared is None:
+        has_conflict = ReviewAssignment.objects.filter(proposal=proposal, reviewer=reviewer, has_conflict=True).exists()
+    else:
+        has_conflict = (proposal.pk, reviewer.pk) in declared
+    if has_conflict:
+        return _("%(reviewer)s は「%(title)s」について利害関係を申告しているため割り当てられません。") % {
+            "reviewer": reviewer,
+            "title": proposal.title,
+        }
+    return ""
 
 
 @transaction.atomic
@@ -112,13 +135,17 @@ def review_save(
     form) refuses with ``StaleEdit`` when the scores were saved after the form was opened.
     """
     assignment = _load_own_assignment(user, assignment, expected_version)
-    today = today or timezone.localdate()
+    today = today or call_day()
     if assignment.conflict_declared_at is None:
         raise ValidationError(_("採点の前に利害関係の有無を申告してください。"), code="undeclared")
     if not permissions.can_review(user, assignment):
         raise ValidationError(_("この提案書の審査は終了しているか、利害関係により担当から外れています。"))
     if not assignment.proposal.call.is_review_open(today):
-        raise ValidationError(_("審査期間が終了したため、評点を変更できません。"), code="review_closed")
+        raise ValidationError(
+            _("審査締切日（%(day)s）を過ぎたため、評点を変更できません。延長は文部科学省の担当者にご相談ください。")
+            % {"day": assignment.proposal.call.review_closes_on.isoformat()},
+            code="review_closed",
+        )
     criteria = list(assignment.proposal.call.criteria.all())
     errors = {}
     for criterion in criteria:
@@ -261,19 +288,93 @@ def late_assignments_by_reviewer(*, call: Call) -> list[list[ReviewAssignment]]:
     return list(by_reviewer.values())
 
 
-def reviewers_remind(*, user, call: Call) -> int:
-    """Remind each late reviewer once (one notification listing their open proposals); return how many."""
-    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
-    sent = 0
-    for assignments in late_assignments_by_reviewer(call=call):
-        reviewer = assignments[0].reviewer
-        if not reviewer.email:
-            continue
-        outbox.notify(
-            "review_reminder",
+def reminder_interval() -> datetime.timedelta:
+    """How long after a reminder the same assignment is not reminded again (REVIEW_REMINDER_MIN_INTERVAL_HOURS)."""
+    return datetime.timedelta(hours=settings.REVIEW_REMINDER_MIN_INTERVAL_HOURS)
+
+
+@dataclass
+class ReminderResult:
+    """What ``assignments_remind`` did: the reviewers reminded (with their assignments) and what it skipped, why."""
+
+    sent: dict[User, list[ReviewAssignment]] = field(default_factory=dict)
+    skipped: list[tuple[ReviewAssignment, str]] = field(default_factory=list)
+    notifications: int = 0
+
+
+def _skip_reason(assignment: ReviewAssignment, now: datetime.datetime, interval: datetime.timedelta) -> str:
+    if assignment.has_conflict:
+        return _("利害関係を申告済みです。")
+    if assignment.submitted_at is not None:
+        return _("審査は提出済みです。")
+    if assignment.proposal.status != ProposalStatus.UNDER_REVIEW:
+        return _("提案書が審査中ではありません。")
+    if not assignment.reviewer.is_active or not assignment.reviewer.email:
+        return _("審査委員のメールアドレスが登録されていません。")
+    if assignment.last_reminded_at is not None and now - assignment.last_reminded_at < interval:
+        return _("前回の督促（%(when)s）から%(hours)d時間以内です。") % {
+            "when": timezone.localtime(assignment.last_reminded_at).strftime("%Y-%m-%d %H:%M"),
+            "hours": interval.total_seconds() // 3600,
+        }
+    return ""
+
+
+@transaction.atomic
+def assignments_remind(
+    *,
+    user,
+    assignments,
+    kind: str = "review_reminder",
+    context: dict | None = None,
+    dedupe_key: str = "",
+    now: datetime.datetime | None = None,
+) -> ReminderResult:
+    """Remind the reviewers of ``assignments``: one notification per reviewer and call, listing their open proposals.
+
+    The one reminder mechanism: the review table's button, the bulk reminder page and the
+    scheduled review-deadline notice (``send_reminders``, ``user=None``) all come here. An
+    assignment is skipped (with the reason) when its review is submitted, a conflict was declared,
+    the proposal is not under review, the reviewer has no e-mail address, or it was reminded less
+    than ``REVIEW_REMINDER_MIN_INTERVAL_HOURS`` ago. A reminded assignment records ``last_reminded_at``.
+    """
+    if user is not None:
+        permissions.require_ministry(user, ASSIGNMENTS_DENIED)
+    now = now or timezone.now()
+    interval = reminder_interval()
+    pks = [assignment.pk for assignment in assignments]
+    locked = (
+        ReviewAssignment.objects.select_for_update(of=("self",))
+        .filter(pk__in=pks)
+        .select_related("reviewer", "proposal__call")
+        .order_by("reviewer__username", "proposal__title", "pk")
+    )
+    result = ReminderResult()
+    groups: dict[tuple[int, int], list[ReviewAssignment]] = {}
+    for assignment in locked:
+        reason = _skip_reason(assignment, now, interval)
+        if reason:
+            result.skipped.append((assignment, reason))
+        else:
+            groups.setdefault((assignment.reviewer_id, assignment.proposal.call_id), []).append(assignment)
+    for group in groups.values():
+        reviewer, call = group[0].reviewer, group[0].proposal.call
+        created = outbox.notify(
+            kind,
             [reviewer],
-            context={"call": call.title, "call_obj": call, "assignments": assignments},
+            context={**(context or {}), "call": call.title, "call_obj": call, "assignments": group},
             path=reverse("reviews:list"),
+            dedupe_key=dedupe_key,
         )
-        sent += 1
-    return sent
+        if not created:
+            result.skipped += [(assignment, _("同じ通知は送信済みです。")) for assignment in group]
+            continue
+        result.notifications += len(created)
+        ReviewAssignment.objects.filter(pk__in=[assignment.pk for assignment in group]).update(last_reminded_at=now)
+        result.sent.setdefault(reviewer, []).extend(group)
+    return result
+
+
+def reviewers_remind(*, user, call: Call, now: datetime.datetime | None = None) -> ReminderResult:
+    """Remind every late reviewer of ``call`` (the review table's button), under the reminder interval."""
+    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
+    return assignments_remind(user=user, assignments=list(late_assignments(call=call)), now=now)

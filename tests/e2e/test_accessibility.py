@@ -274,6 +274,50 @@ def test_ministry_pages_have_no_serious_accessibility_violations(page, login_as)
     scan_all(page, urls)
 
 
+def test_bulk_work_pages_have_no_serious_accessibility_violations(page, login_as):
+    """The assignment grid (with a declared conflict), bulk reminders and their result, bulk state
+    changes with a refusal, the reviewers' workload and the review-deadline extension."""
+    staff = staff_data()
+    call = staff["call"]
+    submitted = factories.ProposalFactory(call=call, submitted=True, title="提出済みの構想")
+    factories.ReviewAssignmentFactory(
+        proposal=submitted, reviewer=factories.UserFactory(reviewer=True, username="reviewer-2"), conflicted=True
+    )
+    login_as(page, staff["ministry"])
+    urls = [
+        reverse("ministry:bulk_assign", args=[call.code]),
+        reverse("ministry:bulk_remind", args=[call.code]),
+        reverse("ministry:bulk_status", args=[call.code]),
+        reverse("ministry:reviewer_workload"),
+        reverse("ministry:review_deadline", args=[call.code]),
+    ]
+    scan_all(page, urls)
+    # the pages as re-shown after a POST: the reminder result, the refused state change
+    axe = Axe()
+    findings: list[str] = []
+    page.goto(reverse("ministry:bulk_remind", args=[call.code]))
+    page.get_by_label("reviewer（新しいクラスター構想）に督促する").check()
+    page.get_by_role("button", name="選んだ審査委員に督促する").click()
+    assert page.get_by_text("督促の結果").is_visible()
+    findings += serious_violations(page, axe)
+    page.goto(reverse("ministry:bulk_status", args=[call.code]))
+    page.get_by_label("新しいクラスター構想 を選ぶ").check()
+    page.get_by_role("button", name="選んだ提案書の状態を変更する").click()
+    assert page.get_by_text("「審査中」から「審査中」へは変更できません。", exact=False).is_visible()
+    findings += serious_violations(page, axe)
+    assert not findings, "\n".join(findings)
+
+
+def serious_violations(page, axe) -> list[str]:
+    """axe on the page as it is now (after a POST), serious and critical findings only."""
+    results = axe.run(page, options=AXE_OPTIONS)
+    return [
+        f"{page.url}: [{violation['impact']}] {violation['id']} — {violation['help']}"
+        for violation in results.response["violations"]
+        if violation["impact"] in FAILING_IMPACTS
+    ] + [f"{page.url}: {problem}" for problem in page.evaluate(PAGE_RULES_JS)]
+
+
 def test_two_factor_sign_in_pages_have_no_serious_accessibility_violations(page):
     """The set-up page a ministry user meets after the password, and the code page of one with an app."""
     secret = password()

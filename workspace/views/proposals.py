@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,7 +14,7 @@ from cluster_portal.guards import headquarters_or_ministry_required, headquarter
 from cluster_portal.paging import paginate
 from cluster_portal.web import act_and_redirect, conflict_response, run_once
 from regions import permissions
-from regions.models import Call, Proposal, ProposalAttachment
+from regions.models import Call, Proposal, ProposalAttachment, call_day
 from regions.selectors import proposal_page
 from regions.services import proposals as proposal_services
 from workspace.proposal_forms import AttachmentForm, ProposalForm, ReasonForm
@@ -44,7 +43,7 @@ def proposal_list(request):
     if permissions.is_headquarters(request.user):
         applied = Proposal.objects.filter(region_id=request.user.region_id).values("call_id")
         open_calls = (
-            Call.objects.accepting_on(timezone.localdate())
+            Call.objects.accepting_on(call_day())
             .exclude(pk__in=applied)
             .select_related("program")
             .order_by("closes_on")
@@ -103,7 +102,7 @@ def _save_proposal(request, *, call: Call, proposal: Proposal | None):
 @headquarters_required.of(Call, kwarg="call_code", field="code")
 def proposal_create(request, call_code):
     call = get_object_or_404(Call.objects.visible_to(request.user), code=call_code)
-    if not call.is_accepting(timezone.localdate()):
+    if not call.is_accepting(call_day()):
         messages.error(request, _("この公募は受付期間外のため、提案書を作成できません。"))
         return redirect("proposals:list")
     existing = Proposal.objects.filter(call=call, region_id=request.user.region_id).first()
