@@ -15,6 +15,7 @@ from regions.models.clusters import (
     RegionQuerySet,
     RegionStatus,
 )
+from regions.models.conflicts import LIFT_WORKFLOW, ConflictLiftRequest, LiftStatus
 from regions.models.events import Event, EventKind, EventQuerySet, new_event_code
 from regions.models.funding import (
     Evaluation,
@@ -46,6 +47,7 @@ from regions.models.selection import (
 )
 
 __all__ = [
+    "LIFT_WORKFLOW",
     "PROPOSAL_WORKFLOW",
     "REGION_WORKFLOW",
     "AttachmentKind",
@@ -54,6 +56,7 @@ __all__ = [
     "CallQuerySet",
     "CallStatus",
     "ClusterType",
+    "ConflictLiftRequest",
     "Decision",
     "Evaluation",
     "EvaluationKind",
@@ -68,6 +71,7 @@ __all__ = [
     "Headquarters",
     "HeadquartersMember",
     "HeadquartersMemberQuerySet",
+    "LiftStatus",
     "MeasureKind",
     "Organization",
     "OrganizationKind",
