@@ -10,4 +10,5 @@ urlpatterns = [
     path("", reviews.assignment_list, name="list"),
     path("<int:pk>/", reviews.assignment_detail, name="detail"),
     path("<int:pk>/conflict/", reviews.conflict_declare, name="conflict"),
+    path("<int:pk>/conflict/lift/", reviews.conflict_lift_request, name="conflict_lift"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ministry.views import bulk, calls, dashboard, evaluations, funding, selection
+from ministry.views import bulk, calls, dashboard, evaluations, funding, review_reading, selection
 
 app_name = "ministry"
 
@@ -19,6 +19,15 @@ urlpatterns = [
     path("calls/<slug:code>/status/", bulk.bulk_status, name="bulk_status"),
     path("calls/<slug:code>/review-deadline/", bulk.review_deadline_extend, name="review_deadline"),
     path("reviewers/", bulk.reviewer_workload, name="reviewer_workload"),
+    path("calls/<slug:code>/reviews/read/", review_reading.review_read, name="review_read"),
+    path("calls/<slug:code>/reviews/statistics/", review_reading.review_statistics_page, name="review_statistics"),
+    path("calls/<slug:code>/reviews/export.<str:extension>", review_reading.review_export, name="review_export"),
+    path(
+        "calls/<slug:code>/reviews/statistics.<str:extension>",
+        review_reading.statistics_export,
+        name="statistics_export",
+    ),
+    path("conflict-lifts/<int:pk>/decide/", review_reading.conflict_lift_decide, name="conflict_lift_decide"),
     path("proposals/", selection.proposal_list, name="proposal_list"),
     path("proposals/<int:pk>/assign/", selection.assign_reviewer, name="assign_reviewer"),
     path(

@@ -32,7 +32,7 @@ from django.utils import timezone
 from dataio.models import DataJob, JobKind, JobStatus
 from notifications.models import Notification
 from projects.models import OutcomeKind, ReportStatus
-from regions.models import CallStatus, ProposalStatus
+from regions.models import CallStatus, ConflictLiftRequest, ProposalStatus
 from tests import factories
 
 ROLES = ("anonymous", "reviewer", "reviewer_conflict", "hq_a", "hq_b", "ministry", "administrator")
@@ -127,6 +127,14 @@ def build_world() -> World:
         proposal=proposal_review, reviewer=reviewer_conflict, conflict_declared_at=now, conflicted=True
     )
 
+    # the conflicted reviewer asked the ministry to lift their declaration (issue 14)
+    lift_pending = ConflictLiftRequest.objects.create(
+        assignment=assignment_conflicted,
+        reason="誤って申告しました",
+        declared_note=assignment_conflicted.conflict_note,
+        declared_at=now,
+    )
+
     call_decided = factories.CallFactory(status=CallStatus.CLOSED)
     proposal_decided = factories.ProposalFactory(call=call_decided, region=region_a, status=ProposalStatus.SELECTED)
     factories.SelectionDecisionFactory(proposal=proposal_decided, decided_by=world.users["ministry"])
@@ -181,6 +189,11 @@ def build_world() -> World:
         "proposal_b_draft": proposal_b_draft,
         "assignment_clean": assignment_clean,
         "assignment_conflicted": assignment_conflicted,
+        "lift_request_pending": lift_pending,
+        # a call's reviews and statistics as files (the extension is a fixed word, not an id)
+        "call_of_review_csv": {"code": call_review.code, "extension": "csv"},
+        "call_of_review_xlsx": {"code": call_review.code, "extension": "xlsx"},
+        "call_in_preparation_csv": {"code": call_in_preparation.code, "extension": "csv"},
         # URLs with several arguments
         "attachment_of_a_draft": {"pk": proposal_draft.pk, "attachment_pk": attachment_draft.pk},
         "attachment_of_a_under_review": {"pk": proposal_review.pk, "attachment_pk": attachment_review.pk},

@@ -286,6 +286,20 @@ MATRIX: dict[str, list] = {
     "ministry:bulk_status": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
     "ministry:review_deadline": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
     "ministry:reviewer_workload": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    # every review in full, the statistics and their files: ministry staff only (issue 14); reviewers
+    # never (before the decision or after), the applicant region never
+    "ministry:review_read": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
+    "ministry:review_statistics": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
+    "ministry:review_export": [
+        case("call_of_review_csv", MINISTRY_PAGE, READ_ONLY),
+        case("call_of_review_xlsx", MINISTRY_PAGE, READ_ONLY),
+    ],
+    "ministry:statistics_export": [
+        case("call_of_review_csv", MINISTRY_PAGE, READ_ONLY),
+        case("call_of_review_xlsx", MINISTRY_PAGE, READ_ONLY),
+    ],
+    # a request to lift a conflict: known to the reviewer who asked (403) and to administrators (403)
+    "ministry:conflict_lift_decide": post_only("lift_request_pending", row(LOGIN, 404, 403, 404, 404, ALLOWED, 403)),
     "ministry:proposal_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     # the proposal is known to its region and its reviewer without a conflict (403), not to others (404)
     "ministry:assign_reviewer": post_only("proposal_a_under_review", PROPOSAL_UNDER_REVIEW_ACTION),
@@ -334,6 +348,8 @@ MATRIX: dict[str, list] = {
         case("assignment_clean", row(LOGIN, 200, 404, 404, 404, 403, 403), SUBMITS),
         case("assignment_conflicted", row(LOGIN, 404, 404, 404, 404, 403, 403), SUBMITS),
     ],
+    # the reviewer who declared the conflict asks to lift it; the other reviewer does not know it (404)
+    "reviews:conflict_lift": post_only("assignment_conflicted", row(LOGIN, 404, ALLOWED, 404, 404, 403, 403)),
     "reviews:conflict": (
         post_only("assignment_clean", row(LOGIN, ALLOWED, 404, 404, 404, 403, 403))
         + post_only("assignment_conflicted", row(LOGIN, 404, 404, 404, 404, 403, 403))

@@ -138,7 +138,10 @@ def test_declared_conflict_removes_the_reviewer(client, assignment, proposal):
     assert assignment.has_conflict and assignment.conflict_declared_at is not None
     assert client.get(reverse("reviews:detail", args=[assignment.pk])).status_code == 404
     assert client.get(proposal.get_absolute_url()).status_code == 404
-    assert "審査対象の構想" not in client.get(reverse("reviews:list")).content.decode()
+    # the list keeps a read-only record of the declaration (issue 14), no longer a link to the proposal
+    page = client.get(reverse("reviews:list")).content.decode()
+    assert "利害関係を申告した提案書" in page and "共同研究先" in page
+    assert f'href="{reverse("reviews:detail", args=[assignment.pk])}"' not in page
 
 
 def test_conflict_needs_a_note_and_nothing_is_saved_without_it(client, assignment):

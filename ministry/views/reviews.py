@@ -1,7 +1,9 @@
 """Reviewer pages (審査): only the reviewer's own assignments; conflict declaration first, then scores.
 
 A reviewer never sees another reviewer's scores; an assignment with a declared conflict is
-no longer theirs to open (404), and an unassigned proposal is a 404 too.
+no longer theirs to open (404), and an unassigned proposal is a 404 too. Their list keeps a
+read-only record of each conflict they declared, from which they may ask the ministry to lift
+a mistaken declaration (``conflict_lift_request``).
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from cluster_portal.concurrency import ConflictRow
 from cluster_portal.guards import reviewer_required
 from cluster_portal.web import add_service_errors, conflict_response, run_once
 from ministry.forms import ConflictForm, ScoreForm
+from ministry.lift_forms import LiftRequestForm
 from ministry.views.common import CONFLICT_TEMPLATE
 from regions import permissions
-from regions.models import ReviewAssignment, call_day
+from regions.models import LiftStatus, ProposalStatus, ReviewAssignment, call_day
 from regions.services import reviews as review_services
 
 
@@ -32,14 +35,79 @@ def own_assignment(request, pk) -> ReviewAssignment:
     )
 
 
-@reviewer_required
-def assignment_list(request):
+def own_declarations(user):
+    """The reviewer's assignments on which they declared a conflict, with their lift requests."""
+    return (
+        ReviewAssignment.objects.filter(reviewer=user, has_conflict=True)
+        .select_related("proposal__call", "proposal__region")
+        .prefetch_related("lift_requests")
+        .order_by("-conflict_declared_at", "pk")
+    )
+
+
+def _declaration_rows(user, bound=None):
+    """(assignment, its lift requests newest first, a request form or None) per declared conflict."""
+    rows = []
+    for assignment in own_declarations(user):
+        lifts = list(assignment.lift_requests.all())
+        can_ask = assignment.proposal.status == ProposalStatus.UNDER_REVIEW and not any(
+            lift.status == LiftStatus.PENDING for lift in lifts
+        )
+        form = (bound or {}).get(assignment.pk) or (
+            LiftRequestForm(prefix=f"lift-{assignment.pk}") if can_ask else None
+        )
+        rows.append((assignment, lifts, form))
+    return rows
+
+
+def _render_list(request, *, bound=None, status=200):
     assignments = (
         ReviewAssignment.objects.filter(reviewer=request.user, has_conflict=False)
         .select_related("proposal__call", "proposal__region")
         .order_by("-proposal__call__fiscal_year", "proposal__title", "pk")
     )
-    return render(request, "reviews/assignment_list.html", {"assignments": assignments})
+    context = {"assignments": assignments, "declarations": _declaration_rows(request.user, bound)}
+    return render(request, "reviews/assignment_list.html", context, status=status)
+
+
+@reviewer_required
+def assignment_list(request):
+    return _render_list(request)
+
+
+def _own_assignments(user):
+    """What the lift request's guard looks the assignment up in: a reviewer's own (also with a
+    conflict); the ministry and administrators see every assignment, nobody else any."""
+    if permissions.is_reviewer(user):
+        return ReviewAssignment.objects.filter(reviewer=user)
+    return ReviewAssignment.objects.visible_to(user)
+
+
+@require_POST
+@reviewer_required.of(_own_assignments)
+def conflict_lift_request(request, pk):
+    assignment = get_object_or_404(own_declarations(request.user), pk=pk)
+    form = LiftRequestForm(request.POST, prefix=f"lift-{assignment.pk}")
+    if form.is_valid():
+        url = reverse("reviews:list")
+
+        def ask() -> str:
+            review_services.conflict_lift_request(
+                user=request.user, assignment=assignment, reason=form.cleaned_data["reason"]
+            )
+            return url
+
+        response = run_once(
+            request,
+            form,
+            ask,
+            success_message=_("申告の取消しを申請しました。文部科学省の担当者の判断をお待ちください。"),
+            fallback_url=url,
+        )
+        if response is not None:
+            return response
+    messages.error(request, _("入力内容を確認してください。取消しはまだ申請されていません。"))
+    return _render_list(request, bound={assignment.pk: form}, status=400)
 
 
 def _render_detail(request, assignment, *, conflict_form=None, score_form=None, status=200):

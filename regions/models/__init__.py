@@ -26,6 +26,7 @@ from regions.models.clusters import (
     RegionQuerySet,
     RegionStatus,
 )
+from regions.models.conflicts import LIFT_WORKFLOW, ConflictLiftRequest, LiftStatus
 from regions.models.events import Event, EventKind, EventQuerySet, new_event_code
 from regions.models.funding import (
     Evaluation,
@@ -58,6 +59,7 @@ from regions.models.selection import (
 
 __all__ = [
     "CALL_TIME_ZONE",
+    "LIFT_WORKFLOW",
     "PROPOSAL_WORKFLOW",
     "REGION_WORKFLOW",
     "AttachmentKind",
@@ -67,6 +69,7 @@ __all__ = [
     "CallQuerySet",
     "CallStatus",
     "ClusterType",
+    "ConflictLiftRequest",
     "Decision",
     "Evaluation",
     "EvaluationKind",
@@ -81,6 +84,7 @@ __all__ = [
     "Headquarters",
     "HeadquartersMember",
     "HeadquartersMemberQuerySet",
+    "LiftStatus",
     "MeasureKind",
     "Organization",
     "OrganizationKind",

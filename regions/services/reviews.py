@@ -22,10 +22,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cluster_portal.concurrency import claim_version
-from cluster_portal.models import Role, User
+from cluster_portal.models import Role, TransitionLog, User
 from notifications import outbox
 from regions import permissions
-from regions.models import Call, Proposal, ProposalStatus, Review, ReviewAssignment, ReviewCriterion, call_day
+from regions.models import (
+    Call,
+    ConflictLiftRequest,
+    LiftStatus,
+    Proposal,
+    ProposalStatus,
+    Review,
+    ReviewAssignment,
+    ReviewCriterion,
+    call_day,
+)
+from regions.services import review_statistics
 
 # Why a user of another role may not do this (PermissionDenied).
 ASSIGNMENTS_DENIED = gettext_lazy("審査委員を割り当てる権限がありません。")
@@ -378,3 +389,266 @@ def reviewers_remind(*, user, call: Call, now: datetime.datetime | None = None) 
     """Remind every late reviewer of ``call`` (the review table's button), under the reminder interval."""
     permissions.require_ministry(user, ASSIGNMENTS_DENIED)
     return assignments_remind(user=user, assignments=list(late_assignments(call=call)), now=now)
+
+
+# --- lifting a mistaken conflict declaration -------------------------------------------------------
+
+
+@transaction.atomic
+def conflict_lift_request(*, user, assignment: ReviewAssignment, reason: str) -> ConflictLiftRequest:
+    """The reviewer who declared a conflict asks the ministry to lift it (logged).
+
+    Only the assignment's own reviewer, only on a declared conflict, only while the proposal is
+    under review, and only one request pending at a time.
+    """
+    assignment = _load_own_assignment(user, assignment)
+    if not assignment.has_conflict:
+        raise ValidationError(_("利害関係を申告していないため、取消しを申請できません。"), code="no_conflict")
+    if assignment.proposal.status != ProposalStatus.UNDER_REVIEW:
+        raise ValidationError(_("この提案書の審査は終了しています。"), code="review_closed")
+    if not reason.strip():
+        raise ValidationError({"reason": _("取消しを求める理由を入力してください。")})
+    if assignment.lift_requests.filter(status=LiftStatus.PENDING).exists():
+        raise ValidationError(_("この申告には審査待ちの取消し申請が既にあります。"), code="already_pending")
+    request = ConflictLiftRequest(
+        assignment=assignment,
+        reason=reason.strip(),
+        declared_note=assignment.conflict_note,
+        declared_at=assignment.conflict_declared_at,
+    )
+    request.full_clean()
+    request.save()
+    TransitionLog.record(request, source="", target=LiftStatus.PENDING, user=user, reason=request.reason)
+    return request
+
+
+@transaction.atomic
+def conflict_lift_decide(*, user, lift: ConflictLiftRequest, approve: bool, comment: str = "") -> ConflictLiftRequest:
+    """Ministry staff approve (the declaration is cleared: the reviewer declares again and may
+    review) or reject (a comment is required) a pending request; logged in TransitionLog."""
+    permissions.require_ministry(user, ASSIGNMENTS_DENIED)
+    lift = ConflictLiftRequest.objects.select_for_update().select_related("assignment__proposal").get(pk=lift.pk)
+    if lift.status != LiftStatus.PENDING:
+        raise ValidationError(_("この取消し申請は既に判断されています。"), code="already_decided")
+    assignment = ReviewAssignment.objects.select_for_update().get(pk=lift.assignment_id)
+    if approve and lift.assignment.proposal.status != ProposalStatus.UNDER_REVIEW:
+        raise ValidationError(_("この提案書の審査は終了しているため、申告を取り消せません。"), code="review_closed")
+    target = LiftStatus.APPROVED if approve else LiftStatus.REJECTED
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("却下する理由を入力してください。")})
+    lift.decided_by = user
+    lift.decided_at = timezone.now()
+    lift.decision_comment = comment.strip()
+    ConflictLiftRequest.workflow.apply(lift, target, user=user, reason=lift.decision_comment)
+    if approve:
+        assignment.has_conflict = False
+        assignment.conflict_note = ""
+        assignment.conflict_declared_at = None
+        assignment.full_clean()
+        assignment.save()
+    return lift
+
+
+# --- reading the reviews ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReviewSheet:
+    """One proposal's reviews side by side: reviewers (no conflict) as columns, criteria as rows."""
+
+    proposal: Proposal
+    criteria: list[ReviewCriterion]
+    reviewers: list[ReviewAssignment] = field(default_factory=list)
+    rows: list[tuple[ReviewCriterion, list[Review | None]]] = field(default_factory=list)
+    conflicts: list[ReviewAssignment] = field(default_factory=list)
+
+
+def _assignments_prefetch():
+    return Prefetch(
+        "review_assignments",
+        queryset=ReviewAssignment.objects.select_related("reviewer")
+        .prefetch_related(
+            "scores", Prefetch("lift_requests", queryset=ConflictLiftRequest.objects.select_related("decided_by"))
+        )
+        .order_by("reviewer__username", "pk"),
+    )
+
+
+def review_sheets(*, call: Call | None = None, proposal: Proposal | None = None) -> list[ReviewSheet]:
+    """Every review in full (scores, comments, 総評, submission time) and every conflict declaration
+    of ``call``'s proposals under review or decided — or of one ``proposal``. For ministry screens only."""
+    if proposal is not None:
+        proposals = Proposal.objects.filter(pk=proposal.pk)
+        call = proposal.call
+    else:
+        proposals = Proposal.objects.filter(call=call).exclude(
+            status__in=(ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN)
+        )
+    criteria = list(call.criteria.all())
+    sheets = []
+    for item in proposals.select_related("region").prefetch_related(_assignments_prefetch()).order_by("title", "pk"):
+        sheet = ReviewSheet(proposal=item, criteria=criteria)
+        for assignment in item.review_assignments.all():
+            (sheet.conflicts if assignment.has_conflict else sheet.reviewers).append(assignment)
+        by_assignment = {
+            assignment.pk: {review.criterion_id: review for review in assignment.scores.all()}
+            for assignment in sheet.reviewers
+        }
+        sheet.rows = [
+            (criterion, [by_assignment[assignment.pk].get(criterion.pk) for assignment in sheet.reviewers])
+            for criterion in criteria
+        ]
+        sheets.append(sheet)
+    return sheets
+
+
+def pending_lift_requests(*, call: Call):
+    """The requests to lift a conflict awaiting the ministry in ``call``, oldest first."""
+    return (
+        ConflictLiftRequest.objects.filter(assignment__proposal__call=call, status=LiftStatus.PENDING)
+        .select_related("assignment__reviewer", "assignment__proposal")
+        .order_by("requested_at", "pk")
+    )
+
+
+# --- statistics and the exports --------------------------------------------------------------------
+
+
+def call_statistics(
+    *, call: Call
+) -> tuple[list[ReviewCriterion], list[tuple[Proposal, review_statistics.ProposalStats]]]:
+    """``review_statistics.compute`` on the submitted reviews (without a conflict) of ``call``."""
+    criteria = list(call.criteria.all())
+    proposals = list(
+        Proposal.objects.filter(call=call)
+        .exclude(status__in=(ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN))
+        .select_related("region")
+        .order_by("title", "pk")
+    )
+    assignments = ReviewAssignment.objects.filter(
+        proposal__in=proposals, has_conflict=False, submitted_at__isnull=False
+    ).prefetch_related("scores")
+    reviews = [
+        review_statistics.ReviewerScores(
+            proposal=assignment.proposal_id,
+            reviewer=assignment.reviewer_id,
+            scores={review.criterion_id: review.score for review in assignment.scores.all()},
+        )
+        for assignment in assignments
+    ]
+    results = review_statistics.compute(
+        [review_statistics.Criterion(key=c.pk, name=c.name, weight=c.weight) for c in criteria],
+        [proposal.pk for proposal in proposals],
+        reviews,
+    )
+    by_pk = {proposal.pk: proposal for proposal in proposals}
+    return criteria, [(by_pk[row.proposal], row) for row in results]
+
+
+def review_export_table(*, call: Call) -> tuple[list[str], list[list]]:
+    """One row per assignment × criterion (score and comment, with the 総評 and submission time);
+    one row per declared conflict with its note. Headers and rows for ``tabular``'s writer."""
+    headers = [
+        _("公募コード"),
+        _("提案書"),
+        _("地域"),
+        _("審査委員"),
+        _("評価項目"),
+        _("重み"),
+        _("評点"),
+        _("コメント"),
+        _("総評"),
+        _("審査提出日時"),
+        _("利害関係"),
+        _("利害関係の内容"),
+        _("利害関係の申告日時"),
+    ]
+    rows = []
+    for sheet in review_sheets(call=call):
+        proposal = sheet.proposal
+        base = [call.code, proposal.title, proposal.region.display_name]
+        for index, assignment in enumerate(sheet.reviewers):
+            submitted = timezone.localtime(assignment.submitted_at) if assignment.submitted_at else None
+            for criterion, reviews in sheet.rows:
+                review = reviews[index]
+                rows.append(
+                    [
+                        *base,
+                        str(assignment.reviewer),
+                        criterion.name,
+                        criterion.weight,
+                        review.score if review else None,
+                        review.comment if review else "",
+                        assignment.overall_comment,
+                        submitted,
+                        _("なし") if assignment.conflict_declared_at else _("未申告"),
+                        "",
+                        timezone.localtime(assignment.conflict_declared_at)
+                        if assignment.conflict_declared_at
+                        else None,
+                    ]
+                )
+        for assignment in sheet.conflicts:
+            rows.append(
+                [
+                    *base,
+                    str(assignment.reviewer),
+                    "",
+                    None,
+                    None,
+                    "",
+                    "",
+                    None,
+                    _("あり（審査から除外）"),
+                    assignment.conflict_note,
+                    timezone.localtime(assignment.conflict_declared_at) if assignment.conflict_declared_at else None,
+                ]
+            )
+    return headers, rows
+
+
+def statistics_export_table(*, call: Call) -> tuple[list[str], list[list]]:
+    """The statistics page as one row per proposal × criterion, the same rounded figures."""
+    _criteria, results = call_statistics(call=call)
+    headers = [
+        _("順位"),
+        _("提案書"),
+        _("地域"),
+        _("審査委員数"),
+        _("加重合計"),
+        _("標準化得点（zの平均）"),
+        _("標準化得点の順位"),
+        _("評価項目"),
+        _("重み"),
+        _("評点の数"),
+        _("平均"),
+        _("中央値"),
+        _("標準偏差（母）"),
+        _("最小"),
+        _("最大"),
+        _("意見の相違"),
+    ]
+    rows = []
+    for proposal, row in results:
+        for stat in row.criteria:
+            rows.append(
+                [
+                    row.rank,
+                    proposal.title,
+                    proposal.region.display_name,
+                    row.reviewer_count,
+                    row.weighted_total,
+                    row.z_mean,
+                    row.z_rank,
+                    stat.criterion.name,
+                    stat.criterion.weight,
+                    stat.count,
+                    stat.mean,
+                    stat.median,
+                    stat.stdev,
+                    stat.minimum,
+                    stat.maximum,
+                    _("あり") if stat.disagrees else "",
+                ]
+            )
+    return headers, rows

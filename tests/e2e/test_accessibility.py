@@ -316,6 +316,48 @@ def serious_violations(page, axe) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in FAILING_IMPACTS
     ] + [f"{page.url}: {problem}" for problem in page.evaluate(PAGE_RULES_JS)]
+def _reviews_to_read(staff):
+    """The staff data's proposal with one submitted review, a declared conflict and a pending lift request."""
+    from regions.models import ConflictLiftRequest
+
+    now = timezone.now()
+    assignment = staff["assignment"]
+    assignment.conflict_declared_at = now
+    assignment.submitted_at = now
+    assignment.overall_comment = "総評：地域の強みが明確。"
+    assignment.save()
+    for criterion in staff["call"].criteria.all():
+        factories.ReviewFactory(assignment=assignment, criterion=criterion, score=4, comment="根拠が具体的。")
+    conflicted_reviewer = factories.UserFactory(reviewer=True, username="reviewer-conflict")
+    conflicted = factories.ReviewAssignmentFactory(
+        proposal=staff["proposal"], reviewer=conflicted_reviewer, conflict_declared_at=now, conflicted=True
+    )
+    ConflictLiftRequest.objects.create(
+        assignment=conflicted,
+        reason="別の機関と取り違えました",
+        declared_note=conflicted.conflict_note,
+        declared_at=now,
+    )
+    return conflicted_reviewer
+
+
+def test_review_reading_and_statistics_pages_have_no_serious_accessibility_violations(page, login_as):
+    staff = staff_data()
+    conflicted_reviewer = _reviews_to_read(staff)
+    login_as(page, staff["ministry"])
+    code = staff["call"].code
+    scan_all(
+        page,
+        [
+            reverse("ministry:review_read", args=[code]),
+            reverse("ministry:review_statistics", args=[code]),
+            reverse("ministry:review_statistics", args=[code]) + "?normalise=1",
+            reverse("proposals:detail", args=[staff["proposal"].pk]),
+        ],
+    )
+    page.context.clear_cookies()
+    login_as(page, conflicted_reviewer)
+    scan_all(page, [reverse("reviews:list")])
 
 
 def test_two_factor_sign_in_pages_have_no_serious_accessibility_violations(page):
