@@ -27,7 +27,8 @@ PROPOSALS_PER_PAGE = 30
 @ministry_required
 def proposal_list(request):
     proposals = (
-        Proposal.objects.select_related("call", "region", "decision")
+        Proposal.objects.for_ministry()
+        .select_related("call", "region", "decision")
         .annotate(
             assigned=Count("review_assignments", filter=Q(review_assignments__has_conflict=False), distinct=True),
             submitted_reviews=Count(
@@ -44,7 +45,7 @@ def proposal_list(request):
         "page": page,
         "status": chosen["status"] or "",
         "call_code": chosen["call"] or "",
-        "statuses": ProposalStatus.choices,
+        "statuses": [choice for choice in ProposalStatus.choices if choice[0] != ProposalStatus.DRAFT],
         "calls": Call.objects.order_by("-fiscal_year", "code"),
     }
     return render(request, "ministry/proposal_list.html", context)
@@ -57,7 +58,9 @@ def _render_proposal(request, proposal, *, assign_form=None, decision_form=None,
 
 
 def _proposal(pk) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("call__program", "region", "created_by"), pk=pk)
+    return get_object_or_404(
+        Proposal.objects.for_ministry().select_related("call__program", "region", "created_by"), pk=pk
+    )
 
 
 @require_POST

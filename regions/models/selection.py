@@ -50,9 +50,19 @@ class ProposalQuerySet(RegionScopedQuerySet):
     def public_q(self):
         return Q(pk__in=[])
 
+    def submitted_q(self):
+        """A proposal from its submission on: not a draft, and not one withdrawn before it was ever submitted."""
+        return ~Q(status=ProposalStatus.DRAFT) & ~Q(status=ProposalStatus.WITHDRAWN, submitted_at__isnull=True)
+
+    def for_ministry(self):
+        """What ministry staff see: drafts stay the region's own (as e-Rad and Hypha do)."""
+        return self.filter(self.submitted_q())
+
     def visible_to(self, user):
         if user is not None and user.is_authenticated and user.is_reviewer:
             return self.filter(review_assignments__reviewer=user, review_assignments__has_conflict=False).distinct()
+        if user is not None and user.is_authenticated and user.is_ministry:
+            return self.for_ministry()
         return super().visible_to(user)
 
 
