@@ -42,7 +42,11 @@ def dashboard(request):
         .annotate(proposal_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.DRAFT)))
         .order_by("closes_on"),
         "today": today,
-        "by_state": [(code, label, by_state.get(code, 0)) for code, label in ProposalStatus.choices if code != ProposalStatus.DRAFT],
+        "by_state": [
+            (code, label, by_state.get(code, 0))
+            for code, label in ProposalStatus.choices
+            if code != ProposalStatus.DRAFT
+        ],
         "reviews": reviews,
         "reviews_missing": reviews["assigned"] - reviews["submitted"],
         "decisions": [(code, label, decisions.get(code, 0)) for code, label in Decision.choices],
