@@ -234,7 +234,9 @@ class GrantForm(OneTimeTokenForm, PortalModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["call"].required = True
-        self.fields["region"].queryset = Region.objects.order_by("name")
+        self.fields["region"].queryset = Region.objects.order_by("name", "start_fiscal_year")
+        # two regions can share a name (「徳島地域」 of two phases): label them with phase and years
+        self.fields["region"].label_from_instance = lambda region: region.display_name
 
     def _post_clean(self):
         # The service validates the whole grant (envelope included) under its lock.
@@ -270,7 +272,8 @@ class EvaluationForm(VersionedForm, PortalModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.order_by("name")
+        self.fields["region"].queryset = Region.objects.order_by("name", "start_fiscal_year")
+        self.fields["region"].label_from_instance = lambda region: region.display_name
 
 
 # --- progress reports of the headquarters (進捗報告) ----------------------------------------------
