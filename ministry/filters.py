@@ -15,7 +15,9 @@ class CallFilter(django_filters.FilterSet):
 
 
 class ProposalFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=ProposalStatus.choices)
+    status = django_filters.ChoiceFilter(
+        choices=[choice for choice in ProposalStatus.choices if choice[0] != ProposalStatus.DRAFT]
+    )
     call = django_filters.CharFilter(field_name="call__code")
 
     class Meta:

@@ -190,7 +190,34 @@ class DecisionForm(VersionedForm):
     """``version`` is the proposal's (pass ``initial={"version": proposal.version}``)."""
 
     decision = forms.ChoiceField(label=_("結果"), choices=Decision.choices, widget=forms.RadioSelect)
-    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(
+        label=_("申請者に通知される理由"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("「申請者に通知する」を押すと、この理由がそのまま申請者（本部職員）に届きます。"),
+    )
+    internal_note = forms.CharField(
+        label=_("内部メモ（文部科学省のみ）"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("文部科学省の担当者だけが読めます。申請者への通知にも申請者の画面にも出ません。"),
+    )
+
+    # Set on the correction form: without it a decision recorded meanwhile by someone else is refused
+    # (「既に他の担当者が決定しています」) instead of being silently corrected.
+    correction = forms.BooleanField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def correcting(cls, decision, proposal):
+        """The form to correct ``decision`` before notification, filled with what was recorded."""
+        return cls(
+            initial={
+                "version": proposal.version,
+                "decision": decision.decision,
+                "reason": decision.reason,
+                "internal_note": decision.internal_note,
+                "correction": True,
+            }
+        )
 
 
 # --- grants and evaluations ----------------------------------------------------------------------
@@ -207,7 +234,9 @@ class GrantForm(OneTimeTokenForm, PortalModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["call"].required = True
-        self.fields["region"].queryset = Region.objects.order_by("name")
+        self.fields["region"].queryset = Region.objects.order_by("name", "start_fiscal_year")
+        # two regions can share a name (「徳島地域」 of two phases): label them with phase and years
+        self.fields["region"].label_from_instance = lambda region: region.display_name
 
     def _post_clean(self):
         # The service validates the whole grant (envelope included) under its lock.
@@ -243,7 +272,8 @@ class EvaluationForm(VersionedForm, PortalModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = Region.objects.order_by("name")
+        self.fields["region"].queryset = Region.objects.order_by("name", "start_fiscal_year")
+        self.fields["region"].label_from_instance = lambda region: region.display_name
 
 
 # --- progress reports of the headquarters (進捗報告) ----------------------------------------------

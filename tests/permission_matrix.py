@@ -78,6 +78,9 @@ B_PRIVATE_ON_PUBLIC_PAGE = row(404, 404, 404, 404, 200, 200, 200)
 NOT_PUBLISHED = everyone(404)
 #: a ministry action on region A's proposal under review (the first reviewer assigned, the second in conflict)
 PROPOSAL_UNDER_REVIEW_ACTION = row(LOGIN, 403, 404, 403, 404, ALLOWED, 403)
+#: region A's draft proposal: the region's own until submitted, so the ministry gets 404 (administrators 403)
+HQ_A_DRAFT = row(LOGIN, 404, 404, 200, 404, 404, 403)
+HQ_A_DRAFT_ACTION = row(LOGIN, 404, 404, ALLOWED, 404, 404, 403)
 
 
 def case(sample, get, post):
@@ -321,26 +324,27 @@ MATRIX: dict[str, list] = {
     ],
     "proposals:detail": [
         # never assigned to a reviewer: 404 to reviewers
-        case("proposal_a_draft", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
+        # drafts stay the region's own: 404 to the ministry until submitted (issue 14, part 9)
+        case("proposal_a_draft", row(LOGIN, 404, 404, 200, 404, 404, 200), READ_ONLY),
         case("proposal_a_submitted", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
         # assigned to both reviewers; the second declared a conflict and no longer sees it
         case("proposal_a_under_review", row(LOGIN, 200, 404, 200, 404, 200, 200), READ_ONLY),
-        case("proposal_b_draft", row(LOGIN, 404, 404, 404, 200, 200, 200), READ_ONLY),
+        case("proposal_b_draft", row(LOGIN, 404, 404, 404, 200, 404, 200), READ_ONLY),
     ],
     "proposals:edit": [
-        case("proposal_a_draft", HQ_A_OBJECT, SUBMITS),
-        case("proposal_b_draft", HQ_B_OBJECT, SUBMITS),
+        case("proposal_a_draft", HQ_A_DRAFT, SUBMITS),
+        case("proposal_b_draft", row(LOGIN, 404, 404, 404, 200, 404, 403), SUBMITS),
         # submitted: no longer editable, both methods go back to the proposal
         case("proposal_a_submitted", HQ_A_READ_ONLY_STATE, HQ_A_READ_ONLY_STATE),
     ],
-    "proposals:submit": post_only("proposal_a_draft", HQ_A_ACTION),
+    "proposals:submit": post_only("proposal_a_draft", HQ_A_DRAFT_ACTION),
     "proposals:withdraw": post_only("proposal_a_submitted", HQ_A_ACTION),
-    "proposals:attachment_upload": post_only("proposal_a_draft", HQ_A_ACTION),
+    "proposals:attachment_upload": post_only("proposal_a_draft", HQ_A_DRAFT_ACTION),
     "proposals:attachment": [
-        case("attachment_of_a_draft", row(LOGIN, 404, 404, 200, 404, 200, 200), READ_ONLY),
+        case("attachment_of_a_draft", row(LOGIN, 404, 404, 200, 404, 404, 200), READ_ONLY),
         case("attachment_of_a_under_review", row(LOGIN, 200, 404, 200, 404, 200, 200), READ_ONLY),
     ],
-    "proposals:attachment_delete": post_only("attachment_of_a_draft", HQ_A_ACTION),
+    "proposals:attachment_delete": post_only("attachment_of_a_draft", HQ_A_DRAFT_ACTION),
     # --- reviews (/reviews/): reviewers, their own assignments without a conflict ----------------
     "reviews:list": [case(None, REVIEWER_PAGE, READ_ONLY)],
     "reviews:detail": [

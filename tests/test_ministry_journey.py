@@ -138,7 +138,14 @@ def test_full_journey_from_draft_to_active_region_with_grants(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             reverse("ministry:decide", args=[proposal.pk]),
-            opened({"decision": "selected", "reason": "外部有識者の審査により採択", "version": proposal.version}),
+            opened(
+                {
+                    "decision": "selected",
+                    "reason": "外部有識者の審査により採択",
+                    "version": proposal.version,
+                    "confirm": "1",
+                }
+            ),
         )
     assert response.status_code == 302
     decision = SelectionDecision.objects.get(proposal=proposal)

@@ -335,12 +335,12 @@ def test_second_decision_gets_a_clear_message_and_is_not_recorded(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("ministry:decide", args=[proposal.pk]),
-            opened({"decision": "selected", "reason": "採択", "version": version}),
+            opened({"decision": "selected", "reason": "採択", "version": version, "confirm": "1"}),
         )
     client.force_login(other_ministry)
     response = client.post(
         reverse("ministry:decide", args=[proposal.pk]),
-        opened({"decision": "not_selected", "reason": "不採択", "version": version}),
+        opened({"decision": "not_selected", "reason": "不採択", "version": version, "confirm": "1"}),
         follow=True,
     )
     assert "この提案書は既に他の担当者が決定しています。" in response.content.decode()
@@ -357,7 +357,14 @@ def test_not_selected_creates_no_grants_and_keeps_region_planning(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("ministry:decide", args=[proposal.pk]),
-            opened({"decision": "not_selected", "reason": "事業化の見通しが不十分", "version": proposal.version}),
+            opened(
+                {
+                    "decision": "not_selected",
+                    "reason": "事業化の見通しが不十分",
+                    "version": proposal.version,
+                    "confirm": "1",
+                }
+            ),
         )
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.NOT_SELECTED
@@ -390,7 +397,7 @@ def test_selection_over_envelope_is_refused_and_nothing_is_saved(client, ministr
     client.force_login(ministry_user)
     response = client.post(
         reverse("ministry:decide", args=[proposal.pk]),
-        opened({"decision": "selected", "reason": "採択", "version": proposal.version}),
+        opened({"decision": "selected", "reason": "採択", "version": proposal.version, "confirm": "1"}),
     )
     assert response.status_code == 400
     assert "2032年度の予算枠を超えます" in response.content.decode()
@@ -407,13 +414,12 @@ def test_assigning_reviewers_only_offers_reviewers(client, ministry_user, propos
     assert not proposal.review_assignments.exists()
 
 
-def test_assigning_to_a_draft_is_refused(client, ministry_user, call, other_region):
+def test_assigning_to_a_draft_is_not_found(client, ministry_user, call, other_region):
     draft = factories.ProposalFactory(call=call, region=other_region)
     reviewer = factories.UserFactory(reviewer=True)
     client.force_login(ministry_user)
     response = client.post(reverse("ministry:assign_reviewer", args=[draft.pk]), opened(reviewer=reviewer.pk))
-    assert response.status_code == 400
-    assert "「下書き」の提案書には審査委員を割り当てられません。" in response.content.decode()
+    assert response.status_code == 404  # a draft is the region's own until it is submitted
     assert not draft.review_assignments.exists()
 
 

@@ -92,7 +92,8 @@ def test_proposal_submitted_receipt_and_ministry_alert(ministry_user, region, dj
     outsider = hq_staff(factories.RegionFactory(), "outsider")
     call = factories.CallFactory(opens_on=TODAY, closes_on=TODAY + datetime.timedelta(days=30))
     proposal = factories.ProposalFactory(call=call, region=region, created_by=author)
-    factories.ProposalBudgetLineFactory(proposal=proposal)
+    line = factories.ProposalBudgetLineFactory(proposal=proposal)
+    factories.CallBudgetFactory(call=call, fiscal_year=line.fiscal_year)  # the plan fits the call's envelope
     factories.ProposalAttachmentFactory(proposal=proposal)
     with django_capture_on_commit_callbacks(execute=True):
         proposal_services.proposal_submit(user=author, proposal=proposal, today=TODAY)

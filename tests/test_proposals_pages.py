@@ -116,11 +116,11 @@ def test_reviewer_cannot_use_the_headquarters_list(client, reviewer_user):
     assert client.get(reverse("proposals:list")).status_code == 403
 
 
-def test_ministry_user_cannot_edit_or_submit_a_regions_proposal(client, draft, ministry_user):
+def test_ministry_user_neither_sees_nor_edits_nor_submits_a_regions_draft(client, draft, ministry_user):
     client.force_login(ministry_user)
-    assert client.get(draft.get_absolute_url()).status_code == 200
-    assert client.get(reverse("proposals:edit", args=[draft.pk])).status_code == 403
-    assert client.post(reverse("proposals:submit", args=[draft.pk])).status_code == 403
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert client.get(reverse("proposals:edit", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("proposals:submit", args=[draft.pk])).status_code == 404
     draft.refresh_from_db()
     assert draft.status == ProposalStatus.DRAFT
 
@@ -319,6 +319,8 @@ def test_oversized_attachment_is_rejected_and_nothing_saved(client, draft, hq_us
 
 def test_attachment_download_is_forced_and_not_sniffed(client, draft, hq_user, ministry_user):
     attachment = factories.ProposalAttachmentFactory(proposal=draft, original_name="計画書.pdf")
+    draft.status = ProposalStatus.SUBMITTED  # the ministry sees it from its submission on
+    draft.save()
     for user in (hq_user, ministry_user):
         client.force_login(user)
         response = client.get(attachment.get_absolute_url())

@@ -60,3 +60,16 @@ def test_reviewer_sees_only_assigned_proposals_without_conflict():
 def test_proposals_are_never_public():
     factories.ProposalFactory(submitted=True)
     assert not Proposal.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_ministry_sees_a_proposal_only_from_its_submission_on(ministry_user, hq_user, region, client):
+    draft = factories.ProposalFactory(region=region, title="下書きの構想")
+    withdrawn_draft = factories.ProposalFactory(region=region, status="withdrawn", title="提出前に取り下げた構想")
+    submitted = factories.ProposalFactory(region=region, submitted=True, title="提出済みの構想")
+    assert list(Proposal.objects.visible_to(ministry_user)) == [submitted]
+    assert set(Proposal.objects.visible_to(hq_user)) == {draft, withdrawn_draft, submitted}
+    client.force_login(ministry_user)
+    listing = client.get("/ministry/proposals/").content.decode()
+    assert submitted.title in listing and draft.title not in listing
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    assert draft.title not in client.get("/ministry/proposals/?status=draft").content.decode()

@@ -25,13 +25,16 @@ def ministry_context(user, proposal: Proposal, *, assign_form=None, decision_for
         "assign_form": assign_form
         or (AssignReviewerForm(proposal=proposal) if permissions.can_assign_reviewers(user, proposal) else None),
         "decision": decision,
-        "decision_form": decision_form
-        or (
-            DecisionForm(initial={"version": proposal.version})
-            if decision is None and permissions.can_decide(user, proposal)
-            else None
-        ),
+        "decision_form": decision_form or _decision_form(user, proposal, decision),
     }
+
+
+def _decision_form(user, proposal: Proposal, decision):
+    if decision is None:
+        return DecisionForm(initial={"version": proposal.version}) if permissions.can_decide(user, proposal) else None
+    if not decision.is_locked and permissions.is_ministry(user):
+        return DecisionForm.correcting(decision, proposal)  # a correction before notification
+    return None
 
 
 @register.simple_tag(takes_context=True)

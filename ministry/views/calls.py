@@ -117,7 +117,8 @@ def call_edit(request, code):
 def call_detail(request, code):
     call = get_object_or_404(Call.objects.select_related("program"), code=code)
     proposals = (
-        Proposal.objects.filter(call=call)
+        Proposal.objects.for_ministry()
+        .filter(call=call)
         .select_related("region")
         .annotate(assigned=Count("review_assignments", distinct=True))
         .order_by("region__name")

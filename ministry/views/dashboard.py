@@ -26,7 +26,7 @@ from regions.services import grants as grant_services
 @ministry_required
 def dashboard(request):
     today = timezone.localdate()
-    by_state = dict(Proposal.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    by_state = dict(Proposal.objects.for_ministry().order_by().values_list("status").annotate(n=Count("pk")))
     reviews = ReviewAssignment.objects.filter(proposal__status=ProposalStatus.UNDER_REVIEW).aggregate(
         assigned=Count("pk", filter=Q(has_conflict=False)),
         submitted=Count("pk", filter=Q(has_conflict=False, submitted_at__isnull=False)),
@@ -42,7 +42,11 @@ def dashboard(request):
         .annotate(proposal_count=Count("proposals", filter=~Q(proposals__status=ProposalStatus.DRAFT)))
         .order_by("closes_on"),
         "today": today,
-        "by_state": [(code, label, by_state.get(code, 0)) for code, label in ProposalStatus.choices],
+        "by_state": [
+            (code, label, by_state.get(code, 0))
+            for code, label in ProposalStatus.choices
+            if code != ProposalStatus.DRAFT
+        ],
         "reviews": reviews,
         "reviews_missing": reviews["assigned"] - reviews["submitted"],
         "decisions": [(code, label, decisions.get(code, 0)) for code, label in Decision.choices],

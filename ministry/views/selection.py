@@ -16,8 +16,9 @@ from cluster_portal.web import act_and_redirect, conflict_response, filtered, ru
 from ministry.filters import ProposalFilter
 from ministry.forms import AssignReviewerForm, DecisionForm
 from ministry.views.common import CONFLICT_TEMPLATE
-from regions.models import Call, Proposal, ProposalStatus, ReviewAssignment, SelectionDecision
+from regions.models import Call, Decision, Proposal, ProposalStatus, ReviewAssignment, SelectionDecision
 from regions.selectors import proposal_page
+from regions.services import grants as grant_services
 from regions.services import reviews as review_services
 from regions.services import selection as selection_services
 
@@ -27,7 +28,8 @@ PROPOSALS_PER_PAGE = 30
 @ministry_required
 def proposal_list(request):
     proposals = (
-        Proposal.objects.select_related("call", "region", "decision")
+        Proposal.objects.for_ministry()
+        .select_related("call", "region", "decision")
         .annotate(
             assigned=Count("review_assignments", filter=Q(review_assignments__has_conflict=False), distinct=True),
             submitted_reviews=Count(
@@ -44,7 +46,7 @@ def proposal_list(request):
         "page": page,
         "status": chosen["status"] or "",
         "call_code": chosen["call"] or "",
-        "statuses": ProposalStatus.choices,
+        "statuses": [choice for choice in ProposalStatus.choices if choice[0] != ProposalStatus.DRAFT],
         "calls": Call.objects.order_by("-fiscal_year", "code"),
     }
     return render(request, "ministry/proposal_list.html", context)
@@ -57,7 +59,9 @@ def _render_proposal(request, proposal, *, assign_form=None, decision_form=None,
 
 
 def _proposal(pk) -> Proposal:
-    return get_object_or_404(Proposal.objects.select_related("call__program", "region", "created_by"), pk=pk)
+    return get_object_or_404(
+        Proposal.objects.for_ministry().select_related("call__program", "region", "created_by"), pk=pk
+    )
 
 
 @require_POST
@@ -101,24 +105,56 @@ class AlreadyDecided(Exception):
     """Someone else recorded the decision first: shown as a message on the proposal page."""
 
 
+def _plan_preview(proposal: Proposal) -> list[dict]:
+    """What 採択 would register: the requested amount per fiscal year beside the call's envelope left."""
+    remaining = {row.fiscal_year: row.remaining for row in grant_services.envelope_rows(calls=[proposal.call])}
+    return [
+        {"fiscal_year": line.fiscal_year, "amount": line.requested_amount, "remaining": remaining.get(line.fiscal_year)}
+        for line in proposal.budget_lines.all()
+    ]
+
+
 @require_POST
 @ministry_required.of(Proposal)
 def decide(request, pk):
+    """decide → summary → confirm. The first POST only validates the form and shows the summary (nothing
+    is recorded); the summary carries the same data and one-time token in hidden fields, and only its
+    「確定する」 records the decision (or its correction before notification). A reload or a second click
+    of the confirm is recognised by the token and records nothing twice."""
     proposal = _proposal(pk)
     form = DecisionForm(request.POST, initial={"version": proposal.version})
+    existing = SelectionDecision.objects.filter(proposal=proposal).first() if request.POST.get("correction") else None
+    if "edit" in request.POST:  # back from the summary to the form, with what was typed
+        form.is_valid()
+        return _render_proposal(request, proposal, decision_form=form, status=200)
     if form.is_valid():
+        if "confirm" not in request.POST:
+            context = {
+                "proposal": proposal,
+                "form": form,
+                "existing": existing,
+                "outcome_label": dict(Decision.choices)[form.cleaned_data["decision"]],
+                "plan": _plan_preview(proposal) if form.cleaned_data["decision"] == Decision.SELECTED else [],
+            }
+            return render(request, "ministry/decision_confirm.html", context)
 
         def decide() -> str:
+            data = {
+                "reason": form.cleaned_data["reason"],
+                "internal_note": form.cleaned_data["internal_note"],
+                "expected_version": form.expected_version,
+            }
             try:
-                selection_services.proposal_decide(
-                    user=request.user,
-                    proposal=proposal,
-                    decision=form.cleaned_data["decision"],
-                    reason=form.cleaned_data["reason"],
-                    expected_version=form.expected_version,
-                )
+                if existing is None:
+                    selection_services.proposal_decide(
+                        user=request.user, proposal=proposal, decision=form.cleaned_data["decision"], **data
+                    )
+                else:
+                    selection_services.decision_correct(
+                        user=request.user, decision=existing, outcome=form.cleaned_data["decision"], **data
+                    )
             except ValidationError as error:
-                if getattr(error, "code", None) == "already_decided":
+                if getattr(error, "code", None) in ("already_decided", "locked"):
                     raise AlreadyDecided(error.messages[0]) from None
                 raise
             return proposal.get_absolute_url()
@@ -142,7 +178,11 @@ def decide(request, pk):
                     ],
                     template_name=CONFLICT_TEMPLATE,
                 ),
-                success_message=_("採択の結果を記録しました。内容を確認してから「申請者に通知する」を押してください。"),
+                success_message=(
+                    _("採択の結果を訂正しました。訂正の履歴は残ります。")
+                    if existing
+                    else _("採択の結果を記録しました。内容を確認してから「申請者に通知する」を押してください。")
+                ),
                 fallback_url=proposal.get_absolute_url(),
             )
         except AlreadyDecided as decided:

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
@@ -108,12 +109,21 @@ class Call(TimeStampedModel):
     description = models.TextField(_("公募要領"), blank=True)
 
     objects = CallQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["description"])
 
     class Meta:
         verbose_name = _("公募")
         verbose_name_plural = _("公募")
         ordering = ["-fiscal_year", "code"]
         constraints = [
+            # Two calls of one program with one title cannot be told apart in the grant form.
+            models.UniqueConstraint(
+                fields=["program", "title"],
+                name="call_unique_title_per_program",
+                violation_error_message=_(
+                    "この事業（期）には同じ公募名の公募が既にあります。別の公募名にしてください。"
+                ),
+            ),
             models.CheckConstraint(
                 condition=Q(closes_on__gte=models.F("opens_on")),
                 name="call_dates_in_order",

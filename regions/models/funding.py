@@ -162,6 +162,9 @@ class Grade(models.TextChoices):
     C = "C", "C"
 
 
+LOWEST_GRADE = Grade.C
+
+
 class Recommendation(models.TextChoices):
     FOCUS = "focus", _("重点支援")
     CONTINUE = "continue", _("継続")
@@ -186,6 +189,7 @@ class Evaluation(TimeStampedModel):
     is_published = models.BooleanField(_("公開"), default=False, db_index=True)
 
     objects = EvaluationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("評価")
@@ -199,7 +203,18 @@ class Evaluation(TimeStampedModel):
         return f"{self.region} {self.get_kind_display()}（{fiscal_year_label(self.fiscal_year)}）"
 
     def clean(self):
-        """An evaluation is dated in or after the fiscal year it evaluates."""
+        """An evaluation is dated in or after the fiscal year it evaluates, and its grade and recommended
+        support agree: the lowest grade (C) never comes with 重点支援 (refused, not overridden by a reason)."""
+        if self.grade == LOWEST_GRADE and self.recommendation == Recommendation.FOCUS:
+            raise ValidationError(
+                {
+                    "recommendation": _(
+                        "総合評価%(grade)sの地域に「重点支援」は選べません。"
+                        "重点支援は総合評価S・A・Bの地域に限ります。総合評価か今後の支援を見直してください。"
+                    )
+                    % {"grade": LOWEST_GRADE}
+                }
+            )
         if self.evaluated_on is None or self.fiscal_year is None:
             return
         first, _last = fiscal_year_bounds(self.fiscal_year)

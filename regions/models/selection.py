@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
@@ -37,6 +38,8 @@ PROPOSAL_WORKFLOW = Workflow(
         Transition(ProposalStatus.SUBMITTED, ProposalStatus.UNDER_REVIEW, _MINISTRY),
         Transition(ProposalStatus.UNDER_REVIEW, ProposalStatus.SELECTED, _MINISTRY, needs_reason=True),
         Transition(ProposalStatus.UNDER_REVIEW, ProposalStatus.NOT_SELECTED, _MINISTRY, needs_reason=True),
+        # a correction of 不採択 before the applicant is notified (regions.services.selection.decision_correct)
+        Transition(ProposalStatus.NOT_SELECTED, ProposalStatus.SELECTED, _MINISTRY, needs_reason=True),
         Transition(ProposalStatus.DRAFT, ProposalStatus.WITHDRAWN, _APPLICANT),
         Transition(ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN, _APPLICANT),
         Transition(ProposalStatus.UNDER_REVIEW, ProposalStatus.WITHDRAWN, _APPLICANT),
@@ -50,9 +53,19 @@ class ProposalQuerySet(RegionScopedQuerySet):
     def public_q(self):
         return Q(pk__in=[])
 
+    def submitted_q(self):
+        """A proposal from its submission on: not a draft, and not one withdrawn before it was ever submitted."""
+        return ~Q(status=ProposalStatus.DRAFT) & ~Q(status=ProposalStatus.WITHDRAWN, submitted_at__isnull=True)
+
+    def for_ministry(self):
+        """What ministry staff see: drafts stay the region's own (as e-Rad and Hypha do)."""
+        return self.filter(self.submitted_q())
+
     def visible_to(self, user):
         if user is not None and user.is_authenticated and user.is_reviewer:
             return self.filter(review_assignments__reviewer=user, review_assignments__has_conflict=False).distinct()
+        if user is not None and user.is_authenticated and user.is_ministry:
+            return self.for_ministry()
         return super().visible_to(user)
 
 
@@ -95,6 +108,7 @@ class Proposal(TimeStampedModel):
 
     objects = ProposalQuerySet.as_manager()
     workflow = PROPOSAL_WORKFLOW
+    history = HistoricalRecords(excluded_fields=["summary", "kpis", "headquarters_roster", "related_measures"])
 
     class Meta:
         verbose_name = _("提案書")
@@ -230,6 +244,8 @@ class ReviewAssignment(TimeStampedModel):
     )
 
     objects = ReviewAssignmentQuerySet.as_manager()
+    # Who was assigned and when a review was submitted, for the ministry's activity log; the comment stays out.
+    history = HistoricalRecords(excluded_fields=["overall_comment", "conflict_note"])
 
     class Meta:
         verbose_name = _("審査割当")
@@ -294,7 +310,14 @@ class SelectionDecision(models.Model):
         Proposal, verbose_name=_("提案書"), on_delete=models.PROTECT, related_name="decision"
     )
     decision = models.CharField(_("結果"), max_length=15, choices=Decision.choices)
-    reason = models.TextField(_("理由"))
+    reason = models.TextField(
+        _("申請者に通知される理由"), help_text=_("「申請者に通知する」を押すと、この理由がそのまま申請者に届きます。")
+    )
+    internal_note = models.TextField(
+        _("内部メモ（文部科学省のみ）"),
+        blank=True,
+        help_text=_("文部科学省の担当者だけが読めます。申請者への通知にも申請者の画面にも出ません。"),
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("決定者"), on_delete=models.PROTECT, related_name="+"
     )
@@ -314,6 +337,8 @@ class SelectionDecision(models.Model):
         related_name="+",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("採択決定")
         verbose_name_plural = _("採択決定")
@@ -321,3 +346,8 @@ class SelectionDecision(models.Model):
 
     def __str__(self):
         return f"{self.proposal}: {self.get_decision_display()}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Once the applicant has been notified the decision can no longer be corrected."""
+        return self.notified_at is not None

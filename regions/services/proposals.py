@@ -123,11 +123,34 @@ def _require_editable(proposal: Proposal) -> None:
         )
 
 
+def _years_text(years) -> str:
+    return "、".join(_("%(year)d年度") % {"year": year} for year in sorted(years))
+
+
+def check_envelope_years(call: Call, years) -> None:
+    """The requested fiscal years must be years for which the call has an envelope (CallBudget): a plan
+    past them could never be granted, so it is refused when the proposal is saved or submitted, not at
+    selection. The message names the years the call covers."""
+    covered = set(call.budgets.values_list("fiscal_year", flat=True))
+    outside = set(years) - covered
+    if not outside:
+        return
+    if not covered:
+        message = _("この公募にはまだ予算枠が設定されていないため、年度別の要求額を登録できません。")
+    else:
+        message = _(
+            "%(outside)sはこの公募の予算枠の対象外です。この公募が対象とする年度は%(covered)sです。"
+            "要求額はこの年度の範囲で入力してください。"
+        ) % {"outside": _years_text(outside), "covered": _years_text(covered)}
+    raise ValidationError({"budget": message}, code="outside_envelope")
+
+
 def _set_plan(proposal: Proposal, amounts: dict[int, int]) -> None:
     years = set(plan_years(proposal.call))
     unknown = set(amounts) - years
     if unknown:
         raise ValidationError({"budget": _("公募の対象年度以外の要求額は登録できません。")})
+    check_envelope_years(proposal.call, amounts)
     for amount in amounts.values():
         if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
             raise ValidationError({"budget": _("要求額は0円以上の整数（円）で入力してください。")})
@@ -211,6 +234,7 @@ def proposal_submit(*, user, proposal: Proposal, today: datetime.date | None = N
     years = set(proposal.budget_lines.values_list("fiscal_year", flat=True))
     if not years:
         raise ValidationError(_("5か年計画の年度別要求額を入力してから提出してください。"), code="no_plan")
+    check_envelope_years(call, years)
     if not proposal.attachments.exists():
         # what the upload form marks 必須 is required here too, whatever path submits
         raise ValidationError(

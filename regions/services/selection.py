@@ -72,6 +72,7 @@ def decision_notify(*, user, decision: SelectionDecision) -> SelectionDecision:
     decision = SelectionDecision.objects.select_related(
         "proposal__call", "proposal__region", "proposal__created_by"
     ).get(pk=decision.pk)
+    decision.internal_note = ""  # ministry only: never part of what the applicant is sent
     proposal = decision.proposal
     outbox.notify(
         "decision_notified",
@@ -95,9 +96,12 @@ def proposal_decide(
     proposal: Proposal,
     decision: str,
     reason: str,
+    internal_note: str = "",
     expected_version: int | None = None,
 ) -> SelectionDecision:
-    """Record 採択 / 不採択 with a reason. A second decision gets a clear Japanese error; a stale form
+    """Record 採択 / 不採択 with the applicant-facing reason and an internal note (ministry only, never
+    mailed or shown to the applicant). The screens call this only from the confirm step of
+    decide → summary → confirm. A second decision gets a clear Japanese error; a stale form
     (``expected_version`` no longer current) raises ``StaleEdit``."""
     permissions.require_ministry(user, _("採択を決定する権限がありません。"))
     if decision not in Decision.values:
@@ -122,7 +126,13 @@ def proposal_decide(
     target = ProposalStatus.SELECTED if decision == Decision.SELECTED else ProposalStatus.NOT_SELECTED
     Proposal.workflow.apply(proposal, target, user=user, reason=reason.strip(), save=False)
     proposal.save()
-    record = SelectionDecision(proposal=proposal, decision=decision, reason=reason.strip(), decided_by=user)
+    record = SelectionDecision(
+        proposal=proposal,
+        decision=decision,
+        reason=reason.strip(),
+        internal_note=internal_note.strip(),
+        decided_by=user,
+    )
     record.full_clean(exclude=["proposal"])  # uniqueness is the database's job, below
     try:
         with transaction.atomic():
@@ -130,12 +140,77 @@ def proposal_decide(
     except IntegrityError:
         raise already_decided_error() from None
     if decision == Decision.SELECTED:
-        _activate_region(region=proposal.region, proposal=proposal, user=user)
-        amounts = dict(proposal.budget_lines.values_list("fiscal_year", "requested_amount"))
-        grants_create_from_plan(
-            region=proposal.region,
-            call=proposal.call,
-            amounts=amounts,
-            note=_("提案書「%(title)s」の採択により、5か年計画の要求額で交付決定") % {"title": proposal.title},
-        )
+        _select(proposal=proposal, user=user)
     return record  # the applicant hears of it only at the ministry's notify step (decision_notify)
+
+
+def _select(*, proposal: Proposal, user) -> None:
+    _activate_region(region=proposal.region, proposal=proposal, user=user)
+    amounts = dict(proposal.budget_lines.values_list("fiscal_year", "requested_amount"))
+    grants_create_from_plan(
+        region=proposal.region,
+        call=proposal.call,
+        amounts=amounts,
+        note=_("提案書「%(title)s」の採択により、5か年計画の要求額で交付決定") % {"title": proposal.title},
+    )
+
+
+def locked_error() -> ValidationError:
+    return ValidationError(
+        _("この決定は既に申請者に通知したため、訂正できません。訂正が必要な場合は申請者に連絡してください。"),
+        code="locked",
+    )
+
+
+@transaction.atomic
+def decision_correct(
+    *,
+    user,
+    decision: SelectionDecision,
+    outcome: str,
+    reason: str,
+    internal_note: str = "",
+    expected_version: int | None = None,
+) -> SelectionDecision:
+    """Correct a decision before the applicant is notified; each version stays in the decision's history.
+
+    Reason and internal note can always be corrected before notification; 不採択 can become 採択 (the
+    selection then takes effect: region activated, grants within the envelope). 採択 cannot become 不採択
+    here, because grants were already registered from the plan. After notification the decision is
+    locked. ``expected_version`` is the proposal's (the summary page carries it)."""
+    permissions.require_ministry(user, _("採択の決定を訂正する権限がありません。"))
+    if outcome not in Decision.values:
+        raise ValidationError({"decision": _("採択または不採択を選んでください。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("申請者に通知される理由を入力してください。")})
+    proposal = claim_version(
+        Proposal.objects.select_related("call__program", "region", "created_by"),
+        pk=decision.proposal_id,
+        expected_version=expected_version,
+    )
+    record = SelectionDecision.objects.select_for_update().get(pk=decision.pk)
+    if record.is_locked:
+        raise locked_error()
+    if outcome != record.decision:
+        if record.decision == Decision.SELECTED:
+            raise ValidationError(
+                {
+                    "decision": _(
+                        "採択を不採択に訂正することはできません（採択により交付決定が登録済みです）。"
+                        "理由と内部メモは訂正できます。"
+                    )
+                },
+                code="cannot_unselect",
+            )
+        Proposal.workflow.apply(proposal, ProposalStatus.SELECTED, user=user, reason=reason.strip(), save=False)
+        proposal.save()
+    selecting = outcome != record.decision
+    record.decision = outcome
+    record.reason = reason.strip()
+    record.internal_note = internal_note.strip()
+    record.decided_by = user
+    record.full_clean(exclude=["proposal"])
+    record.save()
+    if selecting:
+        _select(proposal=proposal, user=user)  # grants check the recorded 採択
+    return record
