@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluster_portal import pdf
 from cluster_portal.tabular import registry
 from cluster_portal.tabular.services import data_export, data_import, report_to_dict
 from dataio.models import DataJob, JobKind, JobStatus
@@ -158,6 +159,33 @@ def start_export(*, user, resource: str, file_format: str, encoding: str) -> Dat
     return job
 
 
+#: The documents a PDF job can produce (``DataJob.resource`` of a job of kind PDF).
+ANNUAL_REPORT = "annual_report"
+
+
+def start_annual_report_pdf(*, user, region, fiscal_year: int) -> DataJob:
+    """The 実績報告書 PDF of ``region`` for ``fiscal_year``, made by the worker (the caller checked the permission)."""
+    from coordinators.annual_report import annual_report_filename
+
+    job = DataJob.objects.create(
+        kind=JobKind.PDF,
+        user=user,
+        resource=ANNUAL_REPORT,
+        file_format="pdf",
+        filename=annual_report_filename(region, fiscal_year),
+        result={"region_id": region.pk, "fiscal_year": fiscal_year},
+        total=1,
+        expires_at=timezone.now() + retention(),
+    )
+    _enqueue(job)
+    return job
+
+
+def pdf_job_region_id(job: DataJob) -> int | None:
+    """The region whose document a PDF job holds (the download checks the permission on it again)."""
+    return job.result.get("region_id") if job.kind == JobKind.PDF else None
+
+
 # --- progress -----------------------------------------------------------------------------------
 
 
@@ -230,6 +258,8 @@ def run(job_id) -> str:
     try:
         if job.kind == JobKind.EXPORT:
             _run_export(job)
+        elif job.kind == JobKind.PDF:
+            _run_pdf(job)
         else:
             _run_import(job)
     except Exception:
@@ -300,6 +330,33 @@ def _run_export(job: DataJob) -> None:
         output_type=exported.content_type,
         total=exported.rows,
         done=exported.rows,
+        finished_at=timezone.now(),
+    )
+
+
+def _run_pdf(job: DataJob) -> None:
+    from coordinators.annual_report import annual_report
+    from regions.models import Region
+
+    reason = pdf.unavailable_reason()
+    if reason:
+        logger.error("PDF job %s cannot run: %s", job.pk, reason)
+        DataJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED,
+            message=_("PDFを作成する機能がこのサーバーで利用できません。管理者に連絡してください。"),
+            finished_at=timezone.now(),
+        )
+        return
+    region = Region.objects.get(pk=job.result["region_id"])
+    report = annual_report(region, job.result["fiscal_year"])
+    content = pdf.render_pdf("reports/annual_report_pdf.html", {"report": report, "generated_on": timezone.localdate()})
+    name = default_storage.save(f"dataio/exports/{secrets.token_urlsafe(24)}", ContentFile(content))
+    DataJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE,
+        output=name,
+        output_name=job.filename,
+        output_type="application/pdf",
+        done=1,
         finished_at=timezone.now(),
     )
 

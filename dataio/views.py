@@ -27,6 +27,8 @@ from cluster_portal.tabular.services import ERROR, data_export, report_from_dict
 from dataio import jobs
 from dataio.forms import ExportForm, ImportForm
 from dataio.models import DataJob, JobKind, JobStatus
+from regions import permissions as region_permissions
+from regions.models import Grant, Region
 
 logger = logging.getLogger(__name__)
 
@@ -196,9 +198,38 @@ def _own_job(request, pk) -> DataJob:
     return jobs.fail_if_interrupted(job)
 
 
+def _annual_report_region(user, slug) -> Region:
+    """The region whose 実績報告書 ``user`` may read (the ministry: every region; headquarters: its own), else 404."""
+    region = get_object_or_404(Region, slug=slug)
+    if not region_permissions.can_view_annual_report(user, region):
+        raise Http404
+    return region
+
+
+@login_required
+@require_POST
+def annual_report_pdf(request, slug, fiscal_year):
+    """「PDFを作成」 of the 実績報告書: the worker makes it; the job page shows progress and then the download."""
+    region = _annual_report_region(request.user, slug)
+    if not Grant.objects.of_region(region.pk).filter(fiscal_year=fiscal_year).exists():
+        raise Http404
+    job = jobs.start_annual_report_pdf(user=request.user, region=region, fiscal_year=fiscal_year)
+    return redirect("dataio:job", pk=job.pk)
+
+
+def _pdf_job_visible(request, job: DataJob) -> None:
+    """A PDF job's document stays readable only while its user may still read the region's report."""
+    region = Region.objects.filter(pk=jobs.pdf_job_region_id(job)).first()
+    if region is None or not region_permissions.can_view_annual_report(request.user, region):
+        raise Http404
+
+
 @login_required
 def job_detail(request, pk):
     job = _own_job(request, pk)
+    if job.kind == JobKind.PDF:
+        _pdf_job_visible(request, job)
+        return render(request, "dataio/pdf_job.html", {"job": job, "progress": jobs.read_progress(job)})
     spec = registry.get_or_404(job.resource)
     context = _context(spec, job=job, progress=jobs.read_progress(job), filename=job.filename)
     if job.result:
@@ -223,7 +254,9 @@ def job_progress(request, pk):
 @login_required
 def job_download(request, pk):
     job = _own_job(request, pk)
-    if job.kind != JobKind.EXPORT or job.status != JobStatus.DONE or not job.output:
+    if job.kind == JobKind.PDF:
+        _pdf_job_visible(request, job)
+    if job.kind not in (JobKind.EXPORT, JobKind.PDF) or job.status != JobStatus.DONE or not job.output:
         raise Http404
     try:
         stored = default_storage.open(job.output, "rb")

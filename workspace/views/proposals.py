@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cluster_portal import pdf
 from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required, signed_in_required
 from cluster_portal.paging import paginate
 from cluster_portal.web import act_and_redirect, conflict_response, run_once
@@ -133,10 +134,42 @@ def proposal_detail(request, pk):
         "can_edit": permissions.can_edit_proposal(user, proposal),
         "can_submit": permissions.can_submit_proposal(user, proposal),
         "can_withdraw": permissions.can_withdraw_proposal(user, proposal),
+        "can_print": permissions.can_print_proposal(user, proposal),
         "attachment_form": AttachmentForm() if permissions.can_edit_proposal(user, proposal) else None,
         "reason_form": ReasonForm(),
     }
     return render(request, "proposals/proposal_detail.html", context)
+
+
+def printable_proposal(request, pk) -> Proposal:
+    """The proposal if this user may print it (the ministry from its submission on, the region itself always)."""
+    proposal = visible_proposal(request, pk)
+    if not permissions.can_print_proposal(request.user, proposal):
+        raise Http404
+    return proposal
+
+
+def _print_context(proposal: Proposal) -> dict:
+    return {**proposal_page(proposal), "printed_at": timezone.localtime()}
+
+
+@headquarters_or_ministry_required.of(Proposal)
+def proposal_print(request, pk):
+    """The proposal as submitted, e-Rad style, as a printable page (the same document as the PDF)."""
+    proposal = printable_proposal(request, pk)
+    return render(request, "proposals/proposal_print.html", _print_context(proposal))
+
+
+@headquarters_or_ministry_required.of(Proposal)
+def proposal_pdf(request, pk):
+    """The PDF of the printable page, rendered inline: a proposal is a few pages (well under a second,
+    README "Printing and PDF"); the annual report, which grows with a region's year, is a background job."""
+    proposal = printable_proposal(request, pk)
+    reason = pdf.unavailable_reason()
+    if reason:
+        raise Http404(reason)
+    content = pdf.render_pdf("reports/proposal_pdf.html", _print_context(proposal))
+    return pdf.pdf_response(content, f"提案書_{proposal.region.name}_{proposal.call.code}.pdf")
 
 
 @require_POST
