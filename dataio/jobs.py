@@ -161,19 +161,17 @@ def start_export(*, user, resource: str, file_format: str, encoding: str) -> Dat
 
 #: The documents a PDF job can produce (``DataJob.resource`` of a job of kind PDF).
 ANNUAL_REPORT = "annual_report"
+PROPOSAL = "proposal"
 
 
-def start_annual_report_pdf(*, user, region, fiscal_year: int) -> DataJob:
-    """The 実績報告書 PDF of ``region`` for ``fiscal_year``, made by the worker (the caller checked the permission)."""
-    from coordinators.annual_report import annual_report_filename
-
+def _start_pdf(*, user, document: str, filename: str, params: dict) -> DataJob:
     job = DataJob.objects.create(
         kind=JobKind.PDF,
         user=user,
-        resource=ANNUAL_REPORT,
+        resource=document,
         file_format="pdf",
-        filename=annual_report_filename(region, fiscal_year),
-        result={"region_id": region.pk, "fiscal_year": fiscal_year},
+        filename=filename,
+        result=params,
         total=1,
         expires_at=timezone.now() + retention(),
     )
@@ -181,9 +179,48 @@ def start_annual_report_pdf(*, user, region, fiscal_year: int) -> DataJob:
     return job
 
 
-def pdf_job_region_id(job: DataJob) -> int | None:
-    """The region whose document a PDF job holds (the download checks the permission on it again)."""
-    return job.result.get("region_id") if job.kind == JobKind.PDF else None
+def start_annual_report_pdf(*, user, region, fiscal_year: int) -> DataJob:
+    """The 実績報告書 PDF of ``region`` for ``fiscal_year``, made by the worker (the caller checked the permission)."""
+    from coordinators.annual_report import annual_report_filename
+
+    return _start_pdf(
+        user=user,
+        document=ANNUAL_REPORT,
+        filename=annual_report_filename(region, fiscal_year),
+        params={"region_id": region.pk, "fiscal_year": fiscal_year},
+    )
+
+
+def start_proposal_pdf(*, user, proposal) -> DataJob:
+    """The PDF of a proposal as submitted (e-Rad style), made by the worker (the caller checked the permission)."""
+    return _start_pdf(
+        user=user,
+        document=PROPOSAL,
+        filename=proposal_filename(proposal),
+        params={"proposal_id": proposal.pk},
+    )
+
+
+def proposal_filename(proposal) -> str:
+    return f"提案書_{proposal.region.name}_{proposal.call.code}.pdf"
+
+
+def _document(job: DataJob) -> tuple[str, dict]:
+    """The template and context of a PDF job's document, read afresh from the database."""
+    if job.resource == ANNUAL_REPORT:
+        from coordinators.annual_report import annual_report
+        from regions.models import Region
+
+        region = Region.objects.get(pk=job.result["region_id"])
+        context = {"report": annual_report(region, job.result["fiscal_year"]), "generated_on": timezone.localdate()}
+        return "reports/annual_report_pdf.html", context
+    if job.resource == PROPOSAL:
+        from regions.models import Proposal
+        from regions.selectors import proposal_print_context
+
+        proposal = Proposal.objects.select_related("call__program", "region").get(pk=job.result["proposal_id"])
+        return "reports/proposal_pdf.html", proposal_print_context(proposal)
+    raise ValueError(f"unknown PDF document {job.resource!r}")
 
 
 # --- progress -----------------------------------------------------------------------------------
@@ -335,9 +372,6 @@ def _run_export(job: DataJob) -> None:
 
 
 def _run_pdf(job: DataJob) -> None:
-    from coordinators.annual_report import annual_report
-    from regions.models import Region
-
     reason = pdf.unavailable_reason()
     if reason:
         logger.error("PDF job %s cannot run: %s", job.pk, reason)
@@ -347,9 +381,8 @@ def _run_pdf(job: DataJob) -> None:
             finished_at=timezone.now(),
         )
         return
-    region = Region.objects.get(pk=job.result["region_id"])
-    report = annual_report(region, job.result["fiscal_year"])
-    content = pdf.render_pdf("reports/annual_report_pdf.html", {"report": report, "generated_on": timezone.localdate()})
+    template_name, context = _document(job)
+    content = pdf.render_pdf(template_name, context)
     name = default_storage.save(f"dataio/exports/{secrets.token_urlsafe(24)}", ContentFile(content))
     DataJob.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE,

@@ -236,17 +236,25 @@ def proposal(region):
 
 
 @needs_weasyprint
-def test_the_proposal_pdf_has_its_title_amounts_and_attachments(client, ministry_user, proposal):
+def test_the_proposal_pdf_has_its_title_amounts_and_attachments(
+    client, ministry_user, proposal, django_capture_on_commit_callbacks
+):
     client.force_login(ministry_user)
     detail = client.get(reverse("proposals:detail", args=[proposal.pk])).content.decode()
-    assert reverse("proposals:pdf", args=[proposal.pk]) in detail
-    response = client.get(reverse("proposals:pdf", args=[proposal.pk]))
+    print_url = reverse("proposals:print", args=[proposal.pk])
+    assert print_url in detail
+    assert reverse("dataio:proposal_pdf", args=[proposal.pk]) in client.get(print_url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("dataio:proposal_pdf", args=[proposal.pk]))
+    job = DataJob.objects.get(kind=JobKind.PDF, user=ministry_user)
+    assert started["Location"] == reverse("dataio:job", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.message
+    assert print_url in client.get(started["Location"]).content.decode()  # back to the printable page
+    response = client.get(reverse("dataio:job_download", args=[job.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert (
-        "filename*=UTF-8''" + quote(f"提案書_{proposal.region.name}_{proposal.call.code}.pdf")
-        in response["Content-Disposition"]
-    )
-    text = pdf_text(response.content)
+    assert quote(f"提案書_{proposal.region.name}_{proposal.call.code}.pdf") in response["Content-Disposition"]
+    text = pdf_text(b"".join(response.streaming_content))
     lines = list(proposal.budget_lines.all())
     assert flat(proposal.title) in flat(text)
     for amount in [line.requested_amount for line in lines] + [sum(line.requested_amount for line in lines)]:
@@ -259,7 +267,7 @@ def test_the_printable_proposal_page(client, hq_user, proposal):
     client.force_login(hq_user)
     html = client.get(reverse("proposals:print", args=[proposal.pk])).content.decode()
     assert proposal.title in html and digits(proposal.requested_total()) in html
-    assert "css/print.css" in html
+    assert "css/print.css" in html and "構想調書.pdf" in html
 
 
 def test_a_draft_is_printed_only_by_its_region(client, hq_user, ministry_user, proposal):
@@ -267,9 +275,22 @@ def test_a_draft_is_printed_only_by_its_region(client, hq_user, ministry_user, p
     proposal.save()
     client.force_login(ministry_user)
     assert client.get(reverse("proposals:print", args=[proposal.pk])).status_code == 404
-    assert client.get(reverse("proposals:pdf", args=[proposal.pk])).status_code == 404
+    assert client.post(reverse("dataio:proposal_pdf", args=[proposal.pk])).status_code == 404
+    assert not DataJob.objects.exists()
     client.force_login(hq_user)
     assert client.get(reverse("proposals:print", args=[proposal.pk])).status_code == 200
+    assert client.post(reverse("dataio:proposal_pdf", args=[proposal.pk])).status_code == 302
+
+
+def test_a_proposal_pdf_job_follows_the_proposal_back_to_draft(client, ministry_user, proposal):
+    """The download checks the permission again: a proposal no longer submitted is the region's own again."""
+    client.force_login(ministry_user)
+    started = client.post(reverse("dataio:proposal_pdf", args=[proposal.pk]))
+    job = DataJob.objects.get(kind=JobKind.PDF)
+    DataJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, output="dataio/exports/none")
+    type(proposal).objects.filter(pk=proposal.pk).update(status=ProposalStatus.DRAFT)
+    assert client.get(started["Location"]).status_code == 404
+    assert client.get(reverse("dataio:job_download", args=[job.pk])).status_code == 404
 
 
 def test_reviewers_and_other_regions_cannot_print_a_proposal(client, reviewer_user, other_hq_user, proposal):
@@ -277,8 +298,9 @@ def test_reviewers_and_other_regions_cannot_print_a_proposal(client, reviewer_us
     factories.ReviewAssignmentFactory(proposal=proposal, reviewer=reviewer_user)
     for user, status in ((reviewer_user, 403), (other_hq_user, 404)):
         client.force_login(user)
-        for name in ("proposals:pdf", "proposals:print"):
-            assert client.get(reverse(name, args=[proposal.pk])).status_code == status
+        assert client.get(reverse("proposals:print", args=[proposal.pk])).status_code == status
+        assert client.post(reverse("dataio:proposal_pdf", args=[proposal.pk])).status_code == status
+    assert not DataJob.objects.exists()
 
 
 # --- the engine ----------------------------------------------------------------------------------

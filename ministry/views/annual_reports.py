@@ -12,7 +12,7 @@ from coordinators.annual_report import annual_report, report_years
 from regions.models import Region
 
 
-@ministry_required
+@ministry_required.of(Region, kwarg="slug", field="slug")
 def annual_report_page(request, slug, fiscal_year):
     region = get_object_or_404(Region, slug=slug)
     years = report_years(region)

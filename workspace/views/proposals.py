@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cluster_portal import pdf
 from cluster_portal.guards import headquarters_or_ministry_required, headquarters_required, signed_in_required
 from cluster_portal.paging import paginate
 from cluster_portal.web import act_and_redirect, conflict_response, run_once
 from regions import permissions
 from regions.models import Call, Proposal, ProposalAttachment
-from regions.selectors import proposal_page
+from regions.selectors import proposal_page, proposal_print_context
 from regions.services import proposals as proposal_services
 from workspace.proposal_forms import AttachmentForm, ProposalForm, ReasonForm
 
@@ -149,27 +148,12 @@ def printable_proposal(request, pk) -> Proposal:
     return proposal
 
 
-def _print_context(proposal: Proposal) -> dict:
-    return {**proposal_page(proposal), "printed_at": timezone.localtime()}
-
-
 @headquarters_or_ministry_required.of(Proposal)
 def proposal_print(request, pk):
-    """The proposal as submitted, e-Rad style, as a printable page (the same document as the PDF)."""
+    """The proposal as submitted, e-Rad style, as a printable page (the same document as the PDF, which the
+    worker makes: dataio's PDF job, README "Printing and PDF")."""
     proposal = printable_proposal(request, pk)
-    return render(request, "proposals/proposal_print.html", _print_context(proposal))
-
-
-@headquarters_or_ministry_required.of(Proposal)
-def proposal_pdf(request, pk):
-    """The PDF of the printable page, rendered inline: a proposal is a few pages (well under a second,
-    README "Printing and PDF"); the annual report, which grows with a region's year, is a background job."""
-    proposal = printable_proposal(request, pk)
-    reason = pdf.unavailable_reason()
-    if reason:
-        raise Http404(reason)
-    content = pdf.render_pdf("reports/proposal_pdf.html", _print_context(proposal))
-    return pdf.pdf_response(content, f"提案書_{proposal.region.name}_{proposal.call.code}.pdf")
+    return render(request, "proposals/proposal_print.html", proposal_print_context(proposal))
 
 
 @require_POST
