@@ -12,7 +12,7 @@ PORT ?= 8000
 PYTEST_ARGS ?= -n auto
 SCALE ?= 1
 
-.PHONY: install run demo test check lint format pytest clean generate-data browser-deps integrity
+.PHONY: install run demo test check lint format pytest clean generate-data browser-deps pdf-deps integrity
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# WeasyPrint's system libraries (pango) and the Japanese fonts for server-side PDFs (README "Printing and PDF").
+install: $(STAMP) pdf-deps
 
 demo: install
 	DEBUG=true $(PY) manage.py migrate --noinput
@@ -59,6 +60,9 @@ format: install
 
 browser-deps:
 	@bash .ci/install-browser.sh || echo "Chromium could not be installed: the browser tests (tests/e2e) will be skipped."
+
+pdf-deps:
+	@bash .ci/install-pdf.sh
 
 pytest: install browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)

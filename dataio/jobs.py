@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cluster_portal import pdf
 from cluster_portal.tabular import registry
 from cluster_portal.tabular.services import data_export, data_import, report_to_dict
 from dataio.models import DataJob, JobKind, JobStatus
@@ -158,6 +159,70 @@ def start_export(*, user, resource: str, file_format: str, encoding: str) -> Dat
     return job
 
 
+#: The documents a PDF job can produce (``DataJob.resource`` of a job of kind PDF).
+ANNUAL_REPORT = "annual_report"
+PROPOSAL = "proposal"
+
+
+def _start_pdf(*, user, document: str, filename: str, params: dict) -> DataJob:
+    job = DataJob.objects.create(
+        kind=JobKind.PDF,
+        user=user,
+        resource=document,
+        file_format="pdf",
+        filename=filename,
+        result=params,
+        total=1,
+        expires_at=timezone.now() + retention(),
+    )
+    _enqueue(job)
+    return job
+
+
+def start_annual_report_pdf(*, user, region, fiscal_year: int) -> DataJob:
+    """The 実績報告書 PDF of ``region`` for ``fiscal_year``, made by the worker (the caller checked the permission)."""
+    from coordinators.annual_report import annual_report_filename
+
+    return _start_pdf(
+        user=user,
+        document=ANNUAL_REPORT,
+        filename=annual_report_filename(region, fiscal_year),
+        params={"region_id": region.pk, "fiscal_year": fiscal_year},
+    )
+
+
+def start_proposal_pdf(*, user, proposal) -> DataJob:
+    """The PDF of a proposal as submitted (e-Rad style), made by the worker (the caller checked the permission)."""
+    return _start_pdf(
+        user=user,
+        document=PROPOSAL,
+        filename=proposal_filename(proposal),
+        params={"proposal_id": proposal.pk},
+    )
+
+
+def proposal_filename(proposal) -> str:
+    return f"提案書_{proposal.region.name}_{proposal.call.code}.pdf"
+
+
+def _document(job: DataJob) -> tuple[str, dict]:
+    """The template and context of a PDF job's document, read afresh from the database."""
+    if job.resource == ANNUAL_REPORT:
+        from coordinators.annual_report import annual_report
+        from regions.models import Region
+
+        region = Region.objects.get(pk=job.result["region_id"])
+        context = {"report": annual_report(region, job.result["fiscal_year"]), "generated_on": timezone.localdate()}
+        return "reports/annual_report_pdf.html", context
+    if job.resource == PROPOSAL:
+        from regions.models import Proposal
+        from regions.selectors import proposal_print_context
+
+        proposal = Proposal.objects.select_related("call__program", "region").get(pk=job.result["proposal_id"])
+        return "reports/proposal_pdf.html", proposal_print_context(proposal)
+    raise ValueError(f"unknown PDF document {job.resource!r}")
+
+
 # --- progress -----------------------------------------------------------------------------------
 
 
@@ -230,6 +295,8 @@ def run(job_id) -> str:
     try:
         if job.kind == JobKind.EXPORT:
             _run_export(job)
+        elif job.kind == JobKind.PDF:
+            _run_pdf(job)
         else:
             _run_import(job)
     except Exception:
@@ -300,6 +367,29 @@ def _run_export(job: DataJob) -> None:
         output_type=exported.content_type,
         total=exported.rows,
         done=exported.rows,
+        finished_at=timezone.now(),
+    )
+
+
+def _run_pdf(job: DataJob) -> None:
+    reason = pdf.unavailable_reason()
+    if reason:
+        logger.error("PDF job %s cannot run: %s", job.pk, reason)
+        DataJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED,
+            message=_("PDFを作成する機能がこのサーバーで利用できません。管理者に連絡してください。"),
+            finished_at=timezone.now(),
+        )
+        return
+    template_name, context = _document(job)
+    content = pdf.render_pdf(template_name, context)
+    name = default_storage.save(f"dataio/exports/{secrets.token_urlsafe(24)}", ContentFile(content))
+    DataJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE,
+        output=name,
+        output_name=job.filename,
+        output_type="application/pdf",
+        done=1,
         finished_at=timezone.now(),
     )
 

@@ -1,4 +1,4 @@
-"""Long data work run by the worker: an import preview, an import, an export (``jobs.py``)."""
+"""Long data work run by the worker: an import preview, an import, an export, a PDF document (``jobs.py``)."""
 
 import uuid
 
@@ -11,6 +11,7 @@ class JobKind(models.TextChoices):
     PREVIEW = "preview", _("取込のプレビュー")
     IMPORT = "import", _("取込")
     EXPORT = "export", _("出力")
+    PDF = "pdf", _("PDFの作成")
 
 
 class JobStatus(models.TextChoices):

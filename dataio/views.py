@@ -21,12 +21,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cluster_portal import uploads
+from cluster_portal.guards import headquarters_or_ministry_required
 from cluster_portal.tabular import limits, permissions, registry
 from cluster_portal.tabular.errors import DataFileError
 from cluster_portal.tabular.services import ERROR, data_export, report_from_dict
 from dataio import jobs
 from dataio.forms import ExportForm, ImportForm
 from dataio.models import DataJob, JobKind, JobStatus
+from regions import permissions as region_permissions
+from regions.models import Grant, Proposal, Region
 
 logger = logging.getLogger(__name__)
 
@@ -196,9 +199,59 @@ def _own_job(request, pk) -> DataJob:
     return jobs.fail_if_interrupted(job)
 
 
+def _annual_report_region(user, slug) -> Region:
+    """The region whose 実績報告書 ``user`` may read (the ministry: every region; headquarters: its own), else 404."""
+    region = get_object_or_404(Region, slug=slug)
+    if not region_permissions.can_view_annual_report(user, region):
+        raise Http404
+    return region
+
+
+@require_POST
+@headquarters_or_ministry_required.of(Region, kwarg="slug", field="slug")
+def annual_report_pdf(request, slug, fiscal_year):
+    """「PDFを作成」 of the 実績報告書: the worker makes it; the job page shows progress and then the download."""
+    region = _annual_report_region(request.user, slug)
+    if not Grant.objects.of_region(region.pk).filter(fiscal_year=fiscal_year).exists():
+        raise Http404
+    job = jobs.start_annual_report_pdf(user=request.user, region=region, fiscal_year=fiscal_year)
+    return redirect("dataio:job", pk=job.pk)
+
+
+def _printable_proposal(user, pk) -> Proposal:
+    """The proposal if ``user`` may print it (the ministry from its submission on, its region always), else 404."""
+    proposal = Proposal.objects.visible_to(user).select_related("call", "region").filter(pk=pk).first()
+    if proposal is None or not region_permissions.can_print_proposal(user, proposal):
+        raise Http404
+    return proposal
+
+
+@require_POST
+@headquarters_or_ministry_required.of(Proposal)
+def proposal_pdf(request, pk):
+    """「PDFを作成」 of a proposal as submitted (e-Rad style): made by the worker, downloaded from the job page."""
+    proposal = _printable_proposal(request.user, pk)
+    return redirect("dataio:job", pk=jobs.start_proposal_pdf(user=request.user, proposal=proposal).pk)
+
+
+def _pdf_job_visible(request, job: DataJob) -> None:
+    """A PDF job's document stays readable only while its user may still read it (checked again on each view)."""
+    if job.resource == jobs.ANNUAL_REPORT:
+        region = Region.objects.filter(pk=job.result.get("region_id")).first()
+        if region is None or not region_permissions.can_view_annual_report(request.user, region):
+            raise Http404
+    elif job.resource == jobs.PROPOSAL:
+        _printable_proposal(request.user, job.result.get("proposal_id"))
+    else:
+        raise Http404
+
+
 @login_required
 def job_detail(request, pk):
     job = _own_job(request, pk)
+    if job.kind == JobKind.PDF:
+        _pdf_job_visible(request, job)
+        return render(request, "dataio/pdf_job.html", {"job": job, "progress": jobs.read_progress(job)})
     spec = registry.get_or_404(job.resource)
     context = _context(spec, job=job, progress=jobs.read_progress(job), filename=job.filename)
     if job.result:
@@ -223,7 +276,9 @@ def job_progress(request, pk):
 @login_required
 def job_download(request, pk):
     job = _own_job(request, pk)
-    if job.kind != JobKind.EXPORT or job.status != JobStatus.DONE or not job.output:
+    if job.kind == JobKind.PDF:
+        _pdf_job_visible(request, job)
+    if job.kind not in (JobKind.EXPORT, JobKind.PDF) or job.status != JobStatus.DONE or not job.output:
         raise Http404
     try:
         stored = default_storage.open(job.output, "rb")

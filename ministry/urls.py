@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from ministry.views import bulk, calls, dashboard, evaluations, funding, review_reading, selection
+from ministry.views import annual_reports, bulk, calls, dashboard, evaluations, funding, review_reading, selection
 
 app_name = "ministry"
 
@@ -40,6 +40,11 @@ urlpatterns = [
     path("grants/", funding.grant_list, name="grant_list"),
     path("grants/new/", funding.grant_create, name="grant_create"),
     path("grants/<int:pk>/", funding.grant_detail, name="grant_detail"),
+    path(
+        "regions/<slug:slug>/annual-reports/<int:fiscal_year>/",
+        annual_reports.annual_report_page,
+        name="annual_report",
+    ),
     path("evaluations/", evaluations.evaluation_list, name="evaluation_list"),
     path("evaluations/new/", evaluations.evaluation_create, name="evaluation_create"),
     path("evaluations/<int:pk>/edit/", evaluations.evaluation_edit, name="evaluation_edit"),

@@ -88,6 +88,24 @@ def can_download_attachment(user, proposal: Proposal) -> bool:
     return can_view_proposal(user, proposal)
 
 
+def can_print_proposal(user, proposal: Proposal) -> bool:
+    """The printable page and PDF of a proposal (e-Rad style): the applicant region always; the ministry
+    once it is submitted (a draft stays the region's own). Reviewers read it on the proposal page only."""
+    if is_applicant(user, proposal):
+        return True
+    return is_ministry(user) and proposal.status != ProposalStatus.DRAFT
+
+
+# --- annual results report (実績報告書) -----------------------------------------------------------
+
+
+def can_view_annual_report(user, region) -> bool:
+    """The headquarters of the region itself and the ministry (every region's); else the report is a 404."""
+    if is_ministry(user):
+        return True
+    return is_headquarters(user) and user.region_id == region.pk
+
+
 # --- review and selection ------------------------------------------------------------------------
 
 

@@ -3,6 +3,8 @@ applicant by the workspace and to ministry staff by the ministry pages)."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from cluster_portal.history import TimelineEntry, transition_entries
 from regions.models import Proposal, SelectionDecision
 
@@ -21,6 +23,11 @@ def proposal_page(proposal: Proposal) -> dict:
         "attachments": list(proposal.attachments.all()),
         "timeline": proposal_timeline(proposal),
     }
+
+
+def proposal_print_context(proposal: Proposal) -> dict:
+    """The printable proposal (e-Rad style; page and PDF): its content and the time it was printed."""
+    return {**proposal_page(proposal), "printed_at": timezone.localtime()}
 
 
 def proposal_decision(proposal: Proposal) -> SelectionDecision | None:

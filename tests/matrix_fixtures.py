@@ -155,10 +155,25 @@ def build_world() -> World:
         expires_at=timezone.now() + datetime.timedelta(days=1),
     )
 
+    pdf_output = default_storage.save("dataio/exports/matrix-report.pdf", ContentFile(b"%PDF-1.7\n"))
+    world.files.append(pdf_output)
+    pdf_job = DataJob.objects.create(
+        kind=JobKind.PDF,
+        status=JobStatus.DONE,
+        user=world.users["hq_a"],
+        resource="annual_report",
+        file_format="pdf",
+        result={"region_id": region_a.pk, "fiscal_year": grant.fiscal_year},
+        output=pdf_output,
+        output_name="実績報告書.pdf",
+        output_type="application/pdf",
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
     world.samples = {
         "proposal_a_decided": proposal_decided,
         "notification_hq_a": notification,
         "job_hq_a_export": job,
+        "job_hq_a_pdf": pdf_job,
         # regions (the region's slug), projects (their code or pk)
         "region_a": region_a,
         "region_b_unpublished": region_b,
@@ -195,6 +210,7 @@ def build_world() -> World:
         "call_of_review_xlsx": {"code": call_review.code, "extension": "xlsx"},
         "call_in_preparation_csv": {"code": call_in_preparation.code, "extension": "csv"},
         # URLs with several arguments
+        "annual_report_a_2008": {"slug": region_a.slug, "fiscal_year": grant.fiscal_year},
         "attachment_of_a_draft": {"pk": proposal_draft.pk, "attachment_pk": attachment_draft.pk},
         "attachment_of_a_under_review": {"pk": proposal_review.pk, "attachment_pk": attachment_review.pk},
         "assignment_of_a_under_review": {"pk": proposal_review.pk, "assignment_pk": assignment_clean.pk},

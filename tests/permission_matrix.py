@@ -193,6 +193,8 @@ MATRIX: dict[str, list] = {
     "workspace:project_status": post_only("project_a_unpublished", HQ_A_ACTION),
     "workspace:organization_search": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:budget_overview": [case(None, HQ_PAGE, READ_ONLY)],
+    # the annual results report of the user's own region (region B has no grant yet: the page says so)
+    "workspace:annual_report": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:budget_copy_forward": [case(None, HQ_PAGE, SUBMITS)],
     "workspace:budget_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
     "workspace:budget_detail": [case("budget_a", HQ_A_OBJECT, READ_ONLY)],
@@ -255,9 +257,23 @@ MATRIX: dict[str, list] = {
         case("dataset_projects", row(LOGIN, 405, 405, 405, 405, 405, 405), row(LOGIN, 403, 403, *[ALLOWED] * 4)),
     ],
     #: a user's own import/export job: another user's is not found, whoever they are
-    "dataio:job": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
+    "dataio:job": [
+        case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY),
+        case("job_hq_a_pdf", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY),
+    ],
     "dataio:job_progress": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
-    "dataio:job_download": [case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY)],
+    "dataio:job_download": [
+        case("job_hq_a_export", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY),
+        case("job_hq_a_pdf", row(LOGIN, 404, 404, 200, 404, 404, 404), READ_ONLY),
+    ],
+    #: 「PDFを作成」 (a PDF job): the 実績報告書 of region A (its headquarters, the ministry); a proposal as
+    #: submitted (the ministry; its region always; a draft only its region; reviewers read it on its page only)
+    "dataio:annual_report_pdf": post_only("annual_report_a_2008", row(LOGIN, 403, 403, ALLOWED, 404, ALLOWED, 403)),
+    "dataio:proposal_pdf": [
+        *post_only("proposal_a_draft", row(LOGIN, 404, 404, ALLOWED, 404, 404, 403)),
+        *post_only("proposal_a_submitted", row(LOGIN, 404, 404, ALLOWED, 404, ALLOWED, 403)),
+        *post_only("proposal_a_under_review", row(LOGIN, 403, 404, ALLOWED, 404, ALLOWED, 403)),
+    ],
     # --- passwords (/accounts/password/): change when signed in, reset by e-mail for anyone ----------
     "password_change": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), SUBMITS)],
     "password_change_done": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), READ_ONLY)],
@@ -312,6 +328,8 @@ MATRIX: dict[str, list] = {
     "ministry:grant_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:grant_create": [case(None, MINISTRY_PAGE, SUBMITS)],
     "ministry:grant_detail": [case("grant_a", MINISTRY_PAGE, SUBMITS)],
+    # every region's 実績報告書 (region A is published: others are told 403, see the not-found walk)
+    "ministry:annual_report": [case("annual_report_a_2008", MINISTRY_PAGE, READ_ONLY)],
     "ministry:evaluation_list": [case(None, MINISTRY_PAGE, READ_ONLY)],
     "ministry:evaluation_create": [case(None, MINISTRY_PAGE, SUBMITS)],
     # unpublished: known to region A's headquarters (403), not to region B's or to reviewers (404)
@@ -338,6 +356,11 @@ MATRIX: dict[str, list] = {
         case("proposal_a_submitted", HQ_A_READ_ONLY_STATE, HQ_A_READ_ONLY_STATE),
     ],
     "proposals:submit": post_only("proposal_a_draft", HQ_A_DRAFT_ACTION),
+    "proposals:print": [
+        case("proposal_a_draft", row(LOGIN, 404, 404, 200, 404, 404, 403), READ_ONLY),
+        case("proposal_a_submitted", row(LOGIN, 404, 404, 200, 404, 200, 403), READ_ONLY),
+        case("proposal_a_under_review", row(LOGIN, 403, 404, 200, 404, 200, 403), READ_ONLY),
+    ],
     "proposals:withdraw": post_only("proposal_a_submitted", HQ_A_ACTION),
     "proposals:attachment_upload": post_only("proposal_a_draft", HQ_A_DRAFT_ACTION),
     "proposals:attachment": [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", proposals.proposal_list, name="list"),
     path("new/<slug:call_code>/", proposals.proposal_create, name="create"),
     path("<int:pk>/", proposals.proposal_detail, name="detail"),
+    path("<int:pk>/print/", proposals.proposal_print, name="print"),
     path("<int:pk>/edit/", proposals.proposal_edit, name="edit"),
     path("<int:pk>/submit/", proposals.proposal_submit, name="submit"),
     path("<int:pk>/withdraw/", proposals.proposal_withdraw, name="withdraw"),

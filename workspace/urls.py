@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from workspace.views import budgets, events, headquarters, outcomes, projects, reports
+from workspace.views import annual_report, budgets, events, headquarters, outcomes, projects, reports
 
 app_name = "workspace"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("budgets/<int:pk>/edit/", budgets.budget_edit, name="budget_edit"),
     path("budgets/<int:budget_pk>/expenditures/new/", budgets.expenditure_create, name="expenditure_create"),
     path("expenditures/<int:pk>/edit/", budgets.expenditure_edit, name="expenditure_edit"),
+    # the annual results report (実績報告書): printable page; the PDF is a dataio job
+    path("annual-report/", annual_report.annual_report_page, name="annual_report"),
     # progress reports
     path("reports/", reports.report_list, name="report_list"),
     path("projects/<int:project_pk>/reports/new/", reports.report_create, name="report_create"),

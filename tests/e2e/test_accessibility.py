@@ -316,6 +316,8 @@ def serious_violations(page, axe) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in FAILING_IMPACTS
     ] + [f"{page.url}: {problem}" for problem in page.evaluate(PAGE_RULES_JS)]
+
+
 def _reviews_to_read(staff):
     """The staff data's proposal with one submitted review, a declared conflict and a pending lift request."""
     from regions.models import ConflictLiftRequest
@@ -358,6 +360,38 @@ def test_review_reading_and_statistics_pages_have_no_serious_accessibility_viola
     page.context.clear_cookies()
     login_as(page, conflicted_reviewer)
     scan_all(page, [reverse("reviews:list")])
+
+
+def test_printed_document_pages_have_no_serious_accessibility_violations(page, login_as):
+    """The printable 実績報告書 (headquarters and ministry), the printable proposal and the PDF job pages."""
+    staff = staff_data()
+    region = staff["data"].hamamatsu.region
+    later = timezone.now() + datetime.timedelta(hours=1)
+    common = {"kind": JobKind.PDF, "resource": "annual_report", "file_format": "pdf", "expires_at": later}
+    params = {"region_id": region.pk, "fiscal_year": 2008}
+    queued = DataJob.objects.create(user=staff["hq_user"], filename="実績報告書.pdf", result=params, **common)
+    done = DataJob.objects.create(
+        user=staff["hq_user"], status=JobStatus.DONE, output="x", output_name="実績報告書.pdf", result=params, **common
+    )
+    login_as(page, staff["hq_user"])
+    scan_all(
+        page,
+        [
+            reverse("workspace:annual_report") + "?fy=2008",
+            reverse("proposals:print", args=[staff["own_proposal"].pk]),
+            reverse("dataio:job", args=[queued.pk]),
+            reverse("dataio:job", args=[done.pk]),
+        ],
+    )
+    page.context.clear_cookies()
+    login_as(page, staff["ministry"])
+    scan_all(
+        page,
+        [
+            reverse("ministry:annual_report", args=[region.slug, 2008]),
+            reverse("proposals:print", args=[staff["proposal"].pk]),
+        ],
+    )
 
 
 def test_two_factor_sign_in_pages_have_no_serious_accessibility_violations(page):

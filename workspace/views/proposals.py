@@ -15,7 +15,7 @@ from cluster_portal.paging import paginate
 from cluster_portal.web import act_and_redirect, conflict_response, run_once
 from regions import permissions
 from regions.models import Call, Proposal, ProposalAttachment, call_day
-from regions.selectors import proposal_page
+from regions.selectors import proposal_page, proposal_print_context
 from regions.services import proposals as proposal_services
 from workspace.proposal_forms import AttachmentForm, ProposalForm, ReasonForm
 
@@ -132,10 +132,27 @@ def proposal_detail(request, pk):
         "can_edit": permissions.can_edit_proposal(user, proposal),
         "can_submit": permissions.can_submit_proposal(user, proposal),
         "can_withdraw": permissions.can_withdraw_proposal(user, proposal),
+        "can_print": permissions.can_print_proposal(user, proposal),
         "attachment_form": AttachmentForm() if permissions.can_edit_proposal(user, proposal) else None,
         "reason_form": ReasonForm(),
     }
     return render(request, "proposals/proposal_detail.html", context)
+
+
+def printable_proposal(request, pk) -> Proposal:
+    """The proposal if this user may print it (the ministry from its submission on, the region itself always)."""
+    proposal = visible_proposal(request, pk)
+    if not permissions.can_print_proposal(request.user, proposal):
+        raise Http404
+    return proposal
+
+
+@headquarters_or_ministry_required.of(Proposal)
+def proposal_print(request, pk):
+    """The proposal as submitted, e-Rad style, as a printable page (the same document as the PDF, which the
+    worker makes: dataio's PDF job, README "Printing and PDF")."""
+    proposal = printable_proposal(request, pk)
+    return render(request, "proposals/proposal_print.html", proposal_print_context(proposal))
 
 
 @require_POST
