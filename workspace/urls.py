@@ -22,6 +22,10 @@ urlpatterns = [
     path("budgets/<int:pk>/edit/", budgets.budget_edit, name="budget_edit"),
     path("budgets/<int:budget_pk>/expenditures/new/", budgets.expenditure_create, name="expenditure_create"),
     path("expenditures/<int:pk>/edit/", budgets.expenditure_edit, name="expenditure_edit"),
+    path("budgets/execution/bulk/", budgets.expenditure_bulk, name="expenditure_bulk"),
+    path("expenditures/<int:pk>/receipts/", budgets.receipt_upload, name="receipt_upload"),
+    path("receipts/<int:pk>/", budgets.receipt_download, name="receipt_download"),
+    path("receipts/<int:pk>/delete/", budgets.receipt_delete, name="receipt_delete"),
     # progress reports
     path("reports/", reports.report_list, name="report_list"),
     path("projects/<int:project_pk>/reports/new/", reports.report_create, name="report_create"),
