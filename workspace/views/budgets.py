@@ -543,11 +543,6 @@ def expenditure_bulk(request):
     )
 
 
-def visible_receipts(user):
-    """A receipt is seen through its execution entry: the headquarters of its region only."""
-    return Receipt.objects.editable_by(user)
-
-
 @require_POST
 @headquarters_required.of(Expenditure)
 def receipt_upload(request, pk):
@@ -569,10 +564,11 @@ def receipt_upload(request, pk):
     return redirect("workspace:expenditure_edit", pk=expenditure.pk)
 
 
-@headquarters_required.of(visible_receipts)
+@headquarters_required.of(Receipt)
 def receipt_download(request, pk):
-    """Receipts are private: served only to the headquarters of the entry's region, as a download."""
-    receipt = get_object_or_404(visible_receipts(request.user), pk=pk)
+    """Receipts are private (never public): served only to the headquarters of the entry's region, as a
+    download; another region's headquarters get 404, ministry staff 403 (the not-found rule)."""
+    receipt = get_object_or_404(Receipt.objects.editable_by(request.user), pk=pk)
     try:
         handle = receipt.file.open("rb")
     except FileNotFoundError:
@@ -583,10 +579,10 @@ def receipt_download(request, pk):
 
 
 @require_POST
-@headquarters_required.of(visible_receipts)
+@headquarters_required.of(Receipt)
 def receipt_delete(request, pk):
     user = request.user
-    receipt = get_object_or_404(visible_receipts(user), pk=pk)
+    receipt = get_object_or_404(Receipt.objects.editable_by(user), pk=pk)
     form = OneTimeTokenForm(request.POST)
     if form.is_valid():
 
