@@ -234,3 +234,49 @@ class SearchableQuerySetMixin:
     def search(self, text: str):
         """Rows where every word of ``text`` is in one of the ``search_fields`` (or ``search_word_q``)."""
         return search(self, list(self.search_fields), text, also=self.search_word_q)
+
+
+def parse_tsv(text: str, *, max_rows: int = 1000) -> list[list[str]]:
+    """Rows × columns of a block copied from Excel or LibreOffice (tab-separated, one row per line).
+
+    Follows what spreadsheets put on the clipboard: CRLF or LF line ends, a trailing line end,
+    cells holding a tab, a line break or a quote wrapped in double quotes (``""`` for a quote).
+    Blank lines are dropped and cells are stripped; at most ``max_rows`` rows are read.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    rows: list[list[str]] = []
+    row: list[str] = []
+    cell: list[str] = []
+    quoted = False
+    at_cell_start = True
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == '"' and text[i + 1 : i + 2] == '"':
+                cell.append('"')
+                i += 1
+            elif char == '"':
+                quoted = False
+            else:
+                cell.append(char)
+        elif char == '"' and at_cell_start:
+            quoted = True
+            at_cell_start = False
+        elif char == "\t":
+            row.append("".join(cell))
+            cell, at_cell_start = [], True
+        elif char == "\n":
+            row.append("".join(cell))
+            rows.append(row)
+            row, cell, at_cell_start = [], [], True
+            if len(rows) >= max_rows:
+                break
+        else:
+            cell.append(char)
+            at_cell_start = False
+        i += 1
+    if cell or row:
+        row.append("".join(cell))
+        rows.append(row)
+    return [[value.strip() for value in line] for line in rows if any(value.strip() for value in line)]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cluster_portal import uploads
 from cluster_portal.concurrency import claim_version
-from cluster_portal.fiscal import fiscal_year_label
+from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.models import TransitionLog, assign_fields
 from notifications import outbox, recipients
 from projects import permissions
@@ -29,6 +29,7 @@ from projects.models import (
     Participation,
     ProgressReport,
     ProjectBudget,
+    Receipt,
     ReportAttachment,
     ReportStatus,
 )
@@ -399,6 +400,145 @@ def expenditure_update(
     expenditure.full_clean()
     expenditure.save()
     _recompute_executed(budget, overrun_reason)
+    return expenditure
+
+
+@dataclass(frozen=True)
+class ExpenditureLine:
+    """One row of a bulk execution entry: its row number on the page (for messages), the budget and the entry."""
+
+    row: int
+    budget_pk: int
+    category: str
+    amount: int
+    spent_on: datetime.date
+    description: str = ""
+    receipts: tuple = ()
+
+
+def _row_messages(row: int, error: ValidationError, model) -> list[ValidationError]:
+    """「3行目「金額（円）」: …」 for each message of a row's refusal."""
+    found = []
+    for name, messages in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
+        try:
+            column = str(model._meta.get_field(name).verbose_name) if name else ""
+        except Exception:
+            column = ""
+        for message in messages:
+            if column:
+                text = _("%(row)d行目「%(column)s」: %(message)s") % {"row": row, "column": column, "message": message}
+            else:
+                text = _("%(row)d行目: %(message)s") % {"row": row, "message": message}
+            found.append(ValidationError(text, code="row"))
+    return found
+
+
+@transaction.atomic
+def expenditures_record_batch(*, user, batch: str, lines: list[ExpenditureLine]) -> list[Expenditure]:
+    """Record many execution entries (and their receipts) at once: all of them, or none.
+
+    ``batch`` is the page's one-time key, stored on every line: a batch already recorded (a double
+    click, a reload, a resubmitted page) returns its lines and records nothing again. The budgets
+    concerned are locked (in pk order) before anything is checked; every line is validated by the
+    entry's own rules and every refusal is named by row and column. 執行額 is recomputed per budget
+    once all its lines are in, so an overrun is judged on the batch as a whole: the batch is refused
+    when it takes a budget above 配分額 (a reason for an overrun is given through the single entry form).
+    """
+    permissions.require_workspace(user)
+    if not batch:
+        raise ValidationError(_("送信内容が正しくありません。ページを開き直してください。"), code="no_batch")
+    if not lines:
+        raise ValidationError(_("登録する執行を1行以上入力してください。"), code="empty")
+    already = Expenditure.objects.filter(batch=batch).order_by("pk")
+    if already.exists():
+        return list(already)
+    budgets = {pk: _lock_budget(user, pk) for pk in sorted({line.budget_pk for line in lines})}
+    if already.exists():  # the same batch recorded while this one waited for the budgets' locks
+        return list(already)
+    errors: list[ValidationError] = []
+    entries = []
+    for line in sorted(lines, key=lambda item: item.row):
+        expenditure = Expenditure(budget=budgets[line.budget_pk], batch=batch)
+        assign_fields(expenditure, vars(line), EXPENDITURE_FIELDS)
+        try:
+            expenditure.full_clean()
+        except ValidationError as error:
+            errors += _row_messages(line.row, error, Expenditure)
+        receipts = []
+        for upload in line.receipts:
+            receipt = Receipt(expenditure=expenditure, file=upload, original_name=upload.name[:200], uploaded_by=user)
+            try:
+                receipt.full_clean(exclude=["expenditure"])
+            except ValidationError as error:
+                errors += _row_messages(line.row, error, Receipt)
+            receipts.append((receipt, upload))
+        entries.append((line, expenditure, receipts))
+    if errors:
+        raise ValidationError(errors)
+    stored = []
+    try:
+        for _line, expenditure, receipts in entries:
+            expenditure.save()
+            for receipt, upload in receipts:
+                receipt.expenditure = expenditure
+                uploads.store(receipt.file, upload.name, upload)
+                stored.append(receipt.file)
+                receipt.save()
+        for budget in budgets.values():
+            try:
+                _recompute_executed(budget, None)
+            except ValidationError:
+                rows = "、".join(str(line.row) for line, *_rest in entries if line.budget_pk == budget.pk)
+                errors.append(
+                    ValidationError(
+                        _(
+                            "%(rows)s行目: %(project)sの執行額の合計（%(executed)s）が配分額（%(allocated)s）を"
+                            "超えます。超える分は理由を添えて執行の個別登録から入力してください。"
+                        )
+                        % {
+                            "rows": rows,
+                            "project": f"{budget.project.code} {budget.project.title}",
+                            "executed": format_yen(budget.executed),
+                            "allocated": format_yen(budget.allocated),
+                        },
+                        code="overrun",
+                    )
+                )
+        if errors:
+            raise ValidationError(errors)
+    except Exception:
+        for field_file in stored:
+            uploads.discard(field_file)
+        raise
+    return [expenditure for _line, expenditure, _receipts in entries]
+
+
+@transaction.atomic
+def receipt_attach(*, user, expenditure_pk: int, file) -> Receipt:
+    """Attach a receipt (PDF or image, checked by content) to one of the region's execution entries."""
+    permissions.require_workspace(user)
+    expenditure = Expenditure.objects.editable_by(user).select_for_update().get(pk=expenditure_pk)
+    receipt = Receipt(expenditure=expenditure, file=file, original_name=file.name[:200], uploaded_by=user)
+    receipt.full_clean()
+    uploads.store(receipt.file, file.name, file)  # storage refused: ValidationError, nothing kept
+    try:
+        receipt.save()
+    except Exception:
+        uploads.discard(receipt.file)
+        raise
+    return receipt
+
+
+@transaction.atomic
+def receipt_delete(*, user, receipt_pk: int) -> Expenditure:
+    """Remove a receipt attached by mistake; its history row (who, when, which file) stays. The stored
+    file is removed once the deletion is committed."""
+    permissions.require_workspace(user)
+    receipt = Receipt.objects.editable_by(user).select_for_update().select_related("expenditure").get(pk=receipt_pk)
+    expenditure = receipt.expenditure
+    field_file = receipt.file
+    receipt.delete()
+    transaction.on_commit(lambda: uploads.discard(field_file))
     return expenditure
 
 

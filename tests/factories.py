@@ -498,7 +498,16 @@ class ProposalAttachmentFactory(DjangoModelFactory):
 # --- headquarters workspace (projects.ReportAttachment, cluster_portal.SubmissionToken) ---------------
 
 from cluster_portal.models import CspReport, SubmissionToken  # noqa: E402 (appended section)
-from projects.models import ReportAttachment  # noqa: E402 (appended section)
+from projects.models import Receipt, ReportAttachment  # noqa: E402 (appended section)
+
+
+class ReceiptFactory(DjangoModelFactory):
+    class Meta:
+        model = Receipt
+
+    expenditure = factory.SubFactory(ExpenditureFactory)
+    original_name = "領収書.pdf"
+    file = factory.django.FileField(filename="receipt.pdf", data=b"%PDF-1.4\n%%EOF\n")
 
 
 class ReportAttachmentFactory(DjangoModelFactory):

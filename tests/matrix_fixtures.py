@@ -74,6 +74,8 @@ def build_world() -> World:
     grant = factories.GrantFactory(region=region_a, fiscal_year=2008, amount=500_000_000)
     budget = factories.ProjectBudgetFactory(project=project_unpublished, grant=grant, allocated=100_000_000)
     expenditure = factories.ExpenditureFactory(budget=budget)
+    receipt = factories.ReceiptFactory(expenditure=expenditure)
+    world.files.append(receipt.file.name)
     report_draft = factories.ProgressReportFactory(project=project_published, fiscal_year=2008)
     report_submitted = factories.ProgressReportFactory(
         project=project_published, fiscal_year=2009, status=ReportStatus.SUBMITTED
@@ -184,6 +186,7 @@ def build_world() -> World:
         "grant_a": grant,
         "budget_a": budget,
         "expenditure_a": expenditure,
+        "receipt_a": receipt,
         "report_a_draft": report_draft,
         "report_a_submitted": report_submitted,
         "report_attachment_a_submitted": report_attachment,

@@ -201,6 +201,10 @@ MATRIX: dict[str, list] = {
     "workspace:budget_edit": [case("budget_a", HQ_A_OBJECT, SUBMITS)],
     "workspace:expenditure_create": [case("budget_a", HQ_A_OBJECT, SUBMITS)],
     "workspace:expenditure_edit": [case("expenditure_a", HQ_A_OBJECT, SUBMITS)],
+    "workspace:expenditure_bulk": [case(None, HQ_PAGE, SUBMITS)],
+    "workspace:receipt_upload": post_only("expenditure_a", HQ_A_ACTION),
+    "workspace:receipt_download": [case("receipt_a", HQ_A_OBJECT, READ_ONLY)],
+    "workspace:receipt_delete": post_only("receipt_a", HQ_A_ACTION),
     "workspace:report_list": [case(None, HQ_PAGE, READ_ONLY)],
     "workspace:report_create": [case("project_a_unpublished", HQ_A_OBJECT, SUBMITS)],
     "workspace:report_detail": [

@@ -67,7 +67,8 @@ def test_each_project_shows_rate_remaining_and_category_totals_in_thousands(clie
     assert "このページの金額の単位：千円" in page
     fy = section(page, "fy-2008")
     # 配分額, 執行額, 執行率, 残り, 設備費, 人件費, 旅費, 委託費, その他, 注意
-    assert cells(fy, "P-A1") == ["40,000", "10,002", "25.0%", "29,999", "8,000", "0", "2,002", "0", "0", "—"]
+    # the categories, then 領収書（件） and 注意
+    assert cells(fy, "P-A1") == ["40,000", "10,002", "25.0%", "29,999", "8,000", "0", "2,002", "0", "0", "0", "—"]
     assert cells(fy, "P-A2")[:5] == ["10,000", "12,000", "120.0%", "-2,000", "12,000"]
 
 

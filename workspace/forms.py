@@ -18,6 +18,7 @@ from projects.models import (
     OutcomeKind,
     ParticipationRole,
     ProgressReport,
+    Receipt,
     ReportAttachment,
 )
 from regions.models import Event, Organization, OrganizationKind
@@ -297,6 +298,169 @@ class CopyForwardForm(OneTimeTokenForm):
         self.fields["projects"].widget.choices = candidates
         if preview:  # the GET form has no one-time token; the confirmation does
             del self.fields["form_token"]
+
+
+# ---------------------------------------------------------------- bulk execution and receipts
+
+BULK_ROWS = 20  # empty rows of the bulk execution page; ``?rows=`` asks for more
+BULK_MAX_ROWS = 200
+#: the grid's columns in order: also the order of a block pasted from Excel
+BULK_COLUMNS = ("budget", "category", "amount", "spent_on", "description")
+
+
+class ReceiptFileField(forms.FileField):
+    """A receipt's file, checked (size, content) by the model's own validators before anything is stored."""
+
+    def __init__(self, **kwargs):
+        field = Receipt._meta.get_field("file")
+        kwargs.setdefault("label", field.verbose_name)
+        kwargs.setdefault("validators", list(field.validators))
+        kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".pdf,.png,.jpg,.jpeg"}))
+        super().__init__(**kwargs)
+
+
+class ReceiptForm(OneTimeTokenForm):
+    file = ReceiptFileField(help_text=Receipt._meta.get_field("file").help_text)
+
+
+class BulkExecutionForm(OneTimeTokenForm):
+    """The bulk page's own fields: its one-time token (also the batch key stored with the lines) and the
+    optional 「Excelから貼り付け」 box, read on the server so that a pasted block works without JavaScript."""
+
+    pasted = forms.CharField(
+        label=_("Excelから貼り付け"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_(
+            "Excelで「プロジェクトコード・費目・金額・執行日・内容」の順の列を選んでコピーし、ここに貼り付けて"
+            "「貼り付けた内容を表に読み込む」を押してください（表の内容は置き換わります）。表に読み込んだ内容を"
+            "確認してから登録します。"
+        ),
+    )
+
+
+class BulkExpenditureForm(forms.Form):
+    """One row of the grid. A row left empty is skipped; a started row needs every required cell."""
+
+    budget = forms.TypedChoiceField(label=_("プロジェクト"), coerce=int, choices=())
+    category = forms.ChoiceField(label=_("費目"), choices=())
+    amount = YenField(label=_("金額（円）"))
+    spent_on = JapaneseDateField(label=_("執行日"))
+    description = forms.CharField(label=_("内容"), required=False, max_length=300)
+    receipt = ReceiptFileField(required=False)
+
+    def __init__(self, *args, budgets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["budget"].choices = [("", "---------"), *budgets]
+        self.fields["category"].choices = [("", "---------"), *ExpenseCategory.choices]
+        self.fields["budget"].error_messages["invalid_choice"] = _(
+            "この年度に配分のある自地域のプロジェクトを選んでください（「%(value)s」は選べません）。"
+        )
+        self.fields["category"].error_messages["invalid_choice"] = _(
+            "費目は設備費・人件費・旅費・委託費・その他のいずれかにしてください（「%(value)s」は選べません）。"
+        )
+
+
+class BaseBulkExpenditureFormSet(forms.BaseFormSet):
+    def __init__(self, *args, budgets=(), **kwargs):
+        self.budgets = list(budgets)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "budgets": self.budgets}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            renderer=self.renderer,
+            budgets=self.budgets,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def filled_forms(self):
+        return [form for form in self.forms if form.has_changed()]
+
+    def row_errors(self) -> list[tuple[str, str]]:
+        """``(「3行目「金額（円）」: …」, id of the cell)`` for every problem of the grid, in row order."""
+        found = []
+        for number, form in enumerate(self.forms, start=1):
+            for name, errors in form.errors.items():
+                for message in errors:
+                    if name in form.fields:
+                        text = _("%(row)d行目「%(column)s」: %(message)s") % {
+                            "row": number,
+                            "column": form.fields[name].label,
+                            "message": message,
+                        }
+                        found.append((text, form[name].id_for_label))
+                    else:
+                        found.append((_("%(row)d行目: %(message)s") % {"row": number, "message": message}, ""))
+        found += [(str(message), "") for message in self.non_form_errors()]
+        return found
+
+    def lines(self):
+        from projects.services import ExpenditureLine
+
+        return [
+            ExpenditureLine(
+                row=number,
+                budget_pk=form.cleaned_data["budget"],
+                category=form.cleaned_data["category"],
+                amount=form.cleaned_data["amount"],
+                spent_on=form.cleaned_data["spent_on"],
+                description=form.cleaned_data.get("description") or "",
+                receipts=(form.cleaned_data["receipt"],) if form.cleaned_data.get("receipt") else (),
+            )
+            for number, form in enumerate(self.forms, start=1)
+            if form.has_changed() and getattr(form, "cleaned_data", None)
+        ]
+
+
+BulkExpenditureFormSet = forms.formset_factory(
+    BulkExpenditureForm,
+    formset=BaseBulkExpenditureFormSet,
+    extra=BULK_ROWS,
+    max_num=BULK_MAX_ROWS,
+    absolute_max=BULK_MAX_ROWS,
+    validate_max=True,
+)
+
+
+def _choice_for(text: str, choices) -> str:
+    """The choice a pasted cell means: its value, its label, or a label starting with the cell and a space
+    (a project is pasted as its code, 「HAM-01」, or as 「HAM-01 研究テーマ」); else the text as typed."""
+    key = normalize(text)
+    for value, label in choices:
+        if key and key in (normalize(str(value)), normalize(str(label))):
+            return str(value)
+    for value, label in choices:
+        if key and normalize(str(label)).startswith(key + " "):
+            return str(value)
+    return text
+
+
+def pasted_rows_data(rows: list[list[str]], *, budgets, prefix: str = "rows", extra: int = 0) -> dict:
+    """The grid's POST data for rows × columns pasted from Excel (see ``BULK_COLUMNS``), plus ``extra``
+    empty rows; cells beyond the grid's columns are ignored."""
+    rows = rows[:BULK_MAX_ROWS]
+    total = min(len(rows) + extra, BULK_MAX_ROWS)
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": str(BULK_MAX_ROWS),
+    }
+    choices = {"budget": list(budgets), "category": list(ExpenseCategory.choices)}
+    for index, cells in enumerate(rows):
+        for name, cell in zip(BULK_COLUMNS, cells, strict=False):
+            data[f"{prefix}-{index}-{name}"] = _choice_for(cell, choices[name]) if name in choices else cell
+    return data
 
 
 # ---------------------------------------------------------------- progress reports

@@ -24,6 +24,10 @@ urlpatterns = [
     path("expenditures/<int:pk>/edit/", budgets.expenditure_edit, name="expenditure_edit"),
     # the annual results report (実績報告書): printable page; the PDF is a dataio job
     path("annual-report/", annual_report.annual_report_page, name="annual_report"),
+    path("budgets/execution/bulk/", budgets.expenditure_bulk, name="expenditure_bulk"),
+    path("expenditures/<int:pk>/receipts/", budgets.receipt_upload, name="receipt_upload"),
+    path("receipts/<int:pk>/", budgets.receipt_download, name="receipt_download"),
+    path("receipts/<int:pk>/delete/", budgets.receipt_delete, name="receipt_delete"),
     # progress reports
     path("reports/", reports.report_list, name="report_list"),
     path("projects/<int:project_pk>/reports/new/", reports.report_create, name="report_create"),

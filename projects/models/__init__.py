@@ -9,6 +9,8 @@ from projects.models.budgets import (
     ExpenseCategory,
     ProjectBudget,
     ProjectBudgetQuerySet,
+    Receipt,
+    ReceiptQuerySet,
     new_expenditure_code,
 )
 from projects.models.outcomes import DOI_PATTERN, Outcome, OutcomeKind, OutcomeQuerySet, doi_validator, new_outcome_code
@@ -62,6 +64,8 @@ __all__ = [
     "ProjectBudgetQuerySet",
     "ProjectQuerySet",
     "ProjectStatus",
+    "Receipt",
+    "ReceiptQuerySet",
     "ReportAttachment",
     "ReportStatus",
     "doi_validator",

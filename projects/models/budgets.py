@@ -1,12 +1,17 @@
 """A project's allocation (配分額) per fiscal year under the region's grant, and its
 execution (執行) by expense category."""
 
+import uuid
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cluster_portal import uploads
 from cluster_portal.fields import yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_yen
 from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
@@ -152,6 +157,15 @@ class Expenditure(TimeStampedModel):
     spent_on = models.DateField(_("執行日"))
     description = models.CharField(_("内容"), max_length=300, blank=True)
     code = models.CharField(_("執行コード"), max_length=20, unique=True, default=new_expenditure_code, editable=False)
+    batch = models.CharField(
+        _("一括登録の識別子"),
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        db_index=True,
+        help_text=_("一括登録で同時に保存された行に共通の値（二重送信の防止）"),
+    )
 
     objects = ExpenditureQuerySet.as_manager()
     history = HistoricalRecords()
@@ -178,3 +192,71 @@ class Expenditure(TimeStampedModel):
                     % {"year": fiscal_year_label(fiscal_year)}
                 }
             )
+
+
+RECEIPT_EXTENSIONS = ("pdf", "png", "jpg", "jpeg")
+RECEIPT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def validate_receipt_content(file) -> None:
+    """A receipt is a PDF or an image, judged by its content (a page renamed ``.pdf`` is refused)."""
+    uploads.validate_content_matches_name(file, allowed={uploads.PDF, uploads.PNG, uploads.JPEG})
+
+
+def validate_receipt_size(file) -> None:
+    if file.size > RECEIPT_MAX_BYTES:
+        raise ValidationError(
+            _("領収書のファイルは%(size)dMB以下にしてください。") % {"size": RECEIPT_MAX_BYTES // (1024 * 1024)},
+            code="file_too_large",
+        )
+
+
+def receipt_path(instance, filename):
+    """Stored under a random name (the extension kept); never served as public media."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"receipts/{uuid.uuid4().hex}.{extension}"
+
+
+class ReceiptQuerySet(RegionScopedQuerySet):
+    region_lookup = "expenditure__budget__project__region"
+
+    def public_q(self):
+        return Q(pk__in=[])  # receipts are never public
+
+
+class Receipt(models.Model):
+    """領収書: a PDF or image file attached to an execution entry, served only through the workspace.
+
+    Deleting one (headquarters staff, when the wrong file was attached) keeps its history row."""
+
+    expenditure = models.ForeignKey(
+        Expenditure, verbose_name=_("執行"), on_delete=models.PROTECT, related_name="receipts"
+    )
+    file = models.FileField(
+        _("領収書ファイル"),
+        upload_to=receipt_path,
+        max_length=200,
+        validators=[FileExtensionValidator(RECEIPT_EXTENSIONS), validate_receipt_size, validate_receipt_content],
+        help_text=_("PDF・PNG・JPEG（10MBまで）。ファイルの内容で形式を確認します。"),
+    )
+    original_name = models.CharField(_("元のファイル名"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    objects = ReceiptQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("領収書")
+        verbose_name_plural = _("領収書")
+        ordering = ["expenditure", "uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.original_name or self.file.name.rsplit("/", 1)[-1]

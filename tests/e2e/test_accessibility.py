@@ -130,6 +130,10 @@ def staff_data():
     project = data.hamamatsu.projects[0]
     report = factories.ProgressReportFactory(project=project, fiscal_year=2009)
     budget = project.budgets.order_by("pk").first()
+    expenditure = factories.ExpenditureFactory(
+        budget=budget, amount=1_000, spent_on=datetime.date(budget.grant.fiscal_year, 6, 1)
+    )
+    factories.ReceiptFactory(expenditure=expenditure)
     coordinator = region.coordinators.first()
     event = region.events.first()
     return {
@@ -144,6 +148,7 @@ def staff_data():
         "project": project,
         "report": report,
         "budget": budget,
+        "expenditure": expenditure,
         "coordinator": coordinator,
         "event": event,
         "grant": data.hamamatsu.grants[2008],
@@ -219,6 +224,9 @@ def test_headquarters_pages_have_no_serious_accessibility_violations(page, login
         reverse("workspace:budget_create", args=[project.pk]),
         reverse("workspace:budget_detail", args=[staff["budget"].pk]),
         reverse("workspace:expenditure_create", args=[staff["budget"].pk]),
+        reverse("workspace:expenditure_bulk"),
+        reverse("workspace:expenditure_bulk") + f"?year={staff['budget'].grant.fiscal_year}&rows=3",
+        reverse("workspace:expenditure_edit", args=[staff["expenditure"].pk]),
         reverse("workspace:report_list"),
         reverse("workspace:report_create", args=[project.pk]),
         reverse("workspace:report_detail", args=[report.pk]),

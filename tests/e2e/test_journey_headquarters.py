@@ -7,7 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from projects.models import Half, JointResearchProject, OutcomeKind, ParticipationRole, ReportStatus
+from projects.models import (
+    Expenditure,
+    Half,
+    JointResearchProject,
+    OutcomeKind,
+    ParticipationRole,
+    ProjectBudget,
+    ReportStatus,
+)
 from tests import factories
 from tests.e2e.data import password, public_data
 from tests.e2e.helpers import assert_no_page_problems, login_through_form, submit
@@ -205,4 +213,85 @@ def test_headquarters_journey_with_the_keyboard_only(page, screenshots, keyboard
     shots(page, "patent saved")
 
     assert_saved(data.hamamatsu.region, university, company)
+    assert_no_page_problems(page)
+
+
+PASTE = """(el, text) => { const data = new DataTransfer(); data.setData("text/plain", text);
+    el.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true})); }"""
+RECEIPT_PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def test_headquarters_copy_the_plan_enter_execution_in_bulk_with_a_receipt_and_read_the_budget(page, screenshots):
+    """Issue 15: copy the plan forward → bulk execution (a block pasted from Excel, one row typed) → a receipt
+    → the budget overview shows the executed amount and the receipt count."""
+    data, user, secret, _university, _company = headquarters_user()
+    region = data.hamamatsu.region
+    factories.GrantFactory(region=region, fiscal_year=2010, amount=900_000_000)
+    first, second = sorted(data.hamamatsu.projects, key=lambda project: project.code)[:2]
+    shots = screenshots("headquarters-execution")
+    login_through_form(page, user.username, secret, next_url="/workspace/budgets/")
+
+    # Copy FY2009's allocations to FY2010.
+    page.get_by_role("link", name="前年度の配分をコピー").click()
+    expect(page.get_by_label("コピー先の年度")).to_have_value("2010")
+    submit(page, page.get_by_role("button", name="プレビューする"))
+    shots(page, "copy preview")
+    submit(page, page.get_by_role("button", name=re.compile("件の配分を確定してコピーする")))
+    expect(page.locator("main")).to_contain_text("配分をコピーしました。")
+    copied = ProjectBudget.objects.filter(project__region=region, grant__fiscal_year=2010)
+    assert copied.count() == len(data.hamamatsu.projects)
+
+    # Bulk execution for FY2010: three lines pasted from Excel into the paste box, a fourth row by hand and paste.
+    page.get_by_role("link", name="執行の一括登録").click()
+    page.get_by_label("年度", exact=True).select_option("2010")
+    submit(page, page.get_by_role("button", name="この年度の表を開く"))
+    tsv = (
+        f"{first.code}\t旅費\t1,234\t令和2年4月1日\t東京出張\r\n"  # an impossible FY2010 date first: refused
+        f"{first.code}\t設備費\t250,000円\t2010/5/10\t計測器\r\n"
+        f"{second.code}\t人件費\t300000\tH22.6.30\t6月分謝金\r\n"
+    )
+    page.locator("[name=pasted]").evaluate(PASTE, tsv)  # the paste box: the script fills the grid at once
+    expect(page.locator("[data-bulk-status]")).to_contain_text("3行を表に貼り付けました")
+    expect(page.locator("[name=rows-1-amount]")).to_have_value("250,000円")
+    expect(page.locator("[name=rows-2-budget] option:checked")).to_contain_text(second.code)
+    page.get_by_label("4行目 プロジェクト", exact=True).select_option(label=f"{second.code} {second.title}")
+    page.get_by_label("4行目 費目", exact=True).select_option(label="旅費")
+    page.get_by_label("4行目 金額（円）", exact=True).evaluate(
+        PASTE, "８，０００\t2010-07-01\n"
+    )  # two cells into the grid
+    expect(page.get_by_label("4行目 執行日", exact=True)).to_have_value("2010-07-01")
+    shots(page, "bulk grid filled")
+    page.get_by_role("button", name="登録する").click()
+    # 令和2年 is FY2020: the batch is refused with the row and the column, nothing recorded
+    problems = page.locator("#bulk-problems")
+    expect(problems).to_contain_text("1行目「執行日」")
+    assert not Expenditure.objects.filter(budget__grant__fiscal_year=2010).exists()
+    shots(page, "bulk refused")
+    page.get_by_label("1行目 執行日", exact=True).fill("平成22年4月1日")
+    submit(page, page.get_by_role("button", name="登録する"))
+    expect(page.locator("main")).to_contain_text("4件の執行を登録しました。")
+    lines = Expenditure.objects.filter(budget__grant__fiscal_year=2010)
+    assert sorted(lines.values_list("amount", flat=True)) == [1234, 8000, 250_000, 300_000]
+    assert lines.values("batch").distinct().count() == 1
+
+    # A receipt for the equipment line, from the entry's page.
+    page.goto("/workspace/budgets/")
+    page.get_by_role("region", name="2010年度（平成22年度）").get_by_role(
+        "link", name=f"{first.code} {first.title}"
+    ).click()
+    page.get_by_role("link", name=re.compile("修正.*設備費")).click()
+    page.get_by_label("領収書ファイル").set_input_files(
+        {"name": "計測器の領収書.pdf", "mimeType": "application/pdf", "buffer": RECEIPT_PDF}
+    )
+    submit(page, page.get_by_role("button", name="領収書を添付する"))
+    expect(page.locator("main")).to_contain_text("計測器の領収書.pdf")
+    shots(page, "receipt attached")
+
+    # The overview in 円: the executed amount and the receipt count of the project.
+    page.goto("/workspace/budgets/?unit=yen")
+    year = page.get_by_role("region", name="2010年度（平成22年度）")
+    row = year.locator("tbody tr", has_text=first.code)
+    expect(row).to_contain_text("251,234")
+    expect(row.locator("td").nth(-2)).to_have_text("1")
+    shots(page, "overview")
     assert_no_page_problems(page)

@@ -10,24 +10,38 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
+from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
 
+from cluster_portal.concurrency import OneTimeTokenForm
 from cluster_portal.fiscal import format_yen
 from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
+from cluster_portal.text import parse_tsv
 from cluster_portal.web import add_service_errors, conflict_response, run_once
 from projects import services
-from projects.models import Expenditure, ExpenseCategory, JointResearchProject, ProjectBudget
+from projects.models import Expenditure, ExpenseCategory, JointResearchProject, ProjectBudget, Receipt
 from regions.models import Grant
-from workspace.forms import AllocationForm, CopyForwardForm, ExpenditureForm
+from workspace.forms import (
+    BULK_MAX_ROWS,
+    BULK_ROWS,
+    AllocationForm,
+    BulkExecutionForm,
+    BulkExpenditureFormSet,
+    CopyForwardForm,
+    ExpenditureForm,
+    ReceiptForm,
+    pasted_rows_data,
+)
 
 
 def region_grants(user):
@@ -74,7 +88,8 @@ def _with_figures(row, *, allocated: int, executed: int) -> None:
 @headquarters_required
 def budget_overview(request):
     """Per fiscal year and project: allocated, executed, 執行率, remaining, per-category totals and flags,
-    totals rows, and a multi-year summary (grant, allocated, executed) — in three queries whatever the size."""
+    totals rows, receipt counts, and a multi-year summary (grant, allocated, executed) — in four queries
+    whatever the size."""
     user = request.user
     unit = request.GET.get("unit") if request.GET.get("unit") in UNITS else DEFAULT_UNIT
     today = timezone.localdate()
@@ -89,9 +104,17 @@ def budget_overview(request):
         Expenditure.objects.editable_by(user).order_by().values("budget_id", "category").annotate(total=Sum("amount"))
     ):
         spent[line["budget_id"]][line["category"]] = line["total"]
+    receipts = dict(
+        Receipt.objects.editable_by(user)
+        .order_by()
+        .values("expenditure__budget_id")
+        .annotate(count=Count("pk"))
+        .values_list("expenditure__budget_id", "count")
+    )
     categories = ExpenseCategory.choices
     by_year: dict[int, list] = {}
     for budget in budgets:
+        budget.receipt_count = receipts.get(budget.pk, 0)
         _with_figures(budget, allocated=budget.allocated, executed=budget.executed)
         budget.by_category = [spent[budget.pk].get(code, 0) for code, _label in categories]
         budget.flag = execution_flag(
@@ -108,6 +131,7 @@ def budget_overview(request):
             if rows
             else [0] * len(categories),
             flagged=sum(1 for row in rows if row.flag),
+            receipt_count=sum(row.receipt_count for row in rows),
         )
         _with_figures(totals, allocated=totals.allocated, executed=totals.executed)
         years.append((grant, rows, totals))
@@ -326,7 +350,7 @@ def _running_totals(expenditures):
 
 
 def _budget_page(request, budget, form, status=200):
-    expenditures = list(budget.expenditures.order_by("spent_on", "pk"))
+    expenditures = list(budget.expenditures.annotate(receipt_count=Count("receipts")).order_by("spent_on", "pk"))
     by_category: dict[str, int] = {}
     for expenditure in expenditures:
         label = expenditure.get_category_display()
@@ -416,6 +440,159 @@ def expenditure_edit(request, pk):
             "expenditure": expenditure,
             "budget": expenditure.budget,
             "timeline": history_timeline(expenditure),
+            "receipts": expenditure.receipts.select_related("uploaded_by"),
+            "receipt_history": Receipt.history.filter(expenditure_id=expenditure.pk)
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id"),
+            "receipt_form": ReceiptForm(),
+            "delete_form": OneTimeTokenForm(),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+# ---------------------------------------------------------------- bulk execution and receipts
+
+
+def _bulk_rows(value) -> int:
+    """``?rows=`` of the bulk page: how many empty rows the grid shows (20 by default)."""
+    try:
+        rows = int(value)
+    except (TypeError, ValueError):
+        return BULK_ROWS
+    return min(max(rows, 1), BULK_MAX_ROWS)
+
+
+@headquarters_required
+def expenditure_bulk(request):
+    """Many execution entries at once: a grid of empty rows (a formset; ``?rows=`` for more), optionally
+    filled from a block pasted from Excel (by the script, or on the server through 「Excelから貼り付け」),
+    checked as one batch and recorded all or nothing by ``services.expenditures_record_batch``."""
+    user = request.user
+    grants = region_grants(user)
+    years = [grant.fiscal_year for grant in grants]
+    data = request.POST if request.method == "POST" else request.GET
+    year = _year(data.get("year"), years, years[-1] if years else None)
+    budgets = [
+        (budget.pk, f"{budget.project.code} {budget.project.title}")
+        for budget in ProjectBudget.objects.editable_by(user)
+        .filter(grant__fiscal_year=year)
+        .select_related("project")
+        .order_by("project__code")
+    ]
+    extra = _bulk_rows(request.GET.get("rows"))
+    status = 200
+    problems: list[str] = []
+    pasted_count = None
+    if request.method != "POST":
+        form = BulkExecutionForm()
+        formset = BulkExpenditureFormSet(prefix="rows", budgets=budgets)
+        formset.extra = extra
+    else:
+        form = BulkExecutionForm(request.POST)
+        if request.POST.get("action") == "paste":
+            rows = parse_tsv(request.POST.get("pasted", ""))
+            pasted_count = len(rows)
+            if rows:
+                formset = BulkExpenditureFormSet(
+                    pasted_rows_data(rows, budgets=budgets, prefix="rows", extra=max(BULK_ROWS - len(rows), 0)),
+                    prefix="rows",
+                    budgets=budgets,
+                )
+                formset.is_valid()
+                problems = formset.row_errors()
+            else:  # nothing pasted: the grid stays as it was
+                formset = BulkExpenditureFormSet(request.POST, prefix="rows", budgets=budgets)
+        else:
+            formset = BulkExpenditureFormSet(request.POST, request.FILES, prefix="rows", budgets=budgets)
+            if form.is_valid() and formset.is_valid():
+                lines = formset.lines()
+
+                def record() -> str:
+                    services.expenditures_record_batch(user=user, batch=form.token, lines=lines)
+                    return reverse("workspace:budget_overview")
+
+                response = run_once(
+                    request,
+                    form,
+                    record,
+                    success_message=_("%(count)d件の執行を登録しました。") % {"count": len(lines)},
+                    fallback_url=reverse("workspace:budget_overview"),
+                )
+                if response is not None:
+                    return response
+            problems = formset.row_errors() + [(str(message), "") for message in form.non_field_errors()]
+            if form.errors and not form.non_field_errors():
+                problems.append((_("フォームの有効期限が切れた可能性があります。画面を開き直してください。"), ""))
+            status = 400
+    return render(
+        request,
+        "workspace/expenditure_bulk.html",
+        {
+            "form": form,
+            "formset": formset,
+            "problems": problems,
+            "pasted_count": pasted_count,
+            "year": year,
+            "grants": grants,
+            "budgets": budgets,
+            "more_rows": min(len(formset.forms) + BULK_ROWS, BULK_MAX_ROWS),
+            "max_rows": BULK_MAX_ROWS,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@headquarters_required.of(Expenditure)
+def receipt_upload(request, pk):
+    user = request.user
+    expenditure = get_object_or_404(Expenditure.objects.editable_by(user), pk=pk)
+    form = ReceiptForm(request.POST, request.FILES)
+    if form.is_valid():
+
+        def attach() -> str:
+            services.receipt_attach(user=user, expenditure_pk=expenditure.pk, file=form.cleaned_data["file"])
+            return reverse("workspace:expenditure_edit", args=[expenditure.pk])
+
+        response = run_once(request, form, attach, success_message=_("領収書を添付しました。"))
+        if response is not None:
+            return response
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("workspace:expenditure_edit", pk=expenditure.pk)
+
+
+@headquarters_required.of(Receipt)
+def receipt_download(request, pk):
+    """Receipts are private (never public): served only to the headquarters of the entry's region, as a
+    download; another region's headquarters get 404, ministry staff 403 (the not-found rule)."""
+    receipt = get_object_or_404(Receipt.objects.editable_by(request.user), pk=pk)
+    try:
+        handle = receipt.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=receipt.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@headquarters_required.of(Receipt)
+def receipt_delete(request, pk):
+    user = request.user
+    receipt = get_object_or_404(Receipt.objects.editable_by(user), pk=pk)
+    form = OneTimeTokenForm(request.POST)
+    if form.is_valid():
+
+        def delete() -> str:
+            services.receipt_delete(user=user, receipt_pk=receipt.pk)
+            return reverse("workspace:expenditure_edit", args=[receipt.expenditure_id])
+
+        response = run_once(request, form, delete, success_message=_("領収書を削除しました。"))
+        if response is not None:
+            return response
+    for error in form.non_field_errors():
+        messages.error(request, error)
+    return redirect("workspace:expenditure_edit", pk=receipt.expenditure_id)
