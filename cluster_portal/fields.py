@@ -101,11 +101,11 @@ def parse_yen(value, *, unit: int = 1) -> int:
     if isinstance(value, bool):
         raise AmountError("invalid")
     if isinstance(value, int):
-        number = value * unit
+        number = value
     elif isinstance(value, float):
         if not value.is_integer():
             raise AmountError("decimal")
-        number = int(value) * unit
+        number = int(value)
     else:
         text = unicodedata.normalize("NFKC", str(value or "")).strip().replace(" ", "")
         if unit == 1000 and _THOUSAND_UNIT.search(text):

@@ -16,9 +16,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms.renderers import TemplatesSetting
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from cluster_portal.fields import FISCAL_YEAR_VALIDATORS
+from cluster_portal.fields import FISCAL_YEAR_VALIDATORS, YenField, is_yen_field
 from cluster_portal.fiscal import NotationError, parse_date, parse_fiscal_year
 
 
@@ -93,8 +94,19 @@ def is_fiscal_year_field(model_field) -> bool:
 
 
 def portal_formfield(model_field, **kwargs):
-    """``formfield_callback`` of :class:`PortalModelForm`: 年度 and date model fields get the notation fields."""
+    """``formfield_callback`` of :class:`PortalModelForm`: 年度 and date model fields get the notation fields,
+    amounts (``yen_field``) the kernel's ``YenField`` (the import's reading of amounts, 「1,234円」 included)."""
     widget = kwargs.get("widget")
+    if is_yen_field(model_field) and not model_field.choices:
+        options = {
+            "required": not model_field.blank,
+            "label": capfirst(model_field.verbose_name),
+            "help_text": model_field.help_text,
+        }
+        if model_field.has_default():
+            options["initial"] = model_field.get_default()
+        options.update({key: value for key, value in kwargs.items() if key in ("required", "label", "help_text")})
+        return YenField(**options)
     if isinstance(model_field, models.DateField) and not isinstance(model_field, models.DateTimeField):
         if widget is None or isinstance(widget, forms.DateInput):  # a picker's type="date" sends ISO only
             kwargs["widget"] = NotationDateInput

@@ -51,3 +51,12 @@ class ExportForm(forms.Form):
         choices=list(files.EXPORT_ENCODINGS.items()),
         initial=files.UTF8_BOM,
     )
+    codes = forms.BooleanField(
+        label=_("種別・状態などをコード（英字）で出力する"),
+        required=False,
+        help_text=_(
+            "通常は「人件費」「特許登録」のような表示名で出力します。"
+            "ほかのシステムに渡すときなどは、コード（personnel、patent_granted）で出力できます。"
+            "どちらで出力したファイルもそのまま取り込めます。"
+        ),
+    )

@@ -146,13 +146,14 @@ def _already_confirmed(preview: DataJob) -> bool:
     return DataJob.objects.filter(preview=preview).exists()
 
 
-def start_export(*, user, resource: str, file_format: str, encoding: str) -> DataJob:
+def start_export(*, user, resource: str, file_format: str, encoding: str, codes: bool = False) -> DataJob:
     job = DataJob.objects.create(
         kind=JobKind.EXPORT,
         user=user,
         resource=resource,
         file_format=file_format,
         encoding=encoding,
+        codes=codes,
         expires_at=timezone.now() + retention(),
     )
     _enqueue(job)
@@ -358,7 +359,9 @@ def _run_import(job: DataJob) -> None:
 
 
 def _run_export(job: DataJob) -> None:
-    exported = data_export(user=job.user, resource=job.resource, file_format=job.file_format, encoding=job.encoding)
+    exported = data_export(
+        user=job.user, resource=job.resource, file_format=job.file_format, encoding=job.encoding, codes=job.codes
+    )
     name = default_storage.save(f"dataio/exports/{secrets.token_urlsafe(24)}", ContentFile(exported.content))
     DataJob.objects.filter(pk=job.pk).update(
         status=JobStatus.DONE,

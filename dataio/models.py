@@ -31,6 +31,7 @@ class DataJob(models.Model):
     resource = models.CharField(_("データ"), max_length=40)
     file_format = models.CharField(_("形式"), max_length=10)
     encoding = models.CharField(_("文字コード"), max_length=20, blank=True)
+    codes = models.BooleanField(_("種別・状態をコードで出力"), default=False)
     filename = models.CharField(_("ファイル名"), max_length=255, blank=True)
     source = models.CharField(_("取り込むファイル（保存先）"), max_length=255, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)

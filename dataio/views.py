@@ -95,6 +95,7 @@ def export(request, name):
             "resource": spec.name,
             "file_format": form.cleaned_data["file_format"],
             "encoding": form.cleaned_data["encoding"],
+            "codes": form.cleaned_data["codes"],
         }
         if not jobs.inline_export(request.user, spec.name):
             if request.method == "POST":

@@ -162,6 +162,7 @@ class ProjectBudgetResource(PortalResource):
     region_path = ("project", "region_id")
     region_field = "project"
     select_related = ("project__region", "grant")
+    thousand_yen_fields = ("allocated", "executed")
 
     class Meta:
         model = ProjectBudget

@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.fiscal import fiscal_year_of
+from cluster_portal.tabular.widgets import ja
 from projects.models import JointResearchProject, Outcome, Participation, ProjectBudget
 from regions.models import Event, Grant, Organization, Prefecture, Region
 
@@ -27,6 +28,15 @@ class Column:
     type: str  # string | integer | date | datetime | list (JSON Schema-ish, for the data dictionary)
     description: object = ""
     nullable: bool = False
+    #: a kind or state: ``{code: label}``; CSV downloads write the Japanese label unless ``?codes=1``,
+    #: JSON and the API always the code
+    choices: dict | None = None
+
+    def csv_value(self, value, *, codes: bool = False):
+        if self.choices is None or codes or value in (None, ""):
+            return value
+        label = self.choices.get(value)
+        return value if label is None else ja(label)
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,15 @@ class Dataset:
 
     def headers(self) -> list[str]:
         return [column.label for column in self.columns]
+
+    def csv_row(self, obj, *, codes: bool = False) -> list:
+        """One row of the CSV download: the JSON row's values, kinds and states as labels unless ``codes``."""
+        row = self.row(obj)
+        return [column.csv_value(row[column.key], codes=codes) for column in self.columns]
+
+
+def _choices(model, name) -> dict:
+    return dict(model._meta.get_field(name).choices)
 
 
 def _iso(value):
@@ -321,8 +340,22 @@ CLUSTER_COLUMNS = (
     Column("display_name_en", "表示名（英語）", "Display name (English)", S),
     Column("program", "事業（期）コード", "Program code", S, _("phase-1（第I期）、phase-2（第II期）など")),
     Column("program_name", "事業（期）", "Program", S),
-    Column("cluster_type", "類型", "Type", S, _("global（グローバル型）または regional（地域特性型）")),
-    Column("status", "状態", "Status", S, _("planning / active / completed / discontinued")),
+    Column(
+        "cluster_type",
+        "類型",
+        "Type",
+        S,
+        _("global（グローバル型）または regional（地域特性型）"),
+        choices=_choices(Region, "cluster_type"),
+    ),
+    Column(
+        "status",
+        "状態",
+        "Status",
+        S,
+        _("planning / active / completed / discontinued"),
+        choices=_choices(Region, "status"),
+    ),
     Column("theme", "テーマ・分野", "Theme", S),
     Column("theme_en", "テーマ・分野（英語）", "Theme (English)", S),
     Column(
@@ -348,7 +381,14 @@ PROJECT_COLUMNS = (
     Column("title", "研究テーマ名", "Title", S),
     Column("title_en", "研究テーマ名（英語）", "Title (English)", S),
     Column("theme", "分野", "Field", S),
-    Column("status", "状態", "Status", S, _("planned / active / suspended / completed")),
+    Column(
+        "status",
+        "状態",
+        "Status",
+        S,
+        _("planned / active / suspended / completed"),
+        choices=_choices(JointResearchProject, "status"),
+    ),
     Column("start_date", "開始日", "Start date", D),
     Column("end_date", "終了日", "End date", D, nullable=True),
     Column("host_organization", "実施拠点コード", "Host organisation code", S, nullable=True),
@@ -365,9 +405,23 @@ PARTICIPATION_COLUMNS = (
     Column("organization", "機関コード", "Organisation code", S),
     Column("organization_name", "機関名", "Organisation", S),
     Column("organization_name_en", "機関名（英語）", "Organisation (English)", S),
-    Column("organization_kind", "機関の種別", "Organisation kind", S, _("university / company / public_research など")),
+    Column(
+        "organization_kind",
+        "機関の種別",
+        "Organisation kind",
+        S,
+        _("university / company / public_research など"),
+        choices=_choices(Organization, "kind"),
+    ),
     Column("organization_prefecture", "機関の所在都道府県コード", "Organisation prefecture", S, nullable=True),
-    Column("role", "役割", "Role", S, _("lead_university / university / company / public_research / other")),
+    Column(
+        "role",
+        "役割",
+        "Role",
+        S,
+        _("lead_university / university / company / public_research / other"),
+        choices=_choices(Participation, "role"),
+    ),
 )
 
 BUDGET_COLUMNS = (
@@ -397,6 +451,7 @@ RESULT_COLUMNS = (
         "Kind",
         S,
         _("patent_application / patent_granted / license / commercialization / startup / paper / presentation / award"),
+        choices=_choices(Outcome, "kind"),
     ),
     Column("title", "名称", "Title", S),
     Column("title_en", "名称（英語）", "Title (English)", S),
@@ -419,7 +474,9 @@ RESULT_COLUMNS = (
 EVENT_COLUMNS = (
     Column("id", "イベントID", "Event ID", S),
     Column("cluster", "クラスターコード", "Cluster code", S),
-    Column("kind", "種別", "Kind", S, _("forum / results / seminar / exhibition / other")),
+    Column(
+        "kind", "種別", "Kind", S, _("forum / results / seminar / exhibition / other"), choices=_choices(Event, "kind")
+    ),
     Column("title", "名称", "Title", S),
     Column("title_en", "名称（英語）", "Title (English)", S),
     Column("starts_on", "開催日", "Starts on", D),
@@ -442,6 +499,7 @@ ORGANIZATION_COLUMNS = (
         "Kind",
         S,
         _("local_government / core_institution / university / company / public_research / economic / other"),
+        choices=_choices(Organization, "kind"),
     ),
     Column("prefecture", "所在都道府県コード", "Prefecture code", S, nullable=True),
     Column("parent", "上位組織コード", "Parent organisation code", S, nullable=True),

@@ -1,5 +1,9 @@
 """CSV (UTF-8 with BOM, so Excel opens it) and JSON output of datasets, streamed row by row.
 
+Kinds and states (種別・状態・役割・類型) are written to CSV as their Japanese labels
+(「特許登録」), as the staff exports write them, or as codes (``patent_granted``) with
+``?codes=1``; JSON and the API always carry the codes.
+
 CSV goes through the kernel's formula-safe writer (``cluster_portal.tabular.writers``),
 the same one the import/export engine uses, so text such as ``=HYPERLINK(...)``
 reaches a visitor's spreadsheet as text, never as a formula.
@@ -16,9 +20,13 @@ BOM = "\ufeff"
 CHUNK = 500
 
 
-def csv_lines(dataset: Dataset, objects):
-    keys = [column.key for column in dataset.columns]
-    rows = ([row[key] for key in keys] for row in map(dataset.row, objects))
+def wants_codes(request) -> bool:
+    """``?codes=1``: kinds and states as codes (``patent_granted``) instead of labels (「特許登録」)."""
+    return request.GET.get("codes") == "1"
+
+
+def csv_lines(dataset: Dataset, objects, *, codes: bool = False):
+    rows = (dataset.csv_row(obj, codes=codes) for obj in objects)
     lines = writers.csv_lines(dataset.headers(), rows)
     yield BOM + next(lines)
     yield from lines
@@ -38,8 +46,11 @@ def iterate(queryset):
     return queryset.iterator(chunk_size=CHUNK)
 
 
-def csv_response(dataset: Dataset, queryset, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_lines(dataset, iterate(queryset)), content_type="text/csv; charset=utf-8")
+def csv_response(dataset: Dataset, queryset, filename: str, *, codes: bool = False) -> StreamingHttpResponse:
+    """Kinds and states as Japanese labels, or as codes with ``codes`` (the views pass ``wants_codes``)."""
+    response = StreamingHttpResponse(
+        csv_lines(dataset, iterate(queryset), codes=codes), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
     return response
 

@@ -73,7 +73,8 @@ class OrganizationWidget(widgets.ForeignKeyWidget):
 
 
 class OrganizationsWidget(KeyManyToManyWidget):
-    """Several organisations by name in one cell; 「名称[種別コード]」 picks one of same-named organisations."""
+    """Several organisations by name in one cell; 「名称[種別]」 (the kind's label or code) picks one of
+    same-named organisations."""
 
     PART = re.compile(r"^(?P<name>.*?)\s*\[(?P<kind>[^\[\]]+)\]$")
 
@@ -100,7 +101,7 @@ class OrganizationsWidget(KeyManyToManyWidget):
                 objects.append(self.organizations.find(part))
         return objects
 
-    def render(self, value, obj=None, **kwargs):
+    def render(self, value, obj=None, labels=False, **kwargs):
         if value is None:
             return ""
         items = list(value.all())
@@ -113,7 +114,12 @@ class OrganizationsWidget(KeyManyToManyWidget):
             .filter(n__gt=1)
             .values_list("name", flat=True)
         )
-        return ";".join(sorted(f"{item.name}[{item.kind}]" if item.name in ambiguous else item.name for item in items))
+        kinds = self.organizations.kinds
+
+        def kind(item) -> str:
+            return kinds.label_of(item.kind) if labels else item.kind
+
+        return ";".join(sorted(f"{item.name}[{kind(item)}]" if item.name in ambiguous else item.name for item in items))
 
 
 def organization_columns(model, name, *, kind_header=None, required=None):

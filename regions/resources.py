@@ -195,6 +195,7 @@ class GrantResource(PortalResource):
 
     protected_on_update = ("amount",)
     select_related = ("region", "call")
+    thousand_yen_fields = ("amount",)
 
     class Meta:
         model = Grant

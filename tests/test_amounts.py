@@ -67,3 +67,74 @@ def test_the_ceiling_is_stated_in_the_refusal():
 def test_a_blank_import_cell_is_zero_and_a_blank_optional_form_field_is_empty():
     assert YenWidget().clean("") == 0
     assert YenField(required=False).clean("") is None
+
+
+# --- the same table through a form field and an import column whose unit is stated as 千円 ----------
+
+THOUSANDS_ACCEPTED = [
+    ("1,234", 1_234_000),
+    ("１，２３４", 1_234_000),
+    ("1,234千円", 1_234_000),
+    ("1234千", 1_234_000),
+    (1234, 1_234_000),
+    ("0", 0),
+]
+THOUSANDS_REFUSED = [
+    ("1234円", "yen_in_thousands"),
+    ("1,234,000円", "yen_in_thousands"),
+    ("1.5", "decimal"),
+    ("12,34", "invalid"),
+    ("-1", "negative"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), THOUSANDS_ACCEPTED)
+def test_a_thousand_yen_form_field_and_import_column_accept_the_same_amounts(text, expected):
+    assert YenField(unit=1000).clean(text) == YenWidget(unit=1000).clean(text) == expected
+
+
+@pytest.mark.parametrize(("text", "code"), THOUSANDS_REFUSED)
+def test_a_thousand_yen_form_field_and_import_column_refuse_the_same_amounts(text, code):
+    with translation.override("ja"):
+        with pytest.raises(ValidationError) as form:
+            YenField(unit=1000).clean(text)
+        with pytest.raises(ValueError) as imported:
+            YenWidget(unit=1000).clean(text)
+    assert form.value.code == code
+    assert form.value.messages == [str(imported.value)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("text", "expected"), [case for case in ACCEPTED if isinstance(case[0], str)])
+def test_a_model_form_amount_reads_what_the_import_reads(text, expected):
+    """A screen's ModelForm (``PortalModelForm``) maps every yen model field to the kernel's field."""
+    from cluster_portal.forms import PortalModelForm
+    from projects.models import ProjectBudget
+
+    class AllocationForm(PortalModelForm):
+        class Meta:
+            model = ProjectBudget
+            fields = ("allocated",)
+
+    form = AllocationForm(data={"allocated": text})
+    form.is_valid()
+    assert "allocated" not in form.errors, form.errors
+    assert form.cleaned_data["allocated"] == YenWidget().clean(text) == expected
+
+
+@pytest.mark.django_db
+def test_a_model_form_amount_refuses_a_thousand_yen_suffix_as_the_import_does():
+    from cluster_portal.forms import PortalModelForm
+    from projects.models import ProjectBudget
+
+    class AllocationForm(PortalModelForm):
+        class Meta:
+            model = ProjectBudget
+            fields = ("allocated",)
+
+    form = AllocationForm(data={"allocated": "1000千円"})
+    with translation.override("ja"):
+        assert not form.is_valid()
+        with pytest.raises(ValueError) as imported:
+            YenWidget().clean("1000千円")
+        assert form.errors["allocated"] == [str(imported.value)]

@@ -281,7 +281,9 @@ def test_export_writes_the_documented_columns(admin_user, budget):
     rows = list(csv.reader(io.StringIO(content)))
     assert rows[0] == HEADER.split(",")
     code = Expenditure.objects.get(budget=budget).code
-    assert rows[1] == [code, "P-1", "2008", "travel", "2008-06-01", "12345", "出張"]
+    assert rows[1] == [code, "P-1", "2008", "旅費", "2008-06-01", "12345", "出張"]
+    coded = data_export(user=admin_user, resource="expenditures", file_format="csv", codes=True).content
+    assert list(csv.reader(io.StringIO(coded.decode("utf-8-sig"))))[1][3] == "travel"
 
 
 def test_import_of_many_rows_uses_a_bounded_number_of_queries(admin_user, budget, django_assert_max_num_queries):

@@ -6,10 +6,13 @@ encoding (UTF-8, UTF-8 with BOM, Shift_JIS/CP932 as Japanese Excel writes it)
 unless the user chose one, and says which was used. XLSX cells holding formulas
 and merged cells are refused (their values cannot be trusted or are ambiguous).
 
-CSV and XLSX are written by the portal's one formula-safe writer (``writers.py``),
-which escapes text cells a spreadsheet would run as a formula (starting with ``=``,
-``+``, ``-``, ``@``, tab or CR) by prefixing an apostrophe; reading removes exactly
-that prefix again (``writers.unescape_formula``), so an export imports back unchanged.
+CSV and XLSX are written by the portal's one formula-safe writer (``writers.py``):
+text a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``,
+tab or CR) is an explicit string cell in XLSX (shown as typed) and gets an apostrophe
+in front in CSV; reading a CSV removes exactly that prefix again
+(``writers.unescape_formula``), an XLSX cell is read as it is, so an export imports
+back unchanged. Only the first sheet of a workbook is read; the others are named in a
+warning.
 """
 
 import csv
@@ -284,7 +287,7 @@ def _xlsx_cell_value(value):
         return value.date() if value.time() == datetime.time(0) else value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return unescape_formula(value) if isinstance(value, str) else value
+    return value  # a string cell is text as typed: XLSX exports add no apostrophe to remove
 
 
 def _read_xlsx(data: bytes) -> ParsedFile:
@@ -310,6 +313,17 @@ def _read_xlsx(data: bytes) -> ParsedFile:
     sheet = workbook.worksheets[0]
     if sheet.max_row > limit + 1:
         raise too_many_rows_error(limit)
+    warnings = []
+    if len(workbook.worksheets) > 1:
+        warnings.append(
+            Issue(
+                _("2枚目以降のシート（%(names)s）は読み込みません。1枚目のシート「%(first)s」だけを読み込みます。")
+                % {
+                    "names": "、".join(f"「{other.title}」" for other in workbook.worksheets[1:]),
+                    "first": sheet.title,
+                }
+            )
+        )
     issues = [
         Issue(
             _("結合されたセル（%(range)s）は取り込めません。結合を解除し、各セルに値を入れてください。")
@@ -345,18 +359,20 @@ def _read_xlsx(data: bytes) -> ParsedFile:
         rows.append(_Row(line, values))
     if issues:
         raise DataFileError(issues)
-    return ParsedFile("xlsx", headers, rows)
+    return ParsedFile("xlsx", headers, rows, warnings=warnings)
 
 
 # ------------------------------------------------------------------ writing
 
 
-def write(headers: list[str], rows, file_format: str, encoding: str = UTF8_BOM) -> bytes:
-    """Export rows (native values: str, int, date, bool, None) as CSV, XLSX or JSON bytes."""
+def write(headers: list[str], rows, file_format: str, encoding: str = UTF8_BOM, *, title: str = "") -> bytes:
+    """Export rows (native values: str, int, date, bool, None) as CSV, XLSX or JSON bytes.
+
+    ``title`` names the XLSX sheet (the data set's name)."""
     if file_format == "csv":
         return _write_csv(headers, rows, normalize_encoding(encoding))
     if file_format == "xlsx":
-        return xlsx_bytes(headers, rows)
+        return xlsx_bytes(headers, rows, title=title)
     if file_format == "json":
         return _write_json(headers, rows)
     raise DataFileError(_("ファイル形式は CSV、Excel（.xlsx）、JSON のいずれかにしてください。"))

@@ -27,6 +27,7 @@ from import_export import fields, resources
 from import_export.instance_loaders import BaseInstanceLoader
 
 from cluster_portal.concurrency import bump_version
+from cluster_portal.fiscal import _round_half_up as round_half_up
 from cluster_portal.models import TimeStampedModel, own_region_id, sees_everything
 from cluster_portal.tabular.constraints import check_constraints
 from cluster_portal.tabular.errors import Issue
@@ -133,8 +134,45 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
         return None if key is None else self.instances.get(key)
 
 
+PREVIEW_TEXT_MAX = 100
+
+
+def preview_text(field, value) -> str:
+    """A value as the preview shows it, after reading: 「1,234」 → 1234, 「R2.4.1」 → 2020-04-01,
+    「人件費」 → 人件費（personnel）, booleans as はい/いいえ."""
+    if value is None or value == "":
+        return ""
+    widget = field.widget
+    if isinstance(widget, BooleanValueWidget):
+        return _("はい") if value else _("いいえ")
+    if isinstance(widget, ChoiceWidget):
+        label = widget.label_of(value)
+        return label if label == value else f"{label}（{value}）"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    text = str(value)
+    return text if len(text) <= PREVIEW_TEXT_MAX else text[: PREVIEW_TEXT_MAX - 1] + "…"
+
+
+class PreviewValue(tuple):
+    """``(column, before, after)`` as the preview shows them (``before`` is "" for a new row)."""
+
+    __slots__ = ()
+
+    def __new__(cls, column, before, after):
+        return super().__new__(cls, (column, before, after))
+
+    @property
+    def column(self) -> str:
+        return self[0]
+
+
 class ChangedColumns:
-    """Stands in for the library's HTML diff: the headers of the columns a row changes."""
+    """Stands in for the library's HTML diff: what a row will hold once imported, as read from the file.
+
+    ``as_html()`` gives :class:`PreviewValue` triples: for a new row every column with a value,
+    for an updated row each column it changes (before and after), so staff check what the
+    import understood (「1,234」 is 1234, 「R2.4.1」 is 2020-04-01) before confirming."""
 
     def __init__(self, resource, instance, new):
         self.resource = resource
@@ -151,11 +189,16 @@ class ChangedColumns:
         self.right = self._values(instance)
 
     def as_html(self):
+        fields = self.resource.diff_fields()
         if self.new:
-            return []
+            return [
+                PreviewValue(field.column_name, "", preview_text(field, after))
+                for field, after in zip(fields, self.right, strict=False)
+                if preview_text(field, after) != ""
+            ]
         return [
-            field.column_name
-            for field, before, after in zip(self.resource.diff_fields(), self.left, self.right, strict=False)
+            PreviewValue(field.column_name, preview_text(field, before), preview_text(field, after))
+            for field, before, after in zip(fields, self.left, self.right, strict=False)
             if before != after
         ]
 
@@ -245,9 +288,26 @@ class PortalResource(resources.ModelResource):
         for field in self.fields.values():
             for name in (field.column_name, *getattr(field, "aliases", ())):
                 lookup.setdefault(header_key(name), field.column_name)
+        thousands = {
+            header_key(self.thousand_yen_header(self.fields[name])): self.fields[name].column_name
+            for name in self.thousand_yen_fields
+        }
         canonical, warnings, errors, seen = [], [], [], {}
         for position, header in enumerate(headers, start=1):
             name = lookup.get(header_key(header)) if str(header).strip() else None
+            if name is None and header_key(header) in thousands:
+                warnings.append(
+                    Issue(
+                        _(
+                            "「%(header)s」は千円単位の参考の列のため読み込みません。"
+                            "金額は「%(yen)s」の列（円単位）から読み込みます。"
+                        )
+                        % {"header": header, "yen": thousands[header_key(header)]},
+                        line=1,
+                    )
+                )
+                canonical.append(f"\x00ignored-{position}")
+                continue
             if name is None:
                 if str(header).strip():
                     warnings.append(
@@ -564,11 +624,38 @@ class PortalResource(resources.ModelResource):
 
     # ------------------------------------------------------------ export
 
-    def export_rows(self, queryset):
-        """Native values (str, int, date) per row, in ``export_headers()`` order."""
+    #: yen fields that the ministry's forms show in 千円: the export adds a 「…（千円）」 column
+    #: beside their 「…（円）」 column (for reading only: the import reads the 円 column)
+    thousand_yen_fields: tuple[str, ...] = ()
+
+    def thousand_yen_header(self, field) -> str:
+        name = field.column_name
+        return name.replace("（円）", "（千円）") if "（円）" in name else name + "（千円）"
+
+    def thousand_yen_headers(self) -> list[str]:
+        return [self.thousand_yen_header(self.fields[name]) for name in self.thousand_yen_fields]
+
+    def export_rows(self, queryset, *, codes: bool = False):
+        """Native values (str, int, date) per row, in ``export_headers()`` order.
+
+        Kinds and states are written as their Japanese labels (「人件費」), or as their codes
+        (``personnel``) with ``codes``; the import reads either."""
         export_fields = self.get_export_fields()
+        thousands = {self.fields[name] for name in self.thousand_yen_fields}
         for instance in self.iter_queryset(queryset):
-            yield [self.export_field(field, instance) for field in export_fields]
+            row = []
+            for field in export_fields:
+                value = self.export_field(field, instance, labels=not codes)
+                row.append(value)
+                if field in thousands:
+                    row.append(None if value is None else round_half_up(int(value), 1000))
+            yield row
 
     def export_headers(self) -> list[str]:
-        return [field.column_name for field in self.get_export_fields()]
+        headers = []
+        thousands = {self.fields[name] for name in self.thousand_yen_fields}
+        for field in self.get_export_fields():
+            headers.append(field.column_name)
+            if field in thousands:
+                headers.append(self.thousand_yen_header(field))
+        return headers

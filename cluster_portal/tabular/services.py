@@ -2,7 +2,8 @@
 
 ``data_import(dry_run=True)`` is the preview: it runs the library's import with
 ``dry_run`` inside a transaction that is always rolled back, and reports each
-row as new / update / unchanged / error with the columns it changes.
+row as new / update / unchanged / error with the values it read (every value of a
+new row; before and after of each column an update changes).
 ``data_import(dry_run=False)`` runs the same import inside ``transaction.atomic``
 and rolls everything back when any row (or the file) has an error: any error
 means nothing is saved.
@@ -32,6 +33,8 @@ class RowReport:
     key: str
     changed: list[str] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    #: ``(column, before, after)`` as read from the file: every value of a new row, each change of an update
+    values: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -105,10 +108,11 @@ def _fill_report(report: ImportReport, resource, dataset, lines, result) -> None
             report.errors += issues
         elif row_result.import_type == RowResult.IMPORT_TYPE_NEW:
             report.new += 1
-            report.rows.append(RowReport(line, NEW, key))
+            report.rows.append(RowReport(line, NEW, key, values=[tuple(value) for value in row_result.diff or []]))
         elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
             report.updated += 1
-            report.rows.append(RowReport(line, UPDATE, key, changed=list(row_result.diff or [])))
+            values = [tuple(value) for value in row_result.diff or []]
+            report.rows.append(RowReport(line, UPDATE, key, changed=[value[0] for value in values], values=values))
         else:
             report.unchanged += 1
             report.rows.append(RowReport(line, UNCHANGED, key))
@@ -199,8 +203,12 @@ def data_export(
     file_format: str,
     encoding: str = files.UTF8_BOM,
     queryset=None,
+    codes: bool = False,
 ) -> ExportFile:
-    """Export what ``user`` may see of a data set (optionally narrowed to ``queryset``, e.g. admin filters)."""
+    """Export what ``user`` may see of a data set (optionally narrowed to ``queryset``, e.g. admin filters).
+
+    Kinds and states are written as labels (「人件費」), or as codes (``personnel``) with ``codes``;
+    the XLSX sheet is named after the data set (``ResourceSpec.sheet``)."""
     spec = registry.get(resource)
     if user is not None and not permissions.can_export(user, spec):
         raise PermissionDenied(_("このデータを出力する権限がありません。"))
@@ -208,8 +216,8 @@ def data_export(
     scoped = instance.export_queryset(user)
     if queryset is not None:
         scoped = scoped.filter(pk__in=queryset.order_by().values("pk"))
-    rows = list(instance.export_rows(scoped))
-    content = files.write(instance.export_headers(), rows, file_format, encoding)
+    rows = list(instance.export_rows(scoped, codes=codes))
+    content = files.write(instance.export_headers(), rows, file_format, encoding, title=spec.sheet)
     charset = "" if file_format == "xlsx" else "; charset=" + ("shift_jis" if encoding == files.CP932 else "utf-8")
     filename = f"{spec.name}-{timezone.localdate():%Y%m%d}.{file_format}"
     return ExportFile(content, filename, files.CONTENT_TYPES[file_format] + charset, len(rows))
@@ -248,6 +256,7 @@ def report_to_dict(report: ImportReport, *, max_rows: int, max_errors: int) -> d
                 "key": row.key,
                 "changed": row.changed,
                 "issues": [issue(item) for item in row.issues],
+                "values": [list(value) for value in row.values],
             }
             for row in shown[:max_rows]
         ],
@@ -275,7 +284,14 @@ def report_from_dict(data: dict) -> ImportReport:
         errors=[issue(item) for item in data["errors"]],
         warnings=[issue(item) for item in data["warnings"]],
         rows=[
-            RowReport(row["line"], row["status"], row["key"], row["changed"], [issue(i) for i in row["issues"]])
+            RowReport(
+                row["line"],
+                row["status"],
+                row["key"],
+                row["changed"],
+                [issue(i) for i in row["issues"]],
+                [tuple(value) for value in row.get("values", [])],
+            )
             for row in data["rows"]
         ],
     )

@@ -7,7 +7,8 @@
   the web forms use the same): 「2008年度」「平成20年度」「H20」「R2」, 2008-04-01, 2008/4/1,
   2008年4月1日, 「令和2年4月1日」「R2.4.1」 and Excel date cells; dates written as YYYY-MM-DD;
 - choices: the code (``university``) or its Japanese or English label (「大学等」);
-  written as the code;
+  exports write the Japanese label (「大学等」), or the code with the export's ``codes``
+  option (``render(..., labels=True)``); either imports back unchanged;
 - foreign keys: natural keys (project code, region slug, organisation name with an
   optional kind), looked up once per import for all rows (``prime()``).
 """
@@ -174,15 +175,25 @@ class BooleanValueWidget(widgets.Widget):
 
 
 class ChoiceWidget(widgets.Widget):
-    """A TextChoices field: the code, or its label in Japanese or English. Written as the code."""
+    """A TextChoices field: the code, or its label in Japanese or English. Rendered as the code
+    (what the preview compares), or as the Japanese label with ``labels=True`` (what exports write)."""
 
     def __init__(self, choices):
         super().__init__(coerce_to_string=False)
         self.pairs = list(choices.choices if hasattr(choices, "choices") else choices)
         self.lookup = {}
+        self.labels = {}
         for code, label in self.pairs:
+            self.labels[code] = label
             for key in (code, ja(label), en(label)):
                 self.lookup[normalize(key).casefold()] = code
+
+    def label_of(self, code) -> str:
+        """The Japanese label of ``code`` (the code itself when it is not one of the choices)."""
+        if is_blank(code):
+            return ""
+        label = self.labels.get(code)
+        return code if label is None else ja(label)
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
@@ -198,8 +209,8 @@ class ChoiceWidget(widgets.Widget):
     def describe(self) -> str:
         return "、".join(f"{code}（{ja(label)}）" for code, label in self.pairs)
 
-    def render(self, value, obj=None, **kwargs):
-        return value or ""
+    def render(self, value, obj=None, labels=False, **kwargs):
+        return self.label_of(value) if labels else (value or "")
 
 
 class KeyForeignKeyWidget(widgets.ForeignKeyWidget):

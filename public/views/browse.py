@@ -10,7 +10,7 @@ from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation
 from public import structured
 from public.datasets import DATASETS, public_organizations
-from public.export import csv_response
+from public.export import csv_response, wants_codes
 from public.filters import EventFilter, OrganizationFilter, ResultFilter, project_ids_q
 from public.stats import data_last_updated
 from regions.models import Event, Organization, Region
@@ -53,7 +53,12 @@ def organization_list(request):
     organizations = OrganizationFilter.apply(public_organizations(), data)
     if request.GET.get("format") == "csv":
         dataset = DATASETS["organizations"]
-        return csv_response(dataset, dataset.queryset().filter(pk__in=organizations.values("pk")), "organizations")
+        return csv_response(
+            dataset,
+            dataset.queryset().filter(pk__in=organizations.values("pk")),
+            "organizations",
+            codes=wants_codes(request),
+        )
     context = {
         "form": filterset.form,
         "page": cached_page(
@@ -145,7 +150,9 @@ def result_list(request):
     outcomes = filter_results(data)
     if request.GET.get("format") == "csv":
         dataset = DATASETS["results"]
-        return csv_response(dataset, dataset.queryset().filter(pk__in=outcomes.values("pk")), "results")
+        return csv_response(
+            dataset, dataset.queryset().filter(pk__in=outcomes.values("pk")), "results", codes=wants_codes(request)
+        )
     args = tuple(data.get(name, "") for name in ("kind", "year", "cluster", "organization", "q"))
     counts = result_kind_counts(*args)
     context = {
@@ -188,7 +195,9 @@ def event_list(request):
     events = filter_events(filterset.params())
     if request.GET.get("format") == "csv":
         dataset = DATASETS["events"]
-        return csv_response(dataset, dataset.queryset().filter(pk__in=events.values("pk")), "events")
+        return csv_response(
+            dataset, dataset.queryset().filter(pk__in=events.values("pk")), "events", codes=wants_codes(request)
+        )
     context = {
         "form": filterset.form,
         "page": _page(request, events.select_related("region").order_by("-starts_on", "-pk")),

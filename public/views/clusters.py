@@ -7,7 +7,7 @@ from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation, ProjectBudget
 from public import charts
 from public.datasets import DATASETS
-from public.export import csv_response
+from public.export import csv_response, wants_codes
 from public.filters import RegionFilter, RegionListFilter
 from public.stats import data_last_updated, funding_table, public_region_funding
 from regions.models import (
@@ -79,7 +79,9 @@ def region_list(request):
     params = filterset.params()
     if request.GET.get("format") == "csv":
         dataset = DATASETS["clusters"]
-        return csv_response(dataset, RegionFilter.apply(dataset.queryset(), params), "clusters")
+        return csv_response(
+            dataset, RegionFilter.apply(dataset.queryset(), params), "clusters", codes=wants_codes(request)
+        )
     regions = RegionFilter.apply(visible.for_list(), params).annotate(granted_total=Sum("grants__amount"))
     page = paginate(filterset.sorted(regions), REGIONS_PER_PAGE, request.GET.get("page"))
     context = {

@@ -7,7 +7,7 @@ from django.utils import timezone
 from cluster_portal.cache import public_page
 from public import structured
 from public.datasets import DATASETS
-from public.export import csv_response, json_response
+from public.export import csv_response, json_response, wants_codes
 from public.stats import data_last_updated
 
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.ja"
@@ -32,7 +32,7 @@ def dataset_download(request, key, extension):
         raise Http404
     queryset = dataset.queryset()
     if extension == "csv":
-        return csv_response(dataset, queryset, key)
+        return csv_response(dataset, queryset, key, codes=wants_codes(request))
     last_updated = data_last_updated()
     meta = {
         "dataset": key,

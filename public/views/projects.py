@@ -11,7 +11,7 @@ from projects.models import (
 )
 from public import structured
 from public.datasets import DATASETS
-from public.export import csv_response
+from public.export import csv_response, wants_codes
 from public.filters import ProjectFilter, ProjectListFilter
 from public.stats import data_last_updated
 from public.views.browse import PER_PAGE
@@ -31,7 +31,9 @@ def project_list(request):
     projects = filter_projects(visible, data)
     if request.GET.get("format") == "csv":
         dataset = DATASETS["projects"]
-        return csv_response(dataset, dataset.queryset().filter(pk__in=projects.values("pk")), "projects")
+        return csv_response(
+            dataset, dataset.queryset().filter(pk__in=projects.values("pk")), "projects", codes=wants_codes(request)
+        )
     context = {
         "form": filterset.form,
         "page": paginate(filterset.sorted(projects.for_list()), PER_PAGE, request.GET.get("page")),

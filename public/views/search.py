@@ -20,7 +20,7 @@ from cluster_portal.ratelimit import rate_limited
 from cluster_portal.text import MAX_QUERY_LENGTH, normalize_query, search_terms
 from projects.models import JointResearchProject, Outcome
 from public.datasets import DATASETS, public_organizations
-from public.export import csv_response
+from public.export import csv_response, wants_codes
 from public.filters import query_field
 from regions.models import Region
 
@@ -106,7 +106,9 @@ def site_search(request):
             raise Http404
         dataset = DATASETS[kind]
         found = matches(query)[kind] if query else DATASETS[kind].queryset().none()
-        return csv_response(dataset, dataset.queryset().filter(pk__in=found.values("pk")), f"search-{kind}")
+        return csv_response(
+            dataset, dataset.queryset().filter(pk__in=found.values("pk")), f"search-{kind}", codes=wants_codes(request)
+        )
     sections = search_sections(query) if query else []
     for section in sections:
         section["full_list"] = f"{reverse(FULL_LISTS[section['kind']])}?{urlencode({'q': query})}"

@@ -1,6 +1,7 @@
 """Export a data set: Japanese headers, YYYY-MM-DD, integer yen, formula-escaped text.
 
 python manage.py export_data --resource projects --format xlsx [--output FILE] [--encoding cp932] [--user NAME]
+    [--codes]
 """
 
 import sys
@@ -24,8 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", default=files.UTF8_BOM, help="CSV のみ: utf-8-sig（既定）、utf-8、cp932")
         parser.add_argument("--output", help="出力先（既定は <resource>-<日付>.<形式>、- で標準出力）")
         parser.add_argument("--user", help="このユーザーの権限と地域で出力する")
+        parser.add_argument(
+            "--codes", action="store_true", help="種別・状態を表示名（既定）ではなくコード（英字）で出力する"
+        )
 
-    def handle(self, *args, resource, file_format, encoding, output, user, **options):
+    def handle(self, *args, resource, file_format, encoding, output, user, codes=False, **options):
         with translation.override("ja"):
             try:
                 exported = data_export(
@@ -33,6 +37,7 @@ class Command(BaseCommand):
                     resource=resource,
                     file_format=file_format,
                     encoding=files.normalize_encoding(encoding),
+                    codes=codes,
                 )
             except DataFileError as error:
                 raise CommandError(str(error)) from None
