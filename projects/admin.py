@@ -5,7 +5,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from cluster_portal.admin import SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
+from cluster_portal.admin import ReadOnlyAdminMixin, SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.tabular.admin import DataIOAdminMixin
 from projects import services
@@ -17,6 +17,7 @@ from projects.models import (
     Participation,
     ProgressReport,
     ProjectBudget,
+    Receipt,
     ReportAttachment,
 )
 from regions.models import Event, Grant
@@ -246,6 +247,16 @@ class ReportAttachmentAdmin(admin.ModelAdmin):
     list_select_related = ("report__project", "uploaded_by")
     search_fields = ("title", "report__project__code", "report__project__title")
     autocomplete_fields = ("report",)
+    date_hierarchy = "uploaded_at"
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Receipts are attached and removed on the expenditure's page, where the file's content is checked."""
+
+    list_display = ("original_name", "expenditure", "uploaded_by", "uploaded_at")
+    list_select_related = ("expenditure__budget__project", "uploaded_by")
+    search_fields = ("original_name", "expenditure__budget__project__code")
     date_hierarchy = "uploaded_at"
 
 

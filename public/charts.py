@@ -60,18 +60,47 @@ def _fiscal_label(year) -> str:
     return fiscal_year_label(year).split("（")[0]
 
 
-def funding_bars(rows) -> SafeString:
-    """Grouped bars per fiscal year: granted, allocated, executed (rows from ``stats.funding_table``)."""
+def _axis_top(top: int) -> int:
+    """A round top for the value axis, in yen: 1, 2 or 5 × a power of ten million yen, at least ``top``."""
+    step = 10_000_000
+    while True:
+        for factor in (1, 2, 5):
+            if top <= step * factor:
+                return step * factor
+        step *= 10
+
+
+def funding_bars(rows, *, chart_id="funding-chart") -> SafeString:
+    """Grouped bars per fiscal year: granted, allocated, executed (rows from ``stats.funding_table``).
+
+    Labelled axes: fiscal years along the bottom, 百万円 up the side with three gridlines.
+    """
     if not rows:
         return SafeString("")
     series = [("granted", _("交付決定額")), ("allocated", _("配分額")), ("executed", _("執行額"))]
-    top = max(max(row.granted, row.allocated, row.executed) for row in rows) or 1
-    bar, gap, left, base, plot = 16, 18, 8, 230, 190
+    top = _axis_top(max(max(row.granted, row.allocated, row.executed) for row in rows) or 1)
+    bar, gap, left, base, plot = 16, 18, 72, 250, 190
     group = bar * len(series) + gap
-    width = left * 2 + group * len(rows)
+    width = left + 8 + group * len(rows)
     parts = []
+    for tick in range(3):  # 0, half and the top of the value axis
+        value = top * tick // 2
+        y = round(base - plot * tick / 2, 1)
+        parts.append(
+            format_html(
+                '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-grid"/>'
+                '<text x="{}" y="{}" text-anchor="end" class="chart-label">{}</text>',
+                left,
+                y,
+                width - 8,
+                y,
+                left - 6,
+                y + 4,
+                format_million_yen(value),
+            )
+        )
     for index, row in enumerate(rows):
-        x0 = left + index * group
+        x0 = left + gap / 2 + index * group
         for offset, (key, label) in enumerate(series):
             value = getattr(row, key)
             height = round(plot * value / top, 1)
@@ -103,16 +132,36 @@ def funding_bars(rows) -> SafeString:
         '<text x="{}" y="16" class="chart-label">{}</text>',
         ((left + i * 120, SERIES_PATTERNS[i], left + i * 120 + 18, label) for i, (_key, label) in enumerate(series)),
     )
-    axis = format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-axis"/>', left, base, width - left, base)
+    axes = format_html(
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-axis"/>'
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" class="chart-axis"/>'
+        '<text x="{}" y="{}" class="chart-label chart-label--axis">{}</text>'
+        '<text x="{}" y="{}" text-anchor="middle" class="chart-label chart-label--axis">{}</text>',
+        left,
+        base,
+        width - 8,
+        base,
+        left,
+        base,
+        left,
+        base - plot,
+        4,
+        base - plot - 12,
+        _("金額（百万円）"),
+        left + (width - 8 - left) / 2,
+        base + 36,
+        _("年度"),
+    )
     return _svg(
-        width=max(width, 380),
-        height=base + 24,
+        width=max(width, 420),
+        height=base + 44,
         title=_("年度別の交付決定額・配分額・執行額"),
         desc=_(
-            "年度ごとに交付決定額（塗りつぶし）、配分額（斜線）、執行額（点）の棒を並べています。数値は下の表にあります。"
+            "年度ごとに交付決定額（塗りつぶし）、配分額（斜線）、執行額（点）の棒を並べています。"
+            "横軸は年度、縦軸は金額（百万円）です。数値は下の表にあります。"
         ),
-        body=mark_safe(legend + "".join(parts) + axis),  # noqa: S308 (every part built with format_html)
-        chart_id="funding-chart",
+        body=mark_safe(legend + "".join(parts) + axes),  # noqa: S308 (every part built with format_html)
+        chart_id=chart_id,
     )
 
 

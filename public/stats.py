@@ -85,6 +85,22 @@ def public_region_funding(region_id) -> tuple[list[FundingRow], FundingRow, dict
     return rows, total, Outcome.objects.published().of_region(region_id).counts_by_kind()
 
 
+@cached("funding-by-year")
+def public_funding_by_year(start_year: int, end_year: int, region_id=None) -> tuple[list[FundingRow], FundingRow]:
+    """Granted, allocated and executed per fiscal year from ``start_year`` to ``end_year``, program-wide
+    (or of one published region), published data only, in two aggregate queries."""
+    from projects.models import ProjectBudget
+    from regions.models import Grant
+
+    grants = Grant.objects.published().filter(fiscal_year__gte=start_year, fiscal_year__lte=end_year)
+    budgets = ProjectBudget.objects.published().filter(
+        grant__fiscal_year__gte=start_year, grant__fiscal_year__lte=end_year
+    )
+    if region_id is not None:
+        grants, budgets = grants.of_region(region_id), budgets.of_region(region_id)
+    return funding_table(grants.totals_by_fiscal_year(), budgets.totals_by_fiscal_year())
+
+
 # --- the funding flow (資金の流れ) -------------------------------------------------------------------
 #
 # Every function below is pure (its result depends only on its arguments and the database) and

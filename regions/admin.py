@@ -9,6 +9,7 @@ from cluster_portal.tabular.admin import DataIOAdminMixin
 from regions.models import (
     Call,
     CallBudget,
+    ConflictLiftRequest,
     Evaluation,
     Grant,
     GrantAmendment,
@@ -25,6 +26,7 @@ from regions.models import (
     Review,
     ReviewAssignment,
     ReviewCriterion,
+    ReviewDeadlineExtension,
     SelectionDecision,
 )
 
@@ -332,3 +334,22 @@ class RelatedMeasureAdmin(admin.ModelAdmin):
     list_select_related = ("region",)
     search_fields = ("name", "description", "region__name")
     autocomplete_fields = ("region",)
+
+
+@admin.register(ReviewDeadlineExtension)
+class ReviewDeadlineExtensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The log of review-deadline extensions (made on the call's ministry page)."""
+
+    list_display = ("call", "previous_date", "new_date", "extended_by", "extended_at")
+    list_select_related = ("call", "extended_by")
+    date_hierarchy = "extended_at"
+
+
+@admin.register(ConflictLiftRequest)
+class ConflictLiftRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests to lift a conflict declaration (asked on /reviews/, decided on the ministry's pages)."""
+
+    list_display = ("assignment", "status", "requested_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    list_select_related = ("assignment__proposal", "assignment__reviewer", "decided_by")
+    date_hierarchy = "requested_at"

@@ -29,6 +29,7 @@ from regions.models import (
     CallBudget,
     CallStatus,
     ClusterType,
+    ConflictLiftRequest,
     Decision,
     Evaluation,
     EvaluationKind,
@@ -55,6 +56,7 @@ from regions.models import (
     Review,
     ReviewAssignment,
     ReviewCriterion,
+    ReviewDeadlineExtension,
     SelectionDecision,
 )
 
@@ -234,6 +236,24 @@ class ReviewAssignmentFactory(DjangoModelFactory):
 
     class Params:
         conflicted = factory.Trait(has_conflict=True, conflict_note="共同研究の経験あり")
+
+
+class ConflictLiftRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = ConflictLiftRequest
+
+    assignment = factory.SubFactory(ReviewAssignmentFactory, conflicted=True)
+    reason = "申告は誤りでした。共同研究の相手は別の機関です。"
+
+
+class ReviewDeadlineExtensionFactory(DjangoModelFactory):
+    class Meta:
+        model = ReviewDeadlineExtension
+
+    call = factory.SubFactory(CallFactory)
+    new_date = datetime.date(2026, 5, 15)
+    reason = "審査委員の追加に伴い延長"
+    extended_by = factory.SubFactory(UserFactory, ministry=True)
 
 
 class ReviewFactory(DjangoModelFactory):

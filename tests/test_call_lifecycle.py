@@ -75,7 +75,8 @@ def test_open_calls_lists_show_a_call_only_until_its_closing_date(client, call, 
 @pytest.mark.parametrize(("day", "accepted"), [(DAY_BEFORE, True), (CLOSES, True), (DAY_AFTER, False)])
 def test_submission_is_refused_after_the_closing_date(call, hq_user, day, accepted):
     proposal = factories.ProposalFactory(call=call, region=hq_user.headquarters.region, created_by=hq_user)
-    factories.ProposalBudgetLineFactory(proposal=proposal)
+    line = factories.ProposalBudgetLineFactory(proposal=proposal)
+    factories.CallBudgetFactory(call=call, fiscal_year=line.fiscal_year)  # the years must fit the envelope
     factories.ProposalAttachmentFactory(proposal=proposal)
     if accepted:
         assert proposal_services.proposal_submit(user=hq_user, proposal=proposal, today=day).status == "submitted"

@@ -68,7 +68,11 @@ def funding_flow(request):
             {"cluster": region.slug if region else None, **flow.as_dict()}, json_dumps_params={"ensure_ascii": False}
         )
     comparison = [] if region else stats.region_comparison(start, end)
+    by_year, by_year_total = stats.public_funding_by_year(start, end, region.pk if region else None)
     context = {
+        "by_year": by_year,
+        "by_year_total": by_year_total,
+        "by_year_chart": charts.funding_bars(by_year, chart_id="program-funding-chart"),
         "form": form,
         "flow": flow,
         "region": region,

@@ -2,10 +2,12 @@
 submits a progress report and records a patent application — once with the mouse, once with the
 keyboard only. Each step is checked on the page and in the database."""
 
+import io
 import re
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from projects.models import (
     Expenditure,
@@ -295,3 +297,17 @@ def test_headquarters_copy_the_plan_enter_execution_in_bulk_with_a_receipt_and_r
     expect(row.locator("td").nth(-2)).to_have_text("1")
     shots(page, "overview")
     assert_no_page_problems(page)
+
+    # The annual results report (実績報告書) of FY2010, printable, then as a PDF made by the job.
+    page.goto("/workspace/annual-report/?fy=2010")
+    expect(page.locator("main")).to_contain_text(first.title)
+    shots(page, "annual report")
+    page.get_by_role("button", name="PDFを作成").click()
+    download_link = page.get_by_role("link", name=re.compile("をダウンロード"))
+    expect(download_link).to_be_visible()
+    with page.expect_download() as download_info:
+        download_link.click()
+    pdf = download_info.value.path().read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = "".join(page_.extract_text() for page_ in PdfReader(io.BytesIO(pdf)).pages)
+    assert first.title in text.replace("\n", "")
