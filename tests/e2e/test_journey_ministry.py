@@ -67,7 +67,11 @@ def test_ministry_officer_reviews_scores_selects_region_and_sets_grant(page, scr
     decision.get_by_label("採択", exact=True).check()
     decision.get_by_label("理由").fill(REASON)
     shots(page, "decision form")
-    submit(page, decision.get_by_role("button", name="決定を記録する"))
+    # decide → the summary to check → confirm (nothing is recorded before the confirmation)
+    submit(page, decision.get_by_role("button", name="決定の内容を確認する"))
+    expect(page.locator("main")).to_contain_text(REASON)
+    shots(page, "decision summary")
+    submit(page, page.get_by_role("button", name="確定する"))
     expect(page.locator(".messages")).to_contain_text("採択の結果を記録")
     shots(page, "decision recorded")
 
@@ -125,7 +129,8 @@ def test_ministry_journey_with_the_keyboard_only(page, screenshots, keyboard):
         assert keys.presses < 400, "the arrow keys never reached 採択"
     keys.type_into(REASON, name="reason")
     shots(page, "decision form")
-    keys.submit(tag="button", text="決定を記録する")
+    keys.submit(tag="button", text="決定の内容を確認する")
+    keys.submit(tag="button", text="確定する")
     expect(page.locator(".messages")).to_contain_text("採択の結果を記録")
 
     keys.activate(tag="a", text="文科省業務")
