@@ -79,7 +79,7 @@ def funding_bars(rows, *, chart_id="funding-chart") -> SafeString:
         return SafeString("")
     series = [("granted", _("交付決定額")), ("allocated", _("配分額")), ("executed", _("執行額"))]
     top = _axis_top(max(max(row.granted, row.allocated, row.executed) for row in rows) or 1)
-    bar, gap, left, base, plot = 16, 18, 72, 250, 190
+    bar, gap, left, base, plot = 16, 18, 64, 250, 190
     group = bar * len(series) + gap
     width = left + 8 + group * len(rows)
     parts = []
@@ -96,7 +96,7 @@ def funding_bars(rows, *, chart_id="funding-chart") -> SafeString:
                 y,
                 left - 6,
                 y + 4,
-                format_million_yen(value),
+                f"{value // 1_000_000:,}",  # the unit is in the axis label
             )
         )
     for index, row in enumerate(rows):
