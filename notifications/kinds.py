@@ -31,6 +31,18 @@ KINDS: dict[str, Kind] = {
         Kind("review_reminder", _("審査の督促"), _("【審査のお願い】%(call)s"), roles=(REVIEWER,)),
         Kind("review_deadline", _("審査期限の事前連絡"), _("【審査期限まで%(days)s日】%(call)s"), roles=(REVIEWER,)),
         Kind(
+            "conflict_lift_requested",
+            _("利害関係申告の取消し申請（文部科学省あて）"),
+            _("【申告取消し申請】%(title)s"),
+            roles=(MINISTRY,),
+        ),
+        Kind(
+            "conflict_lift_decided",
+            _("利害関係申告の取消し申請の結果"),
+            _("【申告取消し申請の結果】%(title)s"),
+            roles=(REVIEWER,),
+        ),
+        Kind(
             "proposal_received",
             _("提案書の受付（本部あて）"),
             _("【受付】提案書「%(title)s」を受け付けました"),

@@ -126,6 +126,18 @@ def db_snapshot(db):
 # --- cache (tests/test_cache_invalidation.py; cluster_portal/cache.py) ------------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def media_root_per_session(tmp_path_factory):
+    """Files the factories and the upload tests store (receipts, attachments) go to a temporary
+    directory of this test session (one per xdist worker), so no run leaves files in the checkout."""
+    from django.conf import settings
+
+    previous = settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    yield
+    settings.MEDIA_ROOT = previous
+
+
 @pytest.fixture(autouse=True)
 def clear_cache():
     """Every test starts with an empty cache: cached public aggregates never leak between tests."""

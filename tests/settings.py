@@ -25,7 +25,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
-MEDIA_ROOT = BASE_DIR / "media-test"  # noqa: F405
+MEDIA_ROOT = BASE_DIR / "media-test"  # noqa: F405  (replaced per session by tests/conftest.py)
 # Rate limits off: thousands of requests come from one test client; tests/test_rate_limits.py
 # switches them on with override_settings.
 RATE_LIMITS_ENABLED = False

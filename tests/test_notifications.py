@@ -86,6 +86,31 @@ def test_review_deadline_near_is_sent_once(django_capture_on_commit_callbacks):
     assert not sent_to(done.reviewer.email) and not sent_to(conflicted.reviewer.email)
 
 
+def test_conflict_lift_request_alerts_the_ministry_and_the_decision_reaches_the_reviewer(
+    ministry_user, django_capture_on_commit_callbacks
+):
+    reviewer = factories.UserFactory(reviewer=True, username="lifter")
+    assignment = factories.ReviewAssignmentFactory(reviewer=reviewer, conflicted=True)
+    proposal = assignment.proposal
+    with django_capture_on_commit_callbacks(execute=True):
+        lift = review_services.conflict_lift_request(user=reviewer, assignment=assignment, reason="機関名の取り違え")
+    assert_delivered(
+        ministry_user,
+        "conflict_lift_requested",
+        reverse("ministry:review_read", args=[proposal.call.code]),
+        subject_has=proposal.title,
+    )
+    assert "機関名の取り違え" in sent_to(ministry_user.email)[0].body
+    assert not sent_to(reviewer.email)
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        review_services.conflict_lift_decide(user=ministry_user, lift=lift, approve=False, comment="共同研究は継続中")
+    assert_delivered(reviewer, "conflict_lift_decided", reverse("reviews:detail", args=[assignment.pk]))
+    body = sent_to(reviewer.email)[0].body
+    assert "却下されました" in body and "共同研究は継続中" in body
+
+
 def test_proposal_submitted_receipt_and_ministry_alert(ministry_user, region, django_capture_on_commit_callbacks):
     author = hq_staff(region, "author")
     colleague = hq_staff(region, "colleague")

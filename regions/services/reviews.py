@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from cluster_portal.concurrency import claim_version
 from cluster_portal.models import Role, TransitionLog, User
-from notifications import outbox
+from notifications import outbox, recipients
 from regions import permissions
 from regions.models import (
     Call,
@@ -419,6 +419,13 @@ def conflict_lift_request(*, user, assignment: ReviewAssignment, reason: str) ->
     request.full_clean()
     request.save()
     TransitionLog.record(request, source="", target=LiftStatus.PENDING, user=user, reason=request.reason)
+    proposal = assignment.proposal
+    outbox.notify(
+        "conflict_lift_requested",
+        recipients.ministry_staff(),
+        context={"title": proposal.title, "proposal": proposal, "reviewer": user, "reason": request.reason},
+        path=reverse("ministry:review_read", kwargs={"code": proposal.call.code}),
+    )
     return request
 
 
@@ -446,6 +453,13 @@ def conflict_lift_decide(*, user, lift: ConflictLiftRequest, approve: bool, comm
         assignment.conflict_declared_at = None
         assignment.full_clean()
         assignment.save()
+    proposal = lift.assignment.proposal
+    outbox.notify(
+        "conflict_lift_decided",
+        [assignment.reviewer],
+        context={"title": proposal.title, "proposal": proposal, "approved": approve, "comment": lift.decision_comment},
+        path=reverse("reviews:detail", kwargs={"pk": assignment.pk}),
+    )
     return lift
 
 
