@@ -89,6 +89,31 @@ def test_decide_shows_a_summary_and_only_confirm_records_once(
     assert NOTE not in page
 
 
+def test_a_selected_region_becomes_public_only_when_the_applicant_is_notified(
+    client, ministry_user, django_capture_on_commit_callbacks
+):
+    applicant = factories.RegionFactory(unpublished=True, status="planning")
+    call = open_call_with_budget(envelope=1_000_000_000)
+    proposal = factories.ProposalFactory(call=call, region=applicant, under_review=True)
+    factories.ProposalBudgetLineFactory(proposal=proposal, fiscal_year=2030, requested_amount=300_000_000)
+    client.force_login(ministry_user)
+    data = opened({"decision": "selected", "reason": "構想が優れている", "confirm": "1"}, obj=proposal)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(reverse("ministry:decide", args=[proposal.pk]), data).status_code == 302
+    applicant.refresh_from_db()
+    assert applicant.status == "active" and not applicant.is_published  # decided, not yet announced
+    client.logout()
+    assert client.get(applicant.get_absolute_url()).status_code == 404
+
+    client.force_login(ministry_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("ministry:decision_notify", args=[proposal.pk]))
+    applicant.refresh_from_db()
+    assert applicant.is_published
+    client.logout()
+    assert client.get(applicant.get_absolute_url()).status_code == 200
+
+
 def test_plan_years_outside_the_calls_envelope_are_refused_when_saved(hq_user, region):
     call = open_call_with_budget(envelope=1_000)  # envelopes for some years only
     covered = sorted(call.budgets.values_list("fiscal_year", flat=True))

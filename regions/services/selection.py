@@ -2,9 +2,10 @@
 
 Exactly one decision per proposal: the proposal row is claimed (``claim_version``, a
 conditional UPDATE that holds the row until commit), and the OneToOne SelectionDecision
-is the final guard in the database. 採択 activates and publishes the region, creates its grants per
-fiscal year from the approved plan (within the call's envelope) and notifies the
-applicant only when the ministry deliberately notifies (``decision_notify``, through the outbox).
+is the final guard in the database. 採択 activates the region and creates its grants per
+fiscal year from the approved plan (within the call's envelope). The applicant is told, and the
+region published, only when the ministry deliberately notifies (``decision_notify``, through the
+outbox): the public never learns of a selection before the applicant does.
 """
 
 from __future__ import annotations
@@ -47,9 +48,17 @@ def _activate_region(*, region: Region, proposal: Proposal, user) -> None:
         region.theme = proposal.theme
     if not region.concept:
         region.concept = proposal.summary
-    region.is_published = True  # selected regions are announced publicly
     region.full_clean()
     region.save()
+
+
+def _announce_region(region_id: int) -> None:
+    """A selected region becomes public when the applicant is notified (not before)."""
+    region = Region.objects.select_for_update().get(pk=region_id)
+    if not region.is_published:
+        region.is_published = True
+        region.full_clean()
+        region.save()
 
 
 def applicant_recipients(proposal: Proposal) -> list[User]:
@@ -74,6 +83,8 @@ def decision_notify(*, user, decision: SelectionDecision) -> SelectionDecision:
     ).get(pk=decision.pk)
     decision.internal_note = ""  # ministry only: never part of what the applicant is sent
     proposal = decision.proposal
+    if decision.decision == Decision.SELECTED:
+        _announce_region(proposal.region_id)
     outbox.notify(
         "decision_notified",
         applicant_recipients(proposal),
