@@ -112,9 +112,7 @@ def notify(kind: str, recipients: Iterable, *, context: dict, path: str = "", de
         except IntegrityError:  # the same reminder written by a concurrent run
             continue
         created.append(notification)
-    pending = [notification.pk for notification in created if notification.status == DeliveryStatus.PENDING]
-    if pending:
-        transaction.on_commit(lambda: enqueue(pending))
+    enqueue_after_commit(notification.pk for notification in created if notification.status == DeliveryStatus.PENDING)
     return created
 
 
@@ -149,10 +147,16 @@ def notify_addresses(
                 dedupe_key=dedupe_key,
             )
         )
-    if created:
-        ids = [notification.pk for notification in created]
-        transaction.on_commit(lambda: enqueue(ids))
+    enqueue_after_commit(notification.pk for notification in created)
     return created
+
+
+def enqueue_after_commit(ids: Iterable[int]) -> None:
+    """Queue the delivery of these notifications once the writing transaction commits (never for a
+    rolled-back change)."""
+    ids = list(ids)
+    if ids:
+        transaction.on_commit(lambda: enqueue(ids))
 
 
 def enqueue(ids: Iterable[int], run_after: datetime.datetime | None = None) -> None:
