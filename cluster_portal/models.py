@@ -132,6 +132,23 @@ def public_code(prefix: str) -> str:
     return prefix + "-" + "".join(secrets.choice(PUBLIC_CODE_ALPHABET) for _ in range(10))
 
 
+class UploadRecord(models.Model):
+    """Who stored an uploaded file and when: the shared fields of every attachment and receipt."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登録者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
 class TimeStampedModel(models.Model):
     """Creation/update stamps and an edit version for optimistic locking."""
 

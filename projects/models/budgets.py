@@ -3,7 +3,6 @@ execution (執行) by expense category."""
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
@@ -14,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from cluster_portal import uploads
 from cluster_portal.fields import yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_yen
-from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, public_code
+from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel, UploadRecord, public_code
 from projects.models.projects import JointResearchProject
 from regions.models import Grant
 
@@ -224,7 +223,7 @@ class ReceiptQuerySet(RegionScopedQuerySet):
         return Q(pk__in=[])  # receipts are never public
 
 
-class Receipt(models.Model):
+class Receipt(UploadRecord):
     """領収書: a PDF or image file attached to an execution entry, served only through the workspace.
 
     Deleting one (headquarters staff, when the wrong file was attached) keeps its history row."""
@@ -240,15 +239,6 @@ class Receipt(models.Model):
         help_text=_("PDF・PNG・JPEG（10MBまで）。ファイルの内容で形式を確認します。"),
     )
     original_name = models.CharField(_("元のファイル名"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登録者"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     objects = ReceiptQuerySet.as_manager()
     history = HistoricalRecords()

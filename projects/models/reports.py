@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator
 from django.db import models
@@ -13,7 +12,7 @@ from simple_history.models import HistoricalRecords
 from cluster_portal import uploads
 from cluster_portal.fields import fiscal_year_field
 from cluster_portal.fiscal import fiscal_year_label, fiscal_year_of
-from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, UploadRecord
 from cluster_portal.workflow import Transition, Workflow
 from projects.models.projects import JointResearchProject
 
@@ -171,7 +170,7 @@ def report_attachment_path(instance, filename):
     return f"reports/{instance.report_id}/{uuid.uuid4().hex}.{extension}"
 
 
-class ReportAttachment(models.Model):
+class ReportAttachment(UploadRecord):
     """A file attached to a progress report. Served only through the workspace (never as public media)."""
 
     report = models.ForeignKey(
@@ -187,15 +186,6 @@ class ReportAttachment(models.Model):
             validate_attachment_content,
         ],
     )
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登録者"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("進捗報告の添付資料")

@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_label
-from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, sees_everything
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, UploadRecord, sees_everything
 from cluster_portal.workflow import Transition, Workflow
 from regions.models.calls import Call, ReviewCriterion
 from regions.models.clusters import ClusterType, Region
@@ -175,7 +175,7 @@ def proposal_attachment_path(instance, filename):
     return f"proposals/{instance.proposal_id}/{uuid.uuid4().hex}.{instance.kind}"
 
 
-class ProposalAttachment(models.Model):
+class ProposalAttachment(UploadRecord):
     """A file attached to a proposal (PDF, Word or Excel), stored through Django's storage API."""
 
     proposal = models.ForeignKey(
@@ -185,15 +185,6 @@ class ProposalAttachment(models.Model):
     original_name = models.CharField(_("ファイル名"), max_length=200)
     kind = models.CharField(_("形式"), max_length=5, choices=AttachmentKind.choices)
     size = models.PositiveBigIntegerField(_("サイズ（バイト）"))
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("登録者"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("提案書の添付ファイル")
