@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from ministry.views import annual_reports, bulk, calls, dashboard, evaluations, funding, review_reading, selection
+from ministry.views import (
+    annual_reports,
+    bulk,
+    calls,
+    dashboard,
+    evaluations,
+    exports,
+    funding,
+    review_reading,
+    selection,
+)
 
 app_name = "ministry"
 
@@ -27,6 +37,10 @@ urlpatterns = [
         review_reading.statistics_export,
         name="statistics_export",
     ),
+    path("calls/<slug:code>/reviews/summary/", review_reading.review_summary_page, name="review_summary"),
+    path("calls/<slug:code>/decisions.<str:extension>", exports.decision_export, name="decision_export"),
+    path("proposals/export.<str:extension>", exports.proposal_export, name="proposal_export"),
+    path("evaluations/export.<str:extension>", exports.evaluation_export, name="evaluation_export"),
     path("conflict-lifts/<int:pk>/decide/", review_reading.conflict_lift_decide, name="conflict_lift_decide"),
     path("proposals/", selection.proposal_list, name="proposal_list"),
     path("proposals/<int:pk>/assign/", selection.assign_reviewer, name="assign_reviewer"),
