@@ -141,7 +141,7 @@ def test_codes_on_request(client, ministry_user, world):
 
 def test_an_unknown_file_type_is_not_found(client, ministry_user, world):
     client.force_login(ministry_user)
-    assert client.get(reverse("ministry:proposal_export", args=["json"])).status_code == 404
+    assert client.get(reverse("ministry:proposal_export", args=["csv"]).replace(".csv", ".json")).status_code == 404
     assert client.get(reverse("ministry:decision_export", args=["exp-call", "pdf"])).status_code == 404
 
 
