@@ -163,6 +163,7 @@ def start_export(*, user, resource: str, file_format: str, encoding: str, codes:
 #: The documents a PDF job can produce (``DataJob.resource`` of a job of kind PDF).
 ANNUAL_REPORT = "annual_report"
 PROPOSAL = "proposal"
+REVIEW_SUMMARY = "review_summary"
 
 
 def _start_pdf(*, user, document: str, filename: str, params: dict) -> DataJob:
@@ -202,6 +203,21 @@ def start_proposal_pdf(*, user, proposal) -> DataJob:
     )
 
 
+def start_review_summary_pdf(*, user, call) -> DataJob:
+    """The review summary (審査結果の総括) of ``call`` as a PDF, made by the worker (the caller checked that the
+    user is ministry staff: the reviews in full are for the ministry only)."""
+    return _start_pdf(
+        user=user,
+        document=REVIEW_SUMMARY,
+        filename=review_summary_filename(call),
+        params={"call_id": call.pk, "call_code": call.code},
+    )
+
+
+def review_summary_filename(call) -> str:
+    return f"審査結果総括_{call.code}.pdf"
+
+
 def proposal_filename(proposal) -> str:
     return f"提案書_{proposal.region.name}_{proposal.call.code}.pdf"
 
@@ -221,6 +237,12 @@ def _document(job: DataJob) -> tuple[str, dict]:
 
         proposal = Proposal.objects.select_related("call__program", "region").get(pk=job.result["proposal_id"])
         return "reports/proposal_pdf.html", proposal_print_context(proposal)
+    if job.resource == REVIEW_SUMMARY:
+        from regions.models import Call
+        from regions.services.reviews import review_summary
+
+        call = Call.objects.select_related("program").get(pk=job.result["call_id"])
+        return "reports/review_summary_pdf.html", review_summary(call=call)
     raise ValueError(f"unknown PDF document {job.resource!r}")
 
 

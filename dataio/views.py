@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cluster_portal import uploads
-from cluster_portal.guards import headquarters_or_ministry_required
+from cluster_portal.guards import headquarters_or_ministry_required, ministry_required
 from cluster_portal.tabular import limits, permissions, registry
 from cluster_portal.tabular.errors import DataFileError
 from cluster_portal.tabular.services import ERROR, data_export, report_from_dict
@@ -29,7 +29,7 @@ from dataio import jobs
 from dataio.forms import ExportForm, ImportForm
 from dataio.models import DataJob, JobKind, JobStatus
 from regions import permissions as region_permissions
-from regions.models import Grant, Proposal, Region
+from regions.models import Call, Grant, Proposal, Region
 
 logger = logging.getLogger(__name__)
 
@@ -235,6 +235,14 @@ def proposal_pdf(request, pk):
     return redirect("dataio:job", pk=jobs.start_proposal_pdf(user=request.user, proposal=proposal).pk)
 
 
+@require_POST
+@ministry_required.of(Call, kwarg="code", field="code")
+def review_summary_pdf(request, code):
+    """「PDFを作成」 of a call's review summary (every review in full: ministry staff only)."""
+    call = get_object_or_404(Call, code=code)
+    return redirect("dataio:job", pk=jobs.start_review_summary_pdf(user=request.user, call=call).pk)
+
+
 def _pdf_job_visible(request, job: DataJob) -> None:
     """A PDF job's document stays readable only while its user may still read it (checked again on each view)."""
     if job.resource == jobs.ANNUAL_REPORT:
@@ -243,6 +251,9 @@ def _pdf_job_visible(request, job: DataJob) -> None:
             raise Http404
     elif job.resource == jobs.PROPOSAL:
         _printable_proposal(request.user, job.result.get("proposal_id"))
+    elif job.resource == jobs.REVIEW_SUMMARY:
+        if not request.user.is_ministry or not Call.objects.filter(pk=job.result.get("call_id")).exists():
+            raise Http404
     else:
         raise Http404
 

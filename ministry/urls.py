@@ -1,8 +1,18 @@
 """Ministry staff pages, mounted at /ministry/ (namespace ``ministry``)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from ministry.views import annual_reports, bulk, calls, dashboard, evaluations, funding, review_reading, selection
+from ministry.views import (
+    annual_reports,
+    bulk,
+    calls,
+    dashboard,
+    evaluations,
+    exports,
+    funding,
+    review_reading,
+    selection,
+)
 
 app_name = "ministry"
 
@@ -27,6 +37,11 @@ urlpatterns = [
         review_reading.statistics_export,
         name="statistics_export",
     ),
+    path("calls/<slug:code>/reviews/summary/", review_reading.review_summary_page, name="review_summary"),
+    path("calls/<slug:code>/decisions.<str:extension>", exports.decision_export, name="decision_export"),
+    # the file type is one of two words, not an object (so no converter: tests/test_not_found_rule.py)
+    re_path(r"^proposals/export\.(?P<extension>csv|xlsx)$", exports.proposal_export, name="proposal_export"),
+    re_path(r"^evaluations/export\.(?P<extension>csv|xlsx)$", exports.evaluation_export, name="evaluation_export"),
     path("conflict-lifts/<int:pk>/decide/", review_reading.conflict_lift_decide, name="conflict_lift_decide"),
     path("proposals/", selection.proposal_list, name="proposal_list"),
     path("proposals/<int:pk>/assign/", selection.assign_reviewer, name="assign_reviewer"),

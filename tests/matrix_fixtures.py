@@ -212,6 +212,9 @@ def build_world() -> World:
         "call_of_review_csv": {"code": call_review.code, "extension": "csv"},
         "call_of_review_xlsx": {"code": call_review.code, "extension": "xlsx"},
         "call_in_preparation_csv": {"code": call_in_preparation.code, "extension": "csv"},
+        # the ministry's files of every proposal and evaluation (no object: the file type only)
+        "export_csv": {"extension": "csv"},
+        "export_xlsx": {"extension": "xlsx"},
         # URLs with several arguments
         "annual_report_a_2008": {"slug": region_a.slug, "fiscal_year": grant.fiscal_year},
         "attachment_of_a_draft": {"pk": proposal_draft.pk, "attachment_pk": attachment_draft.pk},

@@ -278,6 +278,8 @@ MATRIX: dict[str, list] = {
         *post_only("proposal_a_submitted", row(LOGIN, 404, 404, ALLOWED, 404, ALLOWED, 403)),
         *post_only("proposal_a_under_review", row(LOGIN, 403, 404, ALLOWED, 404, ALLOWED, 403)),
     ],
+    #: 「PDFを作成」 of a call's review summary: every review in full, so ministry staff only
+    "dataio:review_summary_pdf": post_only("call_of_review", row(LOGIN, 403, 403, 403, 403, ALLOWED, 403)),
     # --- passwords (/accounts/password/): change when signed in, reset by e-mail for anyone ----------
     "password_change": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), SUBMITS)],
     "password_change_done": [case(None, row(LOGIN, 200, 200, 200, 200, 200, 200), READ_ONLY)],
@@ -320,6 +322,21 @@ MATRIX: dict[str, list] = {
     "ministry:statistics_export": [
         case("call_of_review_csv", MINISTRY_PAGE, READ_ONLY),
         case("call_of_review_xlsx", MINISTRY_PAGE, READ_ONLY),
+    ],
+    # the call's review summary (printable page; its PDF is a dataio job) and the selection decisions as
+    # files, with the internal note: ministry staff only (issue 14, part 7)
+    "ministry:review_summary": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],
+    "ministry:decision_export": [
+        case("call_of_review_csv", MINISTRY_PAGE, READ_ONLY),
+        case("call_of_review_xlsx", MINISTRY_PAGE, READ_ONLY),
+    ],
+    "ministry:proposal_export": [
+        case("export_csv", MINISTRY_PAGE, READ_ONLY),
+        case("export_xlsx", MINISTRY_PAGE, READ_ONLY),
+    ],
+    "ministry:evaluation_export": [
+        case("export_csv", MINISTRY_PAGE, READ_ONLY),
+        case("export_xlsx", MINISTRY_PAGE, READ_ONLY),
     ],
     # a request to lift a conflict: known to the reviewer who asked (403) and to administrators (403)
     "ministry:conflict_lift_decide": post_only("lift_request_pending", row(LOGIN, 404, 403, 404, 404, ALLOWED, 403)),

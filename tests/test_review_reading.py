@@ -137,7 +137,7 @@ def test_headquarters_never_see_the_reviews_of_their_own_proposal(client, hq_use
 def test_reviews_export_has_a_row_per_assignment_and_criterion_with_comments(client, ministry_user, world):
     client.force_login(ministry_user)
     response = client.get(reverse("ministry:review_export", args=[world["call"].code, "csv"]))
-    assert response.status_code == 200 and response["Content-Disposition"].endswith('reviews.csv"')
+    assert response.status_code == 200 and 'filename="read-call-reviews.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
     assert header[:8] == ["公募コード", "提案書", "地域", "審査委員", "評価項目", "重み", "評点", "コメント"]

@@ -118,7 +118,8 @@ def sheet_title(name) -> str:
 
 def xlsx_bytes(headers: Iterable, rows: Iterable[Iterable], *, title="") -> bytes:
     """An XLSX workbook of one sheet named ``title`` (see :func:`sheet_title`): text as string cells
-    (never formulas; formula-like text flagged ``quotePrefix``), numbers as numbers, dates as dates."""
+    (never formulas; formula-like text flagged ``quotePrefix``), numbers as numbers, dates as dates,
+    date-times as date-times shown with hours and minutes."""
     import openpyxl
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -126,8 +127,11 @@ def xlsx_bytes(headers: Iterable, rows: Iterable[Iterable], *, title="") -> byte
     def xlsx_cell(value):
         value = _text(value)
         if isinstance(value, datetime.datetime):
-            value = value.replace(tzinfo=None)
-        if isinstance(value, (datetime.date, datetime.datetime)):
+            # the wall-clock time where it was written (callers pass Japan time: timezone.localtime)
+            cell = WriteOnlyCell(sheet, value=value.replace(tzinfo=None))
+            cell.number_format = "yyyy-mm-dd hh:mm"
+            return cell
+        if isinstance(value, datetime.date):
             cell = WriteOnlyCell(sheet, value=value)
             cell.number_format = "yyyy-mm-dd"
             return cell

@@ -15,7 +15,7 @@ from cluster_portal.web import conflict_response, filtered, run_once
 from ministry.filters import CallFilter
 from ministry.forms import CallForm
 from ministry.views.common import CONFLICT_TEMPLATE
-from regions.models import Call, Proposal, ProposalStatus
+from regions.models import Call, Proposal, ProposalStatus, SelectionDecision
 from regions.services import calls as call_services
 from regions.services import grants as grant_services
 from regions.services import reviews as review_services
@@ -128,6 +128,7 @@ def call_detail(request, code):
         "criteria": list(call.criteria.all()),
         "envelopes": grant_services.envelope_rows(calls=[call]),
         "proposals": proposals,
+        "decision_count": SelectionDecision.objects.filter(proposal__call=call).count(),
     }
     return render(request, "ministry/call_detail.html", context)
 

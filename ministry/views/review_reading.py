@@ -4,24 +4,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cluster_portal.guards import ministry_required
-from cluster_portal.tabular import files
 from cluster_portal.web import run_once
 from ministry.lift_forms import LiftDecisionForm
+from ministry.views.exports import spreadsheet_response
+from regions.exports import Table
 from regions.models import Call, ConflictLiftRequest
 from regions.services import review_statistics
 from regions.services import reviews as review_services
-
-EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _call(code) -> Call:
@@ -60,25 +56,29 @@ def review_statistics_page(request, code):
     return render(request, "ministry/review_statistics.html", context)
 
 
-def _download(call: Call, name: str, extension: str, table) -> HttpResponse:
-    if extension not in EXPORT_TYPES:
-        raise Http404
+@ministry_required.of(Call, kwarg="code", field="code")
+def review_summary_page(request, code):
+    """The call's review summary (審査結果の総括) as a printable page; the PDF of the same document is a
+    dataio job (README "Printing and PDF")."""
+    return render(request, "ministry/review_summary.html", review_services.review_summary(call=_call(code)))
+
+
+def _download(call: Call, name: str, extension: str, table, sheet: str) -> HttpResponse:
     headers, rows = table
-    response = HttpResponse(files.write(headers, rows, extension), content_type=EXPORT_TYPES[extension])
-    response["Content-Disposition"] = f'attachment; filename="{call.code}-{name}.{extension}"'
-    return response
+    return spreadsheet_response(Table(headers, rows, sheet), extension, f"{call.code}-{name}")
 
 
 @ministry_required.of(Call, kwarg="code", field="code")
 def review_export(request, code, extension):
     call = _call(code)
-    return _download(call, "reviews", extension, review_services.review_export_table(call=call))
+    return _download(call, "reviews", extension, review_services.review_export_table(call=call), _("審査内容"))
 
 
 @ministry_required.of(Call, kwarg="code", field="code")
 def statistics_export(request, code, extension):
     call = _call(code)
-    return _download(call, "review-statistics", extension, review_services.statistics_export_table(call=call))
+    table = review_services.statistics_export_table(call=call)
+    return _download(call, "review-statistics", extension, table, _("審査の統計と順位"))
 
 
 @require_POST

@@ -16,6 +16,7 @@ from cluster_portal.web import act_and_redirect, conflict_response, filtered, ru
 from ministry.filters import ProposalFilter
 from ministry.forms import AssignReviewerForm, DecisionForm
 from ministry.views.common import CONFLICT_TEMPLATE
+from ministry.views.exports import export_query
 from regions.models import Call, Decision, Proposal, ProposalStatus, ReviewAssignment, SelectionDecision
 from regions.selectors import proposal_page
 from regions.services import grants as grant_services
@@ -48,6 +49,7 @@ def proposal_list(request):
         "call_code": chosen["call"] or "",
         "statuses": [choice for choice in ProposalStatus.choices if choice[0] != ProposalStatus.DRAFT],
         "calls": Call.objects.order_by("-fiscal_year", "code"),
+        "export_query": export_query(request),
     }
     return render(request, "ministry/proposal_list.html", context)
 

@@ -34,6 +34,7 @@ from regions.models import (
     Review,
     ReviewAssignment,
     ReviewCriterion,
+    SelectionDecision,
     call_day,
 )
 from regions.services import review_statistics
@@ -666,3 +667,53 @@ def statistics_export_table(*, call: Call) -> tuple[list[str], list[list]]:
                 ]
             )
     return headers, rows
+
+
+# --- the call's review summary (printable page and PDF) ----------------------------------------------
+
+
+@dataclass
+class SummaryEntry:
+    """One proposal of a call's review summary: its statistics (rank, weighted total, per criterion),
+    its requested total and every review in full (reviewers as columns, as on the reading page)."""
+
+    proposal: Proposal
+    stats: review_statistics.ProposalStats
+    sheet: ReviewSheet
+    requested_total: int
+    decision: object | None = None
+
+
+def review_summary(*, call: Call) -> dict:
+    """The review summary of ``call`` (審査結果の総括), in rank order: what the statistics page and the
+    reading page show, together, for the ministry's printable page and PDF. Ministry only."""
+    criteria, results = call_statistics(call=call)
+    sheets = {sheet.proposal.pk: sheet for sheet in review_sheets(call=call)}
+    requested = {
+        proposal.pk: proposal.requested_total()
+        for proposal in Proposal.objects.filter(pk__in=sheets).prefetch_related("budget_lines")
+    }
+    decisions = {
+        decision.proposal_id: decision
+        for decision in SelectionDecision.objects.filter(proposal__in=list(sheets)).only("proposal", "decision")
+    }
+    entries = [
+        SummaryEntry(
+            proposal=proposal,
+            stats=stats,
+            sheet=sheets[proposal.pk],
+            requested_total=requested.get(proposal.pk, 0),
+            decision=decisions.get(proposal.pk),
+        )
+        for proposal, stats in results
+        if proposal.pk in sheets
+    ]
+    return {
+        "call": call,
+        "criteria": criteria,
+        "entries": entries,
+        "requested_sum": sum(entry.requested_total for entry in entries),
+        "threshold": review_statistics.DISAGREEMENT_THRESHOLD,
+        "decimals": review_statistics.DECIMALS,
+        "printed_at": timezone.localtime(),
+    }

@@ -362,6 +362,7 @@ def test_review_reading_and_statistics_pages_have_no_serious_accessibility_viola
             reverse("ministry:review_read", args=[code]),
             reverse("ministry:review_statistics", args=[code]),
             reverse("ministry:review_statistics", args=[code]) + "?normalise=1",
+            reverse("ministry:review_summary", args=[code]),
             reverse("proposals:detail", args=[staff["proposal"].pk]),
         ],
     )
@@ -391,6 +392,14 @@ def test_printed_document_pages_have_no_serious_accessibility_violations(page, l
             reverse("dataio:job", args=[done.pk]),
         ],
     )
+    summary = DataJob.objects.create(
+        user=staff["ministry"],
+        status=JobStatus.DONE,
+        output="x",
+        output_name="審査結果総括.pdf",
+        **{**common, "resource": "review_summary"},
+        result={"call_id": staff["call"].pk, "call_code": staff["call"].code},
+    )
     page.context.clear_cookies()
     login_as(page, staff["ministry"])
     scan_all(
@@ -398,6 +407,7 @@ def test_printed_document_pages_have_no_serious_accessibility_violations(page, l
         [
             reverse("ministry:annual_report", args=[region.slug, 2008]),
             reverse("proposals:print", args=[staff["proposal"].pk]),
+            reverse("dataio:job", args=[summary.pk]),
         ],
     )
 
