@@ -40,6 +40,10 @@ from regions.models.funding import (
     Recommendation,
     RelatedMeasure,
     RelatedMeasureQuerySet,
+    SUPPORT_WORKFLOW,
+    SupportDecision,
+    SupportDecisionQuerySet,
+    SupportStatus,
 )
 from regions.models.organizations import Organization, OrganizationKind, OrganizationQuerySet, Prefecture
 from regions.models.selection import (
@@ -107,7 +111,11 @@ __all__ = [
     "ReviewAssignment",
     "ReviewCriterion",
     "ReviewDeadlineExtension",
+    "SUPPORT_WORKFLOW",
     "SelectionDecision",
+    "SupportDecision",
+    "SupportDecisionQuerySet",
+    "SupportStatus",
     "call_day",
     "new_event_code",
     "proposal_attachment_path",

@@ -1,0 +1,156 @@
+"""重点支援 evaluations drive support: the support decision's rules, its confirmation into grant
+amendments (all or nothing, within the envelope), and where it shows (ministry, public, funding flow)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from cluster_portal.concurrency import StaleEdit
+from regions.models import Grant, GrantAmendment, Recommendation, SupportDecision, SupportStatus
+from regions.services import grants as grant_services
+from regions.services import support as support_services
+from tests import factories
+from tests.test_ministry_journey import open_call_with_budget
+
+GRANT = 300_000_000
+
+
+@pytest.fixture
+def funded(ministry_user):
+    """A published region selected on a call with envelopes FY2030–2034 of 1,000,000,000 yen, granted
+    300,000,000 yen in FY2030–2032, and its 重点支援 interim evaluation of FY2030."""
+    call = open_call_with_budget(envelope=1_000_000_000)
+    region = factories.selected_region(call, is_published=True)
+    for year in (2030, 2031, 2032):
+        grant_services.grant_create(user=ministry_user, region=region, call=call, fiscal_year=year, amount=GRANT)
+    evaluation = factories.EvaluationFactory(
+        region=region, fiscal_year=2030, grade="S", recommendation=Recommendation.FOCUS
+    )
+    return {"call": call, "region": region, "evaluation": evaluation}
+
+
+def _save(user, evaluation, **overrides):
+    data = {"start_fiscal_year": 2031, "end_fiscal_year": 2032, "annual_amount": 100_000_000, "reason": "世界水準"}
+    data.update(overrides)
+    return support_services.support_decision_save(user=user, evaluation=evaluation, **data)
+
+
+def _amounts(region):
+    return dict(Grant.objects.filter(region=region).values_list("fiscal_year", "amount"))
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_support_decision_is_refused_for_an_evaluation_without_focused_support(ministry_user, funded):
+    evaluation = funded["evaluation"]
+    evaluation.recommendation = Recommendation.CONTINUE
+    evaluation.save()
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        _save(ministry_user, evaluation)
+    assert "「重点支援」の評価にだけ記録できます" in excinfo.value.message_dict["evaluation"][0]
+    assert not SupportDecision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_years_without_a_grant_are_refused_naming_the_allowed_years(ministry_user, funded):
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        _save(ministry_user, funded["evaluation"], end_fiscal_year=2034)
+    message = excinfo.value.message_dict["end_fiscal_year"][0]
+    assert "2033年度" in message and "2030年度（令和12年度）〜2032年度（令和14年度）" in message
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        _save(ministry_user, funded["evaluation"], start_fiscal_year=2029, end_fiscal_year=2030)
+    assert "評価の年度（2030年度" in excinfo.value.message_dict["start_fiscal_year"][0]
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        _save(ministry_user, funded["evaluation"], start_fiscal_year=2032, end_fiscal_year=2031)
+    assert "終了年度は開始年度" in excinfo.value.message_dict["end_fiscal_year"][0]
+    assert not SupportDecision.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("amount", [0, -1, 10**13 + 1])
+def test_amount_must_be_positive_yen_within_the_ceiling(ministry_user, funded, amount):
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        _save(ministry_user, funded["evaluation"], annual_amount=amount)
+    assert "10兆円" in " ".join(excinfo.value.message_dict["annual_amount"])
+    assert not SupportDecision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_ministry_staff_record_or_confirm(hq_user, ministry_user, funded):
+    with pytest.raises(PermissionDenied):
+        _save(hq_user, funded["evaluation"])
+    decision = _save(ministry_user, funded["evaluation"])
+    with pytest.raises(PermissionDenied):
+        support_services.support_decision_confirm(user=hq_user, decision=decision)
+    assert not GrantAmendment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_grade_c_with_focused_support_is_still_refused():
+    evaluation = factories.EvaluationFactory.build(grade="C", recommendation=Recommendation.FOCUS)
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        evaluation.clean()
+    assert "重点支援" in excinfo.value.message_dict["recommendation"][0]
+
+
+# --- confirmation --------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_confirming_amends_each_year_grant_and_becomes_read_only(ministry_user, funded):
+    decision = _save(ministry_user, funded["evaluation"])
+    support_services.support_decision_confirm(user=ministry_user, decision=decision, expected_version=decision.version)
+    assert _amounts(funded["region"]) == {2030: GRANT, 2031: GRANT + 100_000_000, 2032: GRANT + 100_000_000}
+    amendments = GrantAmendment.objects.filter(support_decision=decision).order_by("grant__fiscal_year")
+    assert [(a.grant.fiscal_year, a.previous_amount, a.new_amount) for a in amendments] == [
+        (2031, GRANT, GRANT + 100_000_000),
+        (2032, GRANT, GRANT + 100_000_000),
+    ]
+    assert "重点支援による追加交付" in amendments[0].reason
+    decision.refresh_from_db()
+    assert decision.status == SupportStatus.CONFIRMED and decision.confirmed_by == ministry_user
+    assert decision.confirmed_at is not None and decision.total_amount == 200_000_000
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        _save(ministry_user, funded["evaluation"], annual_amount=1, expected_version=decision.version)
+    assert "既に確定しています" in excinfo.value.messages[0]
+
+
+@pytest.mark.django_db
+def test_double_confirm_is_refused_and_amends_only_once(ministry_user, funded):
+    decision = _save(ministry_user, funded["evaluation"])
+    support_services.support_decision_confirm(user=ministry_user, decision=decision)
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        support_services.support_decision_confirm(user=ministry_user, decision=decision)
+    assert excinfo.value.code == "already_confirmed"
+    assert GrantAmendment.objects.count() == 2
+    assert _amounts(funded["region"])[2031] == GRANT + 100_000_000
+
+
+@pytest.mark.django_db
+def test_envelope_overrun_in_one_year_refuses_everything_naming_year_and_remaining(ministry_user, funded):
+    other = factories.selected_region(funded["call"])
+    grant_services.grant_create(
+        user=ministry_user, region=other, call=funded["call"], fiscal_year=2032, amount=650_000_000
+    )
+    decision = _save(ministry_user, funded["evaluation"])  # 2032: 1,000 − 300 − 650 = 50 million left < 100
+    with translation.override("ja"), pytest.raises(ValidationError) as excinfo:
+        support_services.support_decision_confirm(user=ministry_user, decision=decision)
+    message = excinfo.value.message_dict["annual_amount"][0]
+    assert "2032年度" in message and "残り 50,000,000円" in message
+    assert not GrantAmendment.objects.exists()
+    assert _amounts(funded["region"]) == {2030: GRANT, 2031: GRANT, 2032: GRANT}
+    decision.refresh_from_db()
+    assert decision.status == SupportStatus.DRAFT
+
+
+@pytest.mark.django_db
+def test_confirming_a_draft_edited_since_the_summary_is_stale(ministry_user, funded):
+    decision = _save(ministry_user, funded["evaluation"])
+    shown = decision.version
+    _save(ministry_user, funded["evaluation"], annual_amount=50_000_000, expected_version=shown)
+    with pytest.raises(StaleEdit):
+        support_services.support_decision_confirm(user=ministry_user, decision=decision, expected_version=shown)
+    assert not GrantAmendment.objects.exists()
