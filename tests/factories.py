@@ -3,9 +3,9 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from cluster_portal.models import Role, User

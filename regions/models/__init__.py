@@ -29,6 +29,7 @@ from regions.models.clusters import (
 from regions.models.conflicts import LIFT_WORKFLOW, ConflictLiftRequest, LiftStatus
 from regions.models.events import Event, EventKind, EventQuerySet, new_event_code
 from regions.models.funding import (
+    SUPPORT_WORKFLOW,
     Evaluation,
     EvaluationKind,
     EvaluationQuerySet,
@@ -40,7 +41,6 @@ from regions.models.funding import (
     Recommendation,
     RelatedMeasure,
     RelatedMeasureQuerySet,
-    SUPPORT_WORKFLOW,
     SupportDecision,
     SupportDecisionQuerySet,
     SupportStatus,
@@ -66,6 +66,7 @@ __all__ = [
     "LIFT_WORKFLOW",
     "PROPOSAL_WORKFLOW",
     "REGION_WORKFLOW",
+    "SUPPORT_WORKFLOW",
     "AttachmentKind",
     "Call",
     "CallBudget",
@@ -111,7 +112,6 @@ __all__ = [
     "ReviewAssignment",
     "ReviewCriterion",
     "ReviewDeadlineExtension",
-    "SUPPORT_WORKFLOW",
     "SelectionDecision",
     "SupportDecision",
     "SupportDecisionQuerySet",
