@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from ministry.views import annual_reports, bulk, calls, dashboard, evaluations, funding, review_reading, selection
+from ministry.views import (
+    annual_reports,
+    bulk,
+    calls,
+    dashboard,
+    evaluations,
+    funding,
+    review_reading,
+    selection,
+    support,
+)
 
 app_name = "ministry"
 
@@ -48,4 +58,7 @@ urlpatterns = [
     path("evaluations/", evaluations.evaluation_list, name="evaluation_list"),
     path("evaluations/new/", evaluations.evaluation_create, name="evaluation_create"),
     path("evaluations/<int:pk>/edit/", evaluations.evaluation_edit, name="evaluation_edit"),
+    path("evaluations/<int:pk>/support/", support.support_decision, name="support_decision"),
+    path("evaluations/<int:pk>/support/edit/", support.support_edit, name="support_edit"),
+    path("evaluations/<int:pk>/support/confirm/", support.support_confirm, name="support_confirm"),
 ]

@@ -11,6 +11,7 @@ from regions.models import Grant, GrantAmendment, Recommendation, SupportDecisio
 from regions.services import grants as grant_services
 from regions.services import support as support_services
 from tests import factories
+from tests.form_helpers import opened
 from tests.test_ministry_journey import open_call_with_budget
 
 GRANT = 300_000_000
@@ -154,3 +155,95 @@ def test_confirming_a_draft_edited_since_the_summary_is_stale(ministry_user, fun
     with pytest.raises(StaleEdit):
         support_services.support_decision_confirm(user=ministry_user, decision=decision, expected_version=shown)
     assert not GrantAmendment.objects.exists()
+
+
+# --- ministry pages ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_officer_records_reviews_and_confirms_a_support_decision_on_the_pages(client, ministry_user, funded):
+    evaluation, region = funded["evaluation"], funded["region"]
+    client.force_login(ministry_user)
+    assert (
+        reverse("ministry:support_decision", args=[evaluation.pk])
+        in client.get(reverse("ministry:evaluation_edit", args=[evaluation.pk])).content.decode()
+    )
+    edit_url = reverse("ministry:support_edit", args=[evaluation.pk])
+    form = client.get(edit_url).content.decode()
+    assert "追加交付額（各年度、円）" in form and "重点支援の理由（文部科学省内の記録）" in form
+
+    bad = client.post(
+        edit_url,
+        opened({"start_fiscal_year": "2031", "end_fiscal_year": "2035", "annual_amount": "1億", "reason": "世界水準"}),
+    )
+    assert bad.status_code == 400 and "円単位" in bad.content.decode()
+    bad = client.post(
+        edit_url,
+        opened({"start_fiscal_year": "2031", "end_fiscal_year": "2035", "annual_amount": "100,000,000", "reason": "x"}),
+    )
+    assert (
+        bad.status_code == 400
+        and "指定できる年度：2030年度（令和12年度）〜2032年度（令和14年度）" in bad.content.decode()
+    )
+    assert not SupportDecision.objects.exists()
+
+    saved = client.post(
+        edit_url,
+        opened(
+            {
+                "start_fiscal_year": "R13",
+                "end_fiscal_year": "2032",
+                "annual_amount": "100,000,000",
+                "reason": "世界水準",
+            }
+        ),
+    )
+    summary_url = reverse("ministry:support_decision", args=[evaluation.pk])
+    assert saved.status_code == 302 and saved["Location"] == summary_url
+    assert _amounts(region)[2031] == GRANT  # a draft changes no grant
+    summary = client.get(summary_url).content.decode()
+    assert "確定すると変更される交付決定" in summary and "400,000" in summary  # 300 + 100 million, in 千円
+
+    decision = SupportDecision.objects.get()
+    data = opened(obj=decision)
+    confirmed = client.post(reverse("ministry:support_confirm", args=[evaluation.pk]), data)
+    assert confirmed.status_code == 302
+    assert _amounts(region) == {2030: GRANT, 2031: GRANT + 100_000_000, 2032: GRANT + 100_000_000}
+    again = client.post(reverse("ministry:support_confirm", args=[evaluation.pk]), data)  # the same click twice
+    assert again.status_code == 302 and GrantAmendment.objects.count() == 2
+    assert client.get(edit_url).status_code == 302  # a confirmed decision is read-only
+
+    grant = Grant.objects.get(region=region, fiscal_year=2031)
+    history = client.get(reverse("ministry:grant_detail", args=[grant.pk])).content.decode()
+    assert "重点支援による追加交付" in history
+
+
+@pytest.mark.django_db
+def test_refused_confirmation_shows_the_year_and_the_envelope_left(client, ministry_user, funded):
+    other = factories.selected_region(funded["call"])
+    grant_services.grant_create(
+        user=ministry_user, region=other, call=funded["call"], fiscal_year=2032, amount=650_000_000
+    )
+    decision = _save(ministry_user, funded["evaluation"])
+    client.force_login(ministry_user)
+    response = client.post(reverse("ministry:support_confirm", args=[funded["evaluation"].pk]), opened(obj=decision))
+    page = response.content.decode()
+    assert response.status_code == 400 and "2032年度" in page and "残り 50,000,000円" in page
+    assert not GrantAmendment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_confirmed_support_shows_on_the_public_cluster_page_and_in_the_funding_flow(client, ministry_user, funded):
+    region = funded["region"]
+    decision = _save(ministry_user, funded["evaluation"])
+    page = client.get(region.get_absolute_url()).content.decode()
+    assert "重点支援による追加交付" not in page  # a draft is not public
+    support_services.support_decision_confirm(user=ministry_user, decision=decision)
+    page = client.get(region.get_absolute_url()).content.decode()
+    assert "重点支援による追加交付" in page and "100,000" in page and "200,000" in page
+    response = client.get("/funding/", {"start": "2030", "end": "2032"})
+    flow = response.context["flow"]
+    assert flow.granted == 3 * GRANT + 200_000_000 and flow.granted_by_focused_support == 200_000_000
+    assert 'id="flow-focused-support"' in response.content.decode()
+    one_year = client.get("/funding/", {"start": "2031", "end": "2031"}).context["flow"]
+    assert one_year.granted_by_focused_support == 100_000_000
