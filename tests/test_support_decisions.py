@@ -247,3 +247,31 @@ def test_confirmed_support_shows_on_the_public_cluster_page_and_in_the_funding_f
     assert 'id="flow-focused-support"' in response.content.decode()
     one_year = client.get("/funding/", {"start": "2031", "end": "2031"}).context["flow"]
     assert one_year.granted_by_focused_support == 100_000_000
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_confirmations_never_exceed_the_envelope():
+    """Two regions' support decisions each fit what is left of FY2031's envelope, not both together."""
+    from tests.test_ministry_services import run_at_once
+
+    ministry_user = factories.UserFactory(ministry=True)
+    call = open_call_with_budget(envelope=1_000_000_000)
+    decisions = []
+    for _ in range(2):
+        region = factories.selected_region(call)
+        grant_services.grant_create(user=ministry_user, region=region, call=call, fiscal_year=2031, amount=GRANT)
+        evaluation = factories.EvaluationFactory(region=region, fiscal_year=2030, recommendation=Recommendation.FOCUS)
+        decisions.append(_save(ministry_user, evaluation, end_fiscal_year=2031, annual_amount=300_000_000))
+
+    def confirm(decision):
+        return lambda: support_services.support_decision_confirm(
+            user=ministry_user, decision=SupportDecision(pk=decision.pk)
+        )
+
+    with translation.override("ja"):
+        results = run_at_once(confirm(decisions[0]), confirm(decisions[1]), confirm(decisions[0]))
+    assert results.count("ok") == 1
+    assert sum(Grant.objects.filter(call=call, fiscal_year=2031).values_list("amount", flat=True)) == 900_000_000
+    assert GrantAmendment.objects.count() == 1
+    assert SupportDecision.objects.filter(status=SupportStatus.CONFIRMED).count() == 1
