@@ -275,3 +275,15 @@ def test_two_concurrent_confirmations_never_exceed_the_envelope():
     assert sum(Grant.objects.filter(call=call, fiscal_year=2031).values_list("amount", flat=True)) == 900_000_000
     assert GrantAmendment.objects.count() == 1
     assert SupportDecision.objects.filter(status=SupportStatus.CONFIRMED).count() == 1
+
+
+@pytest.mark.django_db
+def test_two_tabs_never_overwrite_each_others_draft(client, ministry_user, funded):
+    evaluation = funded["evaluation"]
+    client.force_login(ministry_user)
+    edit_url = reverse("ministry:support_edit", args=[evaluation.pk])
+    data = {"start_fiscal_year": "2031", "end_fiscal_year": "2032", "annual_amount": "100,000,000", "reason": "A"}
+    assert client.post(edit_url, opened(data)).status_code == 302
+    second = client.post(edit_url, opened({**data, "annual_amount": "5,000,000", "reason": "B"}))  # opened earlier
+    assert second.status_code == 409
+    assert SupportDecision.objects.get().annual_amount == 100_000_000

@@ -58,7 +58,9 @@ def support_edit(request, pk):
         messages.info(request, _("この重点支援の決定は確定済みのため、変更できません。"))
         return redirect(summary_url)
     initial = {name: getattr(decision, name) for name in FORM_FIELDS} if decision else {}
-    if decision is not None:
+    if decision is not None and request.method != "POST":
+        # On POST the version is the one the form was opened at: a form opened before anyone recorded a
+        # draft has none, and the service then refuses it as a stale edit instead of overwriting the draft.
         initial["version"] = decision.version
     form = SupportDecisionForm(request.POST or None, initial=initial)
     is_focus = evaluation.recommendation == Recommendation.FOCUS
@@ -104,6 +106,9 @@ def support_confirm(request, pk):
     summary_url = reverse("ministry:support_decision", args=[evaluation.pk])
     if decision is None:
         messages.error(request, _("確定する重点支援の決定がありません。先に下書きを記録してください。"))
+        return redirect(summary_url)
+    if decision.is_confirmed:
+        messages.info(request, _("この重点支援の決定は既に確定しています。確定した決定は変更できません。"))
         return redirect(summary_url)
     form = SupportConfirmForm(request.POST, initial={"version": decision.version})
     if form.is_valid():

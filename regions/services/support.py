@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cluster_portal.concurrency import claim_version
+from cluster_portal.concurrency import StaleEdit, claim_version
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from regions import permissions
 from regions.models import CallBudget, Evaluation, Grant, SupportDecision, SupportStatus
@@ -42,7 +42,8 @@ def support_decision_save(
     reason: str,
     expected_version: int | None = None,
 ) -> SupportDecision:
-    """Record or edit the draft support decision of a 重点支援 evaluation (one per evaluation)."""
+    """Record or edit the draft support decision of a 重点支援 evaluation (one per evaluation). Editing
+    needs the ``expected_version`` the form was opened at (``StaleEdit`` otherwise, nothing saved)."""
     permissions.require_ministry(user, SUPPORT_DENIED)
     if not reason.strip():
         raise ValidationError({"reason": _("重点支援の理由を入力してください。")})
@@ -50,6 +51,8 @@ def support_decision_save(
     if existing is None:
         decision = SupportDecision(evaluation=evaluation, recorded_by=user)
     else:
+        if expected_version is None:  # a form opened before this draft was recorded: never overwrite it
+            raise StaleEdit(existing)
         decision = claim_version(
             SupportDecision.objects.select_related("evaluation"), pk=existing.pk, expected_version=expected_version
         )
