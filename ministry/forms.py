@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cluster_portal.concurrency import OneTimeTokenForm, VersionedForm
 from cluster_portal.fields import YenField, parse_yen
 from cluster_portal.fiscal import parse_fiscal_year
-from cluster_portal.forms import NotationDateInput, PortalModelForm
+from cluster_portal.forms import FiscalYearField, NotationDateInput, PortalModelForm
 from cluster_portal.models import Role, User
 from regions.models import Call, Decision, Evaluation, Grant, Proposal, Region
 from regions.services.calls import CriterionSpec
@@ -274,6 +274,27 @@ class EvaluationForm(VersionedForm, PortalModelForm):
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = Region.objects.order_by("name", "start_fiscal_year")
         self.fields["region"].label_from_instance = lambda region: region.display_name
+
+
+class SupportDecisionForm(VersionedForm):
+    """The draft support decision of a 重点支援 evaluation; ``version`` is the decision's when editing."""
+
+    start_fiscal_year = FiscalYearField(label=_("追加交付の開始年度"))
+    end_fiscal_year = FiscalYearField(label=_("追加交付の終了年度"))
+    annual_amount = YenField(
+        label=_("追加交付額（各年度、円）"),
+        help_text=_("開始年度から終了年度までの各年度の交付決定額に、この額を加えます（1円以上、円単位）。"),
+        messages={"required": _("追加交付額（各年度）を円単位で入力してください。")},
+    )
+    reason = forms.CharField(
+        label=_("重点支援の理由（文部科学省内の記録）"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("公開ページには表示されません。確定すると、交付決定の変更理由に引用されます。"),
+    )
+
+
+class SupportConfirmForm(VersionedForm):
+    """The confirm step of the summary page: the version of the draft that was shown."""
 
 
 # --- progress reports of the headquarters (進捗報告) ----------------------------------------------

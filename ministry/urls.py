@@ -12,6 +12,7 @@ from ministry.views import (
     funding,
     review_reading,
     selection,
+    support,
 )
 
 app_name = "ministry"
@@ -63,4 +64,7 @@ urlpatterns = [
     path("evaluations/", evaluations.evaluation_list, name="evaluation_list"),
     path("evaluations/new/", evaluations.evaluation_create, name="evaluation_create"),
     path("evaluations/<int:pk>/edit/", evaluations.evaluation_edit, name="evaluation_edit"),
+    path("evaluations/<int:pk>/support/", support.support_decision, name="support_decision"),
+    path("evaluations/<int:pk>/support/edit/", support.support_edit, name="support_edit"),
+    path("evaluations/<int:pk>/support/confirm/", support.support_confirm, name="support_confirm"),
 ]

@@ -69,6 +69,11 @@ FLOW = {
                     "description": "Part of granted for regions and years with no selected proposal (yen): "
                     "its requested and selected amounts are unknown",
                 },
+                "granted_by_focused_support": {
+                    "type": "integer",
+                    "description": "Part of granted added by confirmed focused-support decisions after an "
+                    "evaluation (yen)",
+                },
                 "patents_filed": {"type": "integer"},
                 "results": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "results_total": {"type": "integer"},

@@ -136,6 +136,8 @@ class FundingFlow:
     events: int
     #: granted to a region for a fiscal year with no selected proposal line (no recorded request or selection)
     granted_without_selection: int = 0
+    #: part of granted added by confirmed support decisions after a 重点支援 evaluation (its grant amendments)
+    granted_by_focused_support: int = 0
 
     @property
     def patents_filed(self) -> int:
@@ -155,6 +157,7 @@ class FundingFlow:
             "allocated": self.allocated,
             "executed": self.executed,
             "granted_without_selection": self.granted_without_selection,
+            "granted_by_focused_support": self.granted_by_focused_support,
             "patents_filed": self.patents_filed,
             "results": {kind: self.results.get(kind, 0) for kind in RESULT_KINDS},
             "results_total": self.results_total,
@@ -187,16 +190,18 @@ def _date_range(start_year: int, end_year: int):
 
 @cached("funding-flow")
 def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
-    """requested → selected → granted → allocated → executed → results for published data, in five queries.
+    """requested → selected → granted → allocated → executed → results for published data, in six queries.
 
     ``region_id`` narrows everything to one (published) region; ``None`` is program-wide. Grants of a
     region and fiscal year that no selected proposal requested are summed apart as well
     (``granted_without_selection``): for them the earlier stages are unknown, and the diagram says so.
+    The part of granted that confirmed 重点支援 support decisions added (``granted_by_focused_support``, the
+    increases of their grant amendments) is summed apart too; it is part of granted, not another band.
     """
-    from django.db.models import Exists, OuterRef, Q
+    from django.db.models import Exists, F, OuterRef, Q
 
     from projects.models import ProjectBudget
-    from regions.models import Event, Grant, ProposalBudgetLine
+    from regions.models import Event, Grant, GrantAmendment, ProposalBudgetLine, SupportStatus
 
     years = Q(fiscal_year__gte=start_year, fiscal_year__lte=end_year)
     lines = ProposalBudgetLine.objects.filter(years, proposal__status__in=REQUESTING_STATUSES)
@@ -224,9 +229,13 @@ def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
     granted = grants.annotate(recorded=Exists(selection_recorded)).aggregate(
         total=Sum("amount"), unrecorded=Sum("amount", filter=Q(recorded=False))
     )
+    focused = GrantAmendment.objects.filter(
+        grant__in=grants.values("pk"), support_decision__status=SupportStatus.CONFIRMED
+    ).aggregate(total=Sum(F("new_amount") - F("previous_amount")))
     return FundingFlow(
         start_year=start_year,
         end_year=end_year,
+        granted_by_focused_support=focused["total"] or 0,
         requested=requested["requested"] or 0,
         selected=requested["selected"] or 0,
         granted=granted["total"] or 0,

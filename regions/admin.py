@@ -28,6 +28,7 @@ from regions.models import (
     ReviewCriterion,
     ReviewDeadlineExtension,
     SelectionDecision,
+    SupportDecision,
 )
 
 # ---------------------------------------------------------------- inlines
@@ -325,6 +326,18 @@ class EvaluationAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
     search_fields = ("region__name", "region__cluster_name", "summary", "international_competitiveness")
     date_hierarchy = "evaluated_on"
     autocomplete_fields = ("region",)
+
+
+@admin.register(SupportDecision)
+class SupportDecisionAdmin(SelectRelatedAdminMixin, ReadOnlyAdminMixin, SimpleHistoryAdmin):
+    """Recorded and confirmed on the ministry's evaluation pages only: confirming amends grants within the
+    envelope (regions.services.support), which an admin edit would bypass."""
+
+    list_display = ("evaluation", "start_fiscal_year", "end_fiscal_year", "annual_amount", "status", "confirmed_at")
+    list_filter = ("status", "start_fiscal_year")
+    list_select_related = ("evaluation__region",)
+    search_fields = ("evaluation__region__name", "reason")
+    ordering = ("-created_at",)
 
 
 @admin.register(RelatedMeasure)

@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from factory.django import DjangoModelFactory
@@ -58,6 +59,8 @@ from regions.models import (
     ReviewCriterion,
     ReviewDeadlineExtension,
     SelectionDecision,
+    SupportDecision,
+    SupportStatus,
 )
 
 TEST_PASSWORD = "correct-horse-battery-staple"
@@ -315,6 +318,28 @@ class EvaluationFactory(DjangoModelFactory):
     summary = "順調に進捗している。"
     recommendation = Recommendation.CONTINUE
     is_published = True
+
+
+class SupportDecisionFactory(DjangoModelFactory):
+    """A draft 重点支援 decision (its evaluation recommends 重点支援); ``confirmed=True`` for a confirmed one
+    (without amendments: confirm through ``regions.services.support`` to amend grants)."""
+
+    class Meta:
+        model = SupportDecision
+
+    class Params:
+        confirmed = factory.Trait(
+            status=SupportStatus.CONFIRMED,
+            confirmed_at=factory.LazyFunction(timezone.now),
+            confirmed_by=factory.SelfAttribute("recorded_by"),
+        )
+
+    evaluation = factory.SubFactory(EvaluationFactory, recommendation=Recommendation.FOCUS)
+    start_fiscal_year = 2010
+    end_fiscal_year = 2011
+    annual_amount = 50_000_000
+    reason = "国際競争力が高く、グローバル拠点として重点的に支援する。"
+    recorded_by = factory.SubFactory(UserFactory, ministry=True)
 
 
 class RelatedMeasureFactory(DjangoModelFactory):

@@ -98,6 +98,9 @@ def build_world() -> World:
     event_published = factories.EventFactory(region=region_a)
     event_unpublished = factories.EventFactory(region=region_a, is_published=False)
     evaluation = factories.EvaluationFactory(region=region_a, is_published=False)
+    support_decision = factories.SupportDecisionFactory(
+        evaluation__region=region_a, evaluation__fiscal_year=2010, evaluation__is_published=False
+    )
 
     # calls and proposals
     call_open = factories.CallFactory(
@@ -198,6 +201,7 @@ def build_world() -> World:
         "event_a_published": event_published,
         "event_a_unpublished": event_unpublished,
         "evaluation_a": evaluation,
+        "support_evaluation_a": support_decision.evaluation,
         "call_open": call_open,
         "call_of_review": call_review,
         "call_in_preparation": call_in_preparation,

@@ -355,6 +355,16 @@ MATRIX: dict[str, list] = {
     "ministry:evaluation_create": [case(None, MINISTRY_PAGE, SUBMITS)],
     # unpublished: known to region A's headquarters (403), not to region B's or to reviewers (404)
     "ministry:evaluation_edit": [case("evaluation_a", row(LOGIN, 404, 404, 403, 404, 200, 403), SUBMITS)],
+    # the support decision of region A's unpublished 重点支援 evaluation (a draft), and of one without 重点支援
+    "ministry:support_decision": [
+        case("support_evaluation_a", row(LOGIN, 404, 404, 403, 404, 200, 403), READ_ONLY),
+        case("evaluation_a", row(LOGIN, 404, 404, 403, 404, 200, 403), READ_ONLY),
+    ],
+    "ministry:support_edit": [
+        case("support_evaluation_a", row(LOGIN, 404, 404, 403, 404, 200, 403), SUBMITS),
+        case("evaluation_a", row(LOGIN, 404, 404, 403, 404, 200, 403), SUBMITS),
+    ],
+    "ministry:support_confirm": post_only("support_evaluation_a", row(LOGIN, 404, 404, 403, 404, ALLOWED, 403)),
     # --- proposals (/proposals/): the applicant region, assigned reviewers, the ministry -------
     "proposals:list": [case(None, row(LOGIN, 403, 403, 200, 200, 200, 403), READ_ONLY)],
     "proposals:create": [

@@ -107,7 +107,7 @@ def grant_detail(request, pk):
     context = {
         "grant": grant,
         "form": form,
-        "amendments": grant.amendments.select_related("amended_by").order_by("-amended_at", "-pk"),
+        "amendments": grant.amendments.select_related("amended_by", "support_decision").order_by("-amended_at", "-pk"),
         "envelope": next(
             (row for row in grant_services.envelope_rows(calls=[grant.call]) if row.fiscal_year == grant.fiscal_year),
             None,

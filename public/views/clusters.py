@@ -21,6 +21,8 @@ from regions.models import (
     Program,
     Region,
     RelatedMeasure,
+    SupportDecision,
+    SupportStatus,
 )
 
 REGIONS_PER_PAGE = 25
@@ -151,6 +153,11 @@ def region_detail(request, slug):
         "events": events,
         "more_events": more_events,
         "evaluations": Evaluation.objects.visible_to(user).of_region(region.pk).order_by("fiscal_year", "kind"),
+        "support_decisions": SupportDecision.objects.visible_to(user)
+        .of_region(region.pk)
+        .filter(status=SupportStatus.CONFIRMED)
+        .select_related("evaluation")
+        .order_by("start_fiscal_year", "pk"),
         "measures": RelatedMeasure.objects.visible_to(user).of_region(region.pk),
         "coordinators": Coordinator.objects.visible_to(user).of_region(region.pk).select_related("affiliation"),
         "last_updated": region.updated_at,

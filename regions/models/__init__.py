@@ -29,6 +29,7 @@ from regions.models.clusters import (
 from regions.models.conflicts import LIFT_WORKFLOW, ConflictLiftRequest, LiftStatus
 from regions.models.events import Event, EventKind, EventQuerySet, new_event_code
 from regions.models.funding import (
+    SUPPORT_WORKFLOW,
     Evaluation,
     EvaluationKind,
     EvaluationQuerySet,
@@ -40,6 +41,9 @@ from regions.models.funding import (
     Recommendation,
     RelatedMeasure,
     RelatedMeasureQuerySet,
+    SupportDecision,
+    SupportDecisionQuerySet,
+    SupportStatus,
 )
 from regions.models.organizations import Organization, OrganizationKind, OrganizationQuerySet, Prefecture
 from regions.models.selection import (
@@ -62,6 +66,7 @@ __all__ = [
     "LIFT_WORKFLOW",
     "PROPOSAL_WORKFLOW",
     "REGION_WORKFLOW",
+    "SUPPORT_WORKFLOW",
     "AttachmentKind",
     "Call",
     "CallBudget",
@@ -108,6 +113,9 @@ __all__ = [
     "ReviewCriterion",
     "ReviewDeadlineExtension",
     "SelectionDecision",
+    "SupportDecision",
+    "SupportDecisionQuerySet",
+    "SupportStatus",
     "call_day",
     "new_event_code",
     "proposal_attachment_path",

@@ -4,14 +4,16 @@ cluster, and related measures of other ministries and local governments."""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cluster_portal.fields import fiscal_year_field, yen_field, yen_range
 from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_yen
-from cluster_portal.models import RegionScopedQuerySet, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.workflow import Transition, Workflow
 from regions.models.calls import Call, CallBudget, CallStatus
 from regions.models.clusters import Region
 from regions.models.selection import Decision, SelectionDecision
@@ -139,6 +141,15 @@ class GrantAmendment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("変更者"), on_delete=models.PROTECT, related_name="+"
     )
     amended_at = models.DateTimeField(_("変更日時"), auto_now_add=True)
+    support_decision = models.ForeignKey(
+        "regions.SupportDecision",
+        verbose_name=_("重点支援の決定"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+        help_text=_("重点支援の決定の確定によって行われた増額のとき、その決定。"),
+    )
 
     class Meta:
         verbose_name = _("交付決定の変更")
@@ -225,6 +236,177 @@ class Evaluation(TimeStampedModel):
                     % {"year": fiscal_year_label(self.fiscal_year), "first": first.isoformat()}
                 }
             )
+
+
+class SupportStatus(models.TextChoices):
+    DRAFT = "draft", _("下書き")
+    CONFIRMED = "confirmed", _("確定")
+
+
+SUPPORT_WORKFLOW = Workflow(
+    "status",
+    SupportStatus,
+    [Transition(SupportStatus.DRAFT, SupportStatus.CONFIRMED, frozenset({Role.MINISTRY}))],
+)
+
+
+class SupportDecisionQuerySet(RegionScopedQuerySet):
+    region_lookup = "evaluation__region"
+
+    def public_q(self):
+        """The public sees a support decision once it is confirmed (its grant amendments exist)."""
+        return Q(status=SupportStatus.CONFIRMED, evaluation__region__is_published=True)
+
+
+class SupportDecision(TimeStampedModel):
+    """重点支援の決定: the additional grant a 重点支援 evaluation leads to.
+
+    The same additional amount (``annual_amount``) is added to the region's grant in every fiscal year
+    from ``start_fiscal_year`` to ``end_fiscal_year``; the total is that amount times the number of years.
+    A draft can be edited; confirming it (``regions.services.support.support_decision_confirm``) amends
+    each year's grant through the grant amendment service, all or nothing, within the call's envelope,
+    and makes it read-only."""
+
+    evaluation = models.OneToOneField(
+        Evaluation, verbose_name=_("評価"), on_delete=models.PROTECT, related_name="support_decision"
+    )
+    start_fiscal_year = fiscal_year_field(_("追加交付の開始年度"))
+    end_fiscal_year = fiscal_year_field(_("追加交付の終了年度"))
+    annual_amount = yen_field(
+        _("追加交付額（各年度、円）"), help_text=_("開始年度から終了年度までの各年度の交付決定額に、この額を加えます。")
+    )
+    reason = models.TextField(
+        _("重点支援の理由（文部科学省内の記録）"),
+        help_text=_("文部科学省内の記録です。公開ページには表示されません。交付決定の変更理由に引用されます。"),
+    )
+    status = models.CharField(
+        _("状態"), max_length=10, choices=SupportStatus.choices, default=SupportStatus.DRAFT, db_index=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("記録者"), on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("確定した担当者"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("確定日時"), null=True, blank=True)
+
+    objects = SupportDecisionQuerySet.as_manager()
+    workflow = SUPPORT_WORKFLOW
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("重点支援の決定")
+        verbose_name_plural = _("重点支援の決定")
+        ordering = ["evaluation__region__name", "start_fiscal_year"]
+        constraints = [
+            yen_range("annual_amount", "supportdecision"),
+            models.CheckConstraint(
+                condition=Q(annual_amount__gt=0),
+                name="supportdecision_annual_amount_positive",
+                violation_error_message=_("追加交付額は1円以上で入力してください。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_fiscal_year__gte=F("start_fiscal_year")),
+                name="supportdecision_years_in_order",
+                violation_error_message=_("終了年度は開始年度以降にしてください。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft", confirmed_at__isnull=True)
+                | Q(status="confirmed", confirmed_at__isnull=False),
+                name="supportdecision_confirmed_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.evaluation}: {self.years_label}"
+
+    def get_absolute_url(self):
+        return reverse("ministry:support_decision", args=[self.evaluation_id])
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == SupportStatus.CONFIRMED
+
+    @property
+    def fiscal_years(self) -> list[int]:
+        if self.start_fiscal_year is None or self.end_fiscal_year is None:
+            return []
+        return list(range(self.start_fiscal_year, self.end_fiscal_year + 1))
+
+    @property
+    def total_amount(self) -> int:
+        return (self.annual_amount or 0) * len(self.fiscal_years)
+
+    @property
+    def years_label(self) -> str:
+        if self.start_fiscal_year == self.end_fiscal_year:
+            return fiscal_year_label(self.start_fiscal_year)
+        return f"{fiscal_year_label(self.start_fiscal_year)}〜{fiscal_year_label(self.end_fiscal_year)}"
+
+    def clean(self):
+        """Only for a 重点支援 evaluation; years in order, from the evaluated year on, each with a grant of the
+        region whose call has an envelope that year; a positive amount (the envelope itself is checked, under
+        a row lock, when the decision is confirmed)."""
+        errors = {}
+        if self.evaluation_id is not None and self.evaluation.recommendation != Recommendation.FOCUS:
+            errors["evaluation"] = _(
+                "重点支援の決定は、今後の支援が「重点支援」の評価にだけ記録できます（この評価は「%(recommendation)s」）。"
+            ) % {"recommendation": self.evaluation.get_recommendation_display()}
+        if self.annual_amount is not None and self.annual_amount <= 0:
+            errors["annual_amount"] = _(
+                "追加交付額（各年度）は1円以上、10兆円（10,000,000,000,000円）以下の整数で入力してください。"
+            )
+        if self.start_fiscal_year is not None and self.end_fiscal_year is not None:
+            if self.end_fiscal_year < self.start_fiscal_year:
+                errors["end_fiscal_year"] = _("終了年度は開始年度（%(year)s）以降にしてください。") % {
+                    "year": fiscal_year_label(self.start_fiscal_year)
+                }
+            elif self.evaluation_id is not None and "evaluation" not in errors:
+                errors.update(self._year_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def granted_years(self) -> list[int]:
+        """The fiscal years in which the region has a grant on a call with an envelope for that year."""
+        envelopes = CallBudget.objects.filter(call_id=OuterRef("call_id"), fiscal_year=OuterRef("fiscal_year"))
+        return list(
+            Grant.objects.filter(region_id=self.evaluation.region_id, call__isnull=False)
+            .filter(Exists(envelopes))
+            .order_by("fiscal_year")
+            .values_list("fiscal_year", flat=True)
+        )
+
+    def _year_errors(self) -> dict:
+        evaluated = self.evaluation.fiscal_year
+        if self.start_fiscal_year < evaluated:
+            return {
+                "start_fiscal_year": _("開始年度は評価の年度（%(year)s）以降にしてください。")
+                % {"year": fiscal_year_label(evaluated)}
+            }
+        granted = set(self.granted_years())
+        missing = [year for year in self.fiscal_years if year not in granted]
+        if not missing:
+            return {}
+        allowed = [year for year in sorted(granted) if year >= evaluated]
+        if allowed:
+            allowed_text = _("%(first)s〜%(last)s") % {
+                "first": fiscal_year_label(allowed[0]),
+                "last": fiscal_year_label(allowed[-1]),
+            }
+        else:
+            allowed_text = _("なし")
+        return {
+            "end_fiscal_year" if self.start_fiscal_year in granted else "start_fiscal_year": _(
+                "%(year)sにはこの地域の交付決定（予算枠のある公募のもの）がありません。"
+                "追加交付の年度は、交付決定のある年度の範囲で指定してください（指定できる年度：%(allowed)s）。"
+            )
+            % {"year": fiscal_year_label(missing[0]), "allowed": allowed_text}
+        }
 
 
 class MeasureKind(models.TextChoices):

@@ -102,11 +102,20 @@ def grants_create_from_plan(*, region: Region, call: Call, amounts: dict[int, in
 
 
 @transaction.atomic
-def grant_amend(*, user, grant: Grant, new_amount: int, reason: str, expected_version: int | None = None) -> Grant:
+def grant_amend(
+    *,
+    user,
+    grant: Grant,
+    new_amount: int,
+    reason: str,
+    expected_version: int | None = None,
+    support_decision=None,
+) -> Grant:
     """Increase or decrease a grant with a reason; the previous amount stays in GrantAmendment.
 
     ``expected_version`` (from the amendment form) refuses with ``StaleEdit`` when someone changed
-    the grant after the form was opened."""
+    the grant after the form was opened. ``support_decision`` marks an increase made by confirming a
+    重点支援 decision (``regions.services.support``)."""
     permissions.require_ministry(user, GRANTS_DENIED)
     if not reason.strip():
         raise ValidationError({"reason": _("変更理由を入力してください。")})
@@ -126,7 +135,12 @@ def grant_amend(*, user, grant: Grant, new_amount: int, reason: str, expected_ve
             }
         )
     amendment = GrantAmendment(
-        grant=grant, previous_amount=grant.amount, new_amount=new_amount, reason=reason.strip(), amended_by=user
+        grant=grant,
+        previous_amount=grant.amount,
+        new_amount=new_amount,
+        reason=reason.strip(),
+        amended_by=user,
+        support_decision=support_decision,
     )
     amendment.full_clean()
     grant.amount = new_amount

@@ -449,3 +449,79 @@ def test_every_tab_stop_shows_a_visible_focus_indicator(page, login_as):
     for url in (reverse("workspace:dashboard"), reverse("workspace:project_create")):
         tab_through(page, url, findings)
     assert not findings, "\n".join(findings)
+
+
+def test_decision_and_support_decision_pages_have_no_serious_accessibility_violations(page, login_as):
+    """decide → summary → confirm → notify on the proposal page, then the support decision of a 重点支援
+    evaluation: its form (also with errors), the draft's summary, a refused confirmation, the confirmed
+    decision, the grant history that marks its amendment, the cluster page and the funding flow."""
+    from regions.models import Grant, Recommendation
+    from regions.services import support as support_services
+    from tests.e2e.data import selection_data
+
+    data = selection_data()
+    login_as(page, data.ministry)
+    axe = Axe()
+    findings: list[str] = []
+    scan(page, reverse("proposals:detail", args=[data.winner.pk]), axe, findings)
+    decision = page.locator("form[action$='/decide/']")
+    decision.get_by_label("採択", exact=True).check()
+    decision.get_by_label("理由").fill("構想の独創性が高いため。")
+    decision.get_by_label("内部メモ（文部科学省のみ）").fill("予算枠の残りに注意。")
+    decision.get_by_role("button", name="決定の内容を確認する").click()
+    assert page.get_by_text("確定すると登録される交付決定").is_visible()
+    findings += serious_violations(page, axe)  # the summary
+    page.get_by_role("button", name="確定する").click()
+    assert page.get_by_role("button", name="申請者に通知する").is_visible()
+    findings += serious_violations(page, axe)  # recorded, before the notify step
+    page.get_by_role("button", name="申請者に通知する").click()
+    findings += serious_violations(page, axe)  # notified
+
+    region = data.winner.region
+    evaluation = factories.EvaluationFactory(
+        region=region, fiscal_year=2030, grade="S", recommendation=Recommendation.FOCUS
+    )
+    edit_url = reverse("ministry:support_edit", args=[evaluation.pk])
+    summary_url = reverse("ministry:support_decision", args=[evaluation.pk])
+    scan(page, summary_url, axe, findings)  # nothing recorded yet
+    scan(page, edit_url, axe, findings)
+    page.get_by_label("追加交付の開始年度").fill("2031")
+    page.get_by_label("追加交付の終了年度").fill("2035")
+    page.get_by_label("追加交付額（各年度、円）").fill("0")
+    page.get_by_role("button", name="下書きを保存して確認へ進む").click()
+    assert page.get_by_role("alert").first.is_visible()
+    findings += serious_violations(page, axe)  # the form with its errors
+    draft = support_services.support_decision_save(
+        user=data.ministry,
+        evaluation=evaluation,
+        start_fiscal_year=2031,
+        end_fiscal_year=2032,
+        annual_amount=1_700_000_000,
+        reason="世界水準のクラスターとして重点支援する。",
+    )
+    scan(page, summary_url, axe, findings)  # the draft's summary, one year short of envelope
+    page.get_by_role("button", name="確定する").click()
+    assert page.get_by_text("どの年度の交付決定も変更していません").is_visible()
+    findings += serious_violations(page, axe)  # the refused confirmation
+    support_services.support_decision_save(
+        user=data.ministry,
+        evaluation=evaluation,
+        start_fiscal_year=2031,
+        end_fiscal_year=2032,
+        annual_amount=100_000_000,
+        reason="世界水準のクラスターとして重点支援する。",
+        expected_version=draft.version,
+    )
+    draft.refresh_from_db()
+    support_services.support_decision_confirm(user=data.ministry, decision=draft)
+    grant = Grant.objects.get(region=region, fiscal_year=2031)
+    for url in (
+        summary_url,
+        reverse("ministry:evaluation_edit", args=[evaluation.pk]),
+        reverse("ministry:evaluation_list"),
+        reverse("ministry:grant_detail", args=[grant.pk]),
+        region.get_absolute_url(),
+        reverse("public:funding_flow") + "?start=2030&end=2032",
+    ):
+        scan(page, url, axe, findings)
+    assert not findings, f"{len(findings)} accessibility problem(s):\n" + "\n".join(findings)

@@ -1,5 +1,6 @@
 """Journey (a): a ministry officer logs in, reviews the score table, selects a region and sets its grant —
-once with the mouse, once with the keyboard only. Each step is checked on the page and in the database."""
+once with the mouse, once with the keyboard only; journey (c): an officer runs a call from bulk assignment
+to a confirmed 重点支援 support decision. Each step is checked on the page and in the database."""
 
 import base64
 import re
@@ -7,7 +8,19 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from regions.models import Decision, Grant, GrantAmendment, ProposalStatus, RegionStatus, SelectionDecision
+from regions.models import (
+    Decision,
+    Evaluation,
+    Grant,
+    GrantAmendment,
+    ProposalStatus,
+    RegionStatus,
+    ReviewAssignment,
+    SelectionDecision,
+    SupportDecision,
+    SupportStatus,
+)
+from tests import factories
 from tests.e2e.data import selection_data
 from tests.e2e.helpers import assert_no_page_problems, authenticator_code, login_through_form, submit
 
@@ -144,4 +157,103 @@ def test_ministry_journey_with_the_keyboard_only(page, screenshots, keyboard):
     shots(page, "grant amended")
 
     assert_selected_with_amended_grant(data)
+    assert_no_page_problems(page)
+
+
+SUPPORT_REASON = "中間評価で国際競争力が高く評価され、グローバル拠点として重点的に支援するため。"
+SUPPORT_AMOUNT = 100_000_000
+
+
+def test_officer_runs_a_call_from_assignment_to_focused_support(page, screenshots):
+    """Journey (c): open the call → assign a third reviewer in bulk → read the reviews → statistics and rank →
+    decide → summary → confirm → notify → the grants → an interim evaluation with 重点支援 → record and
+    confirm the support decision → the amendment shows in the grant history and on the public cluster page."""
+    data = selection_data()
+    extra = factories.UserFactory(reviewer=True, username="reviewer-3", display_name="審査委員 3")
+    shots = screenshots("ministry-focused-support")
+    login_through_form(page, data.ministry.username, data.password, next_url="/ministry/")
+
+    # Open the call and assign the third reviewer to both proposals in one step.
+    page.get_by_role("navigation", name="文科省業務のメニュー").get_by_role("link", name="公募").click()
+    page.get_by_role("link", name=data.call.title).click()
+    page.get_by_role("link", name="審査委員の一括割り当て").click()
+    for proposal in (data.winner, data.runner_up):
+        page.get_by_label(f"{proposal.title} に {extra} を割り当てる").check()
+    submit(page, page.get_by_role("button", name="まとめて割り当てる"))
+    assert ReviewAssignment.objects.filter(reviewer=extra, proposal__call=data.call).count() == 2
+    shots(page, "bulk assigned")
+
+    # Read the reviews, then rank with the statistics.
+    page.goto(f"/ministry/calls/{data.call.code}/reviews/read/")
+    expect(page.locator("main")).to_contain_text(data.winner.title)
+    page.get_by_role("link", name="統計と順位", exact=True).click()
+    ranking = page.locator("section[aria-labelledby='ranking-heading'] table tbody tr")
+    expect(ranking.first).to_contain_text(data.winner.title)
+    shots(page, "ranking")
+
+    # decide → summary → confirm → notify
+    ranking.first.get_by_role("link", name=data.winner.title).click()
+    decision = page.locator("form[action$='/decide/']")
+    decision.get_by_label("採択", exact=True).check()
+    decision.get_by_label("理由").fill(REASON)
+    submit(page, decision.get_by_role("button", name="決定の内容を確認する"))
+    expect(page.locator("main")).to_contain_text("確定すると登録される交付決定")
+    submit(page, page.get_by_role("button", name="確定する"))
+    expect(page.locator(".messages")).to_contain_text("採択の結果を記録")
+    submit(page, page.get_by_role("button", name="申請者に通知する"))
+    expect(page.locator(".messages")).to_contain_text("申請者に通知しました")
+    assert SelectionDecision.objects.get(proposal=data.winner).notified_at is not None
+    shots(page, "notified")
+
+    # The grants the selection registered.
+    page.get_by_role("navigation", name="メインメニュー").get_by_role("link", name="文科省業務").click()
+    page.get_by_role("navigation", name="文科省業務のメニュー").get_by_role("link", name="交付決定").click()
+    expect(page.locator("table tbody tr", has=page.get_by_role("link", name=data.winner.region.name))).to_have_count(3)
+
+    # An interim evaluation with 重点支援.
+    page.get_by_role("navigation", name="文科省業務のメニュー").get_by_role("link", name="評価").click()
+    page.get_by_role("link", name="評価を記録").click()
+    form = page.locator("main form")
+    region = data.winner.region
+    region.refresh_from_db()
+    form.get_by_label("地域").select_option(label=region.display_name)
+    form.get_by_label("評価の種類").select_option(label="中間評価")
+    form.get_by_label("年度").fill("2030")
+    form.get_by_label("総合評価").select_option(label="S")
+    form.get_by_label("評価の概要").fill("光技術の事業化が進み、国際競争力が高い。")
+    form.get_by_label("今後の支援").select_option(label="重点支援")
+    form.get_by_label("公開").check()
+    submit(page, form.get_by_role("button", name="保存する"))
+    evaluation = Evaluation.objects.get(region=region)
+    page.get_by_role("link", name=f"{region.display_name}の重点支援の決定").click()
+
+    # Record the support decision, review the summary, confirm.
+    page.get_by_role("link", name="重点支援の決定を記録").click()
+    support = page.locator("main form")
+    support.get_by_label("追加交付の開始年度").fill("2031")
+    support.get_by_label("追加交付の終了年度").fill("2032")
+    support.get_by_label("追加交付額（各年度、円）").fill(f"{SUPPORT_AMOUNT:,}")
+    support.get_by_label("重点支援の理由（文部科学省内の記録）").fill(SUPPORT_REASON)
+    submit(page, support.get_by_role("button", name="下書きを保存して確認へ進む"))
+    expect(page.locator("main")).to_contain_text("確定すると変更される交付決定")
+    expect(page.locator("main table tbody tr")).to_have_count(2)
+    assert not GrantAmendment.objects.filter(grant__region=region).exists(), "a draft changes no grant"
+    shots(page, "support summary")
+    submit(page, page.get_by_role("button", name="確定する"))
+    expect(page.locator(".messages")).to_contain_text("重点支援の決定を確定しました")
+    shots(page, "support confirmed")
+    grants = dict(Grant.objects.filter(region=region).values_list("fiscal_year", "amount"))
+    assert grants == {2030: 400_000_000, 2031: 500_000_000, 2032: 500_000_000}
+    assert SupportDecision.objects.get(evaluation=evaluation).status == SupportStatus.CONFIRMED
+
+    # The amendment in the grant history, and on the public cluster page.
+    page.get_by_role("link", name="2031年度（令和13年度）の交付決定").click()
+    history = page.locator("section[aria-labelledby='history-heading']")
+    expect(history).to_contain_text("重点支援による追加交付")
+    expect(history).to_contain_text("500,000")
+    page.goto(region.get_absolute_url())
+    public_support = page.locator("main table", has=page.get_by_text("重点支援による追加交付（千円）"))
+    expect(public_support).to_contain_text("100,000")
+    expect(public_support).to_contain_text("200,000")
+    shots(page, "public cluster page")
     assert_no_page_problems(page)
