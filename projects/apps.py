@@ -8,3 +8,6 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         from projects import integrity  # noqa: F401  (registers the app's invariants for check_integrity)
+        from projects import rollups
+
+        rollups.connect_signals()  # keeps RegionYearFigures in step with every row write (projects/rollups.py)
