@@ -7,7 +7,7 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("共同研究・予算・成果")
 
     def ready(self):
-        from projects import integrity  # noqa: F401  (registers the app's invariants for check_integrity)
-        from projects import rollups
+        from projects import integrity, rollups
 
+        # integrity: registers the app's invariants for check_integrity
         rollups.connect_signals()  # keeps RegionYearFigures in step with every row write (projects/rollups.py)
