@@ -9,7 +9,8 @@ without importing the domain:
   runs at once. A block left by an exception refreshes nothing (its transaction rolls back anyway).
 * :func:`bulk_written` — bulk writes (``bulk_create``, ``QuerySet.update()``) send no model signals;
   a bulk write path calls this once after its writes (the import engine, ``load_demo``,
-  ``generate_data``) and every derived table rebuilds what it derives from ``model`` (None: all).
+  ``generate_data``) and every derived table rebuilds what it derives from ``model`` (None: all);
+  it also bumps the public cache generation.
 """
 
 from __future__ import annotations
@@ -81,5 +82,10 @@ def touch(refresh: Callable[[set], None], keys: Iterable) -> None:
 
 
 def bulk_written(model=None) -> None:
-    """Tell the derived tables that ``model`` (None: any model) was written without model signals."""
+    """Tell the derived tables that ``model`` (None: any model) was written without model signals, and
+    make the cached public pages stale (``cluster_portal.cache.invalidate_public_data``) — the one call
+    a bulk write path makes."""
+    from cluster_portal.cache import invalidate_public_data
+
     bulk_write.send(sender=model)
+    invalidate_public_data()
