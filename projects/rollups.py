@@ -70,50 +70,69 @@ def _pairs_q(pairs: set[Pair] | None, region: str, year: str | None = None, day:
     return condition
 
 
-def compute_figures(pairs: set[Pair] | None = None, *, models=None) -> dict[Pair, dict[str, int]]:
-    """The figures of ``pairs`` (None: every pair) from the base tables, in three aggregate queries.
-    A pair with no grant, no published budget and no published result is absent. ``models`` —
-    (Grant, ProjectBudget, Outcome) — lets the data migration pass its historical models."""
+#: the parts of a row, each recomputed by one aggregate query, and the columns each sets
+PARTS = {
+    "grants": ("grants", "granted"),
+    "budgets": ("budgets", "allocated", "executed"),
+    "results": tuple(RESULT_COLUMNS.values()),
+}
+
+
+def compute_figures(pairs: set[Pair] | None = None, *, parts=tuple(PARTS), models=None) -> dict[Pair, dict[str, int]]:
+    """The figures of ``pairs`` (None: every pair) from the base tables, one aggregate query per part
+    (grants, budgets, results). A pair with nothing to count in those parts is absent; the columns of
+    the other parts are left out. ``models`` — (Grant, ProjectBudget, Outcome) — lets the data
+    migration pass its historical models."""
     Grant, ProjectBudget, Outcome = models or (_Grant, _ProjectBudget, _Outcome)
+    columns = [column for part in parts for column in PARTS[part]]
     figures: dict[Pair, dict[str, int]] = {}
 
     def row(key) -> dict[str, int]:
-        return figures.setdefault(key, dict.fromkeys(FIGURES, 0))
+        return figures.setdefault(key, dict.fromkeys(columns, 0))
 
-    grants = (
-        Grant.objects.filter(_pairs_q(pairs, "region_id", "fiscal_year"))
-        .order_by()
-        .values_list("region_id", "fiscal_year")
-        .annotate(n=Count("pk"), total=Sum("amount"))
-    )
-    for region_id, fiscal_year, number, total in grants:
-        row((region_id, fiscal_year)).update(grants=number, granted=total or 0)
-    budgets = (
-        ProjectBudget.objects.filter(project__is_published=True)
-        .filter(_pairs_q(pairs, "project__region_id", "grant__fiscal_year"))
-        .order_by()
-        .values_list("project__region_id", "grant__fiscal_year")
-        .annotate(n=Count("pk"), allocated=Sum("allocated"), executed=Sum("executed"))
-    )
-    for region_id, fiscal_year, number, allocated, executed in budgets:
-        row((region_id, fiscal_year)).update(budgets=number, allocated=allocated or 0, executed=executed or 0)
-    outcomes = (
-        Outcome.objects.filter(is_published=True, project__is_published=True)
-        .filter(_pairs_q(pairs, "project__region_id", day="occurred_on"))
-        .annotate(year=_fiscal_year_expression("occurred_on"))
-        .order_by()
-        .values_list("project__region_id", "year", "kind")
-        .annotate(n=Count("pk"))
-    )
-    for region_id, fiscal_year, kind, number in outcomes:
-        if kind in RESULT_COLUMNS:
-            row((region_id, fiscal_year))[RESULT_COLUMNS[kind]] = number
+    if "grants" in parts:
+        grants = (
+            Grant.objects.filter(_pairs_q(pairs, "region_id", "fiscal_year"))
+            .order_by()
+            .values_list("region_id", "fiscal_year")
+            .annotate(n=Count("pk"), total=Sum("amount"))
+        )
+        for region_id, fiscal_year, number, total in grants:
+            row((region_id, fiscal_year)).update(grants=number, granted=total or 0)
+    if "budgets" in parts:
+        budgets = (
+            ProjectBudget.objects.filter(project__is_published=True)
+            .filter(_pairs_q(pairs, "project__region_id", "grant__fiscal_year"))
+            .order_by()
+            .values_list("project__region_id", "grant__fiscal_year")
+            .annotate(n=Count("pk"), allocated=Sum("allocated"), executed=Sum("executed"))
+        )
+        for region_id, fiscal_year, number, allocated, executed in budgets:
+            row((region_id, fiscal_year)).update(budgets=number, allocated=allocated or 0, executed=executed or 0)
+    if "results" in parts:
+        outcomes = (
+            Outcome.objects.filter(is_published=True, project__is_published=True)
+            .filter(_pairs_q(pairs, "project__region_id", day="occurred_on"))
+            .annotate(year=_fiscal_year_expression("occurred_on"))
+            .order_by()
+            .values_list("project__region_id", "year", "kind")
+            .annotate(n=Count("pk"))
+        )
+        for region_id, fiscal_year, kind, number in outcomes:
+            if kind in RESULT_COLUMNS:
+                row((region_id, fiscal_year))[RESULT_COLUMNS[kind]] = number
     return figures
 
 
+def _is_empty(row: RegionYearFigures) -> bool:
+    return not (row.grants or row.budgets or any(getattr(row, column) for column in RESULT_COLUMNS.values()))
+
+
 @transaction.atomic
-def refresh_region_years(pairs: Iterable[Pair] | None) -> None:
-    """Recompute the rollup rows of ``pairs`` ((region id, fiscal year); None: every pair) from the base tables."""
+def refresh_region_years(pairs: Iterable[Pair] | None, parts: Iterable[str] = tuple(PARTS)) -> None:
+    """Recompute ``parts`` (grants, budgets, results; all by default) of the rollup rows of ``pairs``
+    ((region id, fiscal year); None: every pair) from the base tables."""
+    parts = tuple(part for part in PARTS if part in set(parts))
     if pairs is not None:
         pairs = {(region_id, year) for region_id, year in pairs if region_id is not None and year is not None}
         if EVERYTHING in pairs:
@@ -122,31 +141,46 @@ def refresh_region_years(pairs: Iterable[Pair] | None) -> None:
             return
     rows = RegionYearFigures.objects.all()
     if pairs is not None:
-        # lock the pairs' rows first (created if missing), so concurrent refreshes of a pair are serialised
+        rows = rows.filter(_pairs_q(pairs, "region_id", "fiscal_year"))
+
+    def lock() -> dict:
+        return {
+            (row.region_id, row.fiscal_year): row
+            for row in rows.select_for_update().order_by("region_id", "fiscal_year")
+        }
+
+    # lock the pairs' rows first (created if missing), so concurrent refreshes of a pair are serialised
+    existing = lock()
+    if pairs is not None and not pairs <= set(existing):
         RegionYearFigures.objects.bulk_create(
-            [RegionYearFigures(region_id=region_id, fiscal_year=year) for region_id, year in sorted(pairs)],
+            [RegionYearFigures(region_id=r, fiscal_year=y) for r, y in sorted(pairs - set(existing))],
             ignore_conflicts=True,
         )
-        rows = rows.filter(_pairs_q(pairs, "region_id", "fiscal_year"))
-    existing = {
-        (row.region_id, row.fiscal_year): row for row in rows.select_for_update().order_by("region_id", "fiscal_year")
-    }
-    figures = compute_figures(pairs)
+        existing = lock()
+    figures = compute_figures(pairs, parts=parts)
+    columns = [column for part in parts for column in PARTS[part]]
     now = timezone.now()
-    changed, created = [], []
-    for key, values in figures.items():
-        row = existing.pop(key, None)
+    changed, created, emptied = [], [], []
+    for key in sorted(set(existing) | set(figures)):
+        values = figures.get(key) or dict.fromkeys(columns, 0)
+        row = existing.get(key)
         if row is None:
-            created.append(RegionYearFigures(region_id=key[0], fiscal_year=key[1], **values))
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            for name, value in values.items():
-                setattr(row, name, value)
+            row = RegionYearFigures(region_id=key[0], fiscal_year=key[1], **values)
+            if not _is_empty(row):
+                created.append(row)
+            continue
+        dirty = any(getattr(row, name) != value for name, value in values.items())
+        for name, value in values.items():
+            setattr(row, name, value)
+        if _is_empty(row):
+            emptied.append(row.pk)  # nothing counts in this pair any more
+        elif dirty:
             row.updated_at = now
             changed.append(row)
-    if existing:  # nothing counts in these pairs any more
-        RegionYearFigures.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    if emptied:
+        RegionYearFigures.objects.filter(pk__in=emptied).delete()
     if changed:
-        RegionYearFigures.objects.bulk_update(changed, [*RegionYearFigures.FIGURES, "updated_at"], batch_size=500)
+        RegionYearFigures.objects.bulk_update(changed, [*columns, "updated_at"], batch_size=500)
     if created:
         RegionYearFigures.objects.bulk_create(created, batch_size=500)
 
@@ -157,25 +191,32 @@ def rebuild() -> None:
 
 
 def _refresh(keys: set) -> None:
-    refresh_region_years(keys)
+    """Keys are (region, year, part) triples, or ``EVERYTHING``: one refresh per set of parts."""
+    if EVERYTHING in keys:
+        rebuild()
+        return
+    parts_of: dict[Pair, set[str]] = {}
+    for region_id, year, part in keys:
+        parts_of.setdefault((region_id, year), set()).add(part)
+    groups: dict[frozenset, set[Pair]] = {}
+    for pair, parts in parts_of.items():
+        groups.setdefault(frozenset(parts), set()).add(pair)
+    for parts, pairs in groups.items():
+        refresh_region_years(pairs, parts)
 
 
 # --- which pairs a row belongs to -------------------------------------------------------------------
+#
+# Each returns the (region, fiscal year, part) keys of a row as it is in memory; ``_STORED`` reads
+# the same keys of the row as stored, in one query, before it is overwritten.
 
 
-def _grant_pairs(grant: Grant) -> set[Pair]:
-    return {(grant.region_id, grant.fiscal_year)}
+def _keys(pairs, part: str) -> set:
+    return {(region_id, year, part) for region_id, year in pairs if region_id is not None and year is not None}
 
 
-def _budget_pairs(budget: ProjectBudget) -> set[Pair]:
-    if budget.grant_id is None:
-        return set()
-    grant = budget.grant if ProjectBudget.grant.is_cached(budget) else None
-    fiscal_year = grant.fiscal_year if grant is not None else None
-    if fiscal_year is None:
-        fiscal_year = Grant.objects.filter(pk=budget.grant_id).values_list("fiscal_year", flat=True).first()
-    region_id = _project_region(budget.project_id, budget)
-    return {(region_id, fiscal_year)}
+def _grant_keys(grant: Grant) -> set:
+    return _keys({(grant.region_id, grant.fiscal_year)}, "grants")
 
 
 def _project_region(project_id, instance) -> int | None:
@@ -186,79 +227,84 @@ def _project_region(project_id, instance) -> int | None:
     return JointResearchProject.objects.filter(pk=project_id).values_list("region_id", flat=True).first()
 
 
-def _outcome_pairs(outcome: Outcome) -> set[Pair]:
+def _budget_keys(budget: ProjectBudget) -> set:
+    if budget.grant_id is None:
+        return set()
+    if ProjectBudget.grant.is_cached(budget) and budget.grant.pk == budget.grant_id:
+        fiscal_year = budget.grant.fiscal_year
+    else:
+        fiscal_year = Grant.objects.filter(pk=budget.grant_id).values_list("fiscal_year", flat=True).first()
+    return _keys({(_project_region(budget.project_id, budget), fiscal_year)}, "budgets")
+
+
+def _outcome_keys(outcome: Outcome) -> set:
     if outcome.occurred_on is None:
         return set()
-    return {(_project_region(outcome.project_id, outcome), fiscal_year_of(outcome.occurred_on))}
+    return _keys({(_project_region(outcome.project_id, outcome), fiscal_year_of(outcome.occurred_on))}, "results")
 
 
-def _project_pairs(project: JointResearchProject) -> set[Pair]:
+def _project_keys(project_pk, region_id) -> set:
     """Every pair of the project's region that its budgets or results count in."""
-    if project.pk is None or project.region_id is None:
+    if project_pk is None or region_id is None:
         return set()
-    pairs = {
-        (project.region_id, year)
-        for year in ProjectBudget.objects.filter(project_id=project.pk).values_list("grant__fiscal_year", flat=True)
-    }
-    pairs |= {
-        (project.region_id, fiscal_year_of(day))
-        for day in Outcome.objects.filter(project_id=project.pk).values_list("occurred_on", flat=True)
-    }
-    return pairs
+    years = ProjectBudget.objects.filter(project_id=project_pk).values_list("grant__fiscal_year", flat=True)
+    days = Outcome.objects.filter(project_id=project_pk).values_list("occurred_on", flat=True)
+    return _keys({(region_id, year) for year in years}, "budgets") | _keys(
+        {(region_id, fiscal_year_of(day)) for day in days}, "results"
+    )
 
 
-PAIRS = {Grant: _grant_pairs, ProjectBudget: _budget_pairs, Outcome: _outcome_pairs}
-#: the fields whose change moves a row to other pairs or in/out of the counted rows
-TRACKED = {
-    Grant: ("region_id", "fiscal_year"),
-    ProjectBudget: ("project_id", "grant_id"),
-    Outcome: ("project_id", "occurred_on", "is_published", "kind"),
-    JointResearchProject: ("region_id", "is_published"),
+def _stored_keys(sender, instance) -> set | None:
+    """The keys of the row as stored; None for a project whose region and publication did not change."""
+    stored = sender._base_manager.filter(pk=instance.pk)
+    if sender is Grant:
+        return _keys(stored.values_list("region_id", "fiscal_year"), "grants")
+    if sender is ProjectBudget:
+        return _keys(stored.values_list("project__region_id", "grant__fiscal_year"), "budgets")
+    if sender is Outcome:
+        return _keys(
+            (
+                (region_id, fiscal_year_of(day))
+                for region_id, day in stored.values_list("project__region_id", "occurred_on")
+            ),
+            "results",
+        )
+    row = stored.values_list("region_id", "is_published").first()
+    if row is None or row == (instance.region_id, instance.is_published):
+        return None
+    return _project_keys(instance.pk, row[0])
+
+
+KEYS = {
+    Grant: _grant_keys,
+    ProjectBudget: _budget_keys,
+    Outcome: _outcome_keys,
+    JointResearchProject: lambda project: _project_keys(project.pk, project.region_id),
 }
-
-
-def _stored(sender, instance):
-    return sender._base_manager.filter(pk=instance.pk).first()
+TRACKED = tuple(KEYS)
 
 
 def _before_save(sender, instance, raw=False, **kwargs):
-    """The pairs the row counted in before this write (it may move to another region or year)."""
+    """The keys the row counted in before this write (it may move to another region or year)."""
     if raw or instance.pk is None or instance._state.adding or derived.collecting_all():
         instance._rollup_before = set()
         return
-    stored = _stored(sender, instance)
-    if stored is None:
-        instance._rollup_before = set()
-    elif sender is JointResearchProject:
-        if all(getattr(stored, name) == getattr(instance, name) for name in TRACKED[sender]):
-            instance._rollup_before = None  # nothing a rollup counts changed
-        else:
-            instance._rollup_before = _project_pairs(stored)
-    else:
-        instance._rollup_before = PAIRS[sender](stored)
+    instance._rollup_before = _stored_keys(sender, instance)
 
 
 def _after_save(sender, instance, raw=False, **kwargs):
     if raw:
         return
     before = getattr(instance, "_rollup_before", set())
-    if derived.collecting_all():
-        pairs = {EVERYTHING}
-    elif sender is JointResearchProject:
-        if before is None:
-            return
-        pairs = before | _project_pairs(instance)
-    else:
-        pairs = (before or set()) | PAIRS[sender](instance)
     instance._rollup_before = set()
-    derived.touch(_refresh, pairs)
+    if derived.collecting_all():
+        derived.touch(_refresh, {EVERYTHING})
+    elif before is not None:  # None: a project saved without a change the rollups count
+        derived.touch(_refresh, before | KEYS[sender](instance))
 
 
 def _before_delete(sender, instance, **kwargs):
-    if derived.collecting_all():
-        instance._rollup_before = {EVERYTHING}
-        return
-    instance._rollup_before = _project_pairs(instance) if sender is JointResearchProject else PAIRS[sender](instance)
+    instance._rollup_before = {EVERYTHING} if derived.collecting_all() else KEYS[sender](instance)
 
 
 def _after_delete(sender, instance, **kwargs):
