@@ -18,11 +18,13 @@ What bumps it (the invalidation mechanism, chosen for correctness across every w
 1. One receiver of ``post_save``, ``post_delete`` and ``m2m_changed`` for every model of the
    ``regions``, ``projects`` and ``coordinators`` apps (connected in ``ClusterPortalConfig.ready``).
    It covers the services, the ministry and workspace pages, workflow transitions, the Django admin
-   and row-by-row imports alike — whatever saves a model row. This is the one signal the portal
-   uses, and its only effect is this cache bump (DESIGN §5 keeps business rules out of signals).
+   and row-by-row imports alike — whatever saves a model row. Its only effect is this cache bump
+   (DESIGN §5 keeps business rules out of signals; the other receivers, ``projects/rollups.py``,
+   likewise only keep derived rows).
 2. Explicit ``invalidate_public_data()`` calls where Django sends no signal: bulk writes
    (``QuerySet.update()``, ``bulk_create``) in ``cluster_portal.tabular.services.data_import``,
-   ``manage.py generate_data`` and ``manage.py load_demo``. A new bulk write path must call it too.
+   ``manage.py generate_data`` and ``manage.py load_demo``. A new bulk write path calls
+   ``cluster_portal.derived.bulk_written()``, which rebuilds the rollups and calls it.
 
 If the cache is unreachable, cached functions compute their value directly (logged), so pages
 keep working without Redis; a bump that fails is logged, and values cached before it expire after

@@ -18,6 +18,7 @@ from projects.models import (
     ProgressReport,
     ProjectBudget,
     Receipt,
+    RegionYearFigures,
     ReportAttachment,
 )
 from regions.models import Event, Grant
@@ -258,6 +259,17 @@ class ReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("expenditure__budget__project", "uploaded_by")
     search_fields = ("original_name", "expenditure__budget__project__code")
     date_hierarchy = "uploaded_at"
+
+
+@admin.register(RegionYearFigures)
+class RegionYearFiguresAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived rows (projects/rollups.py): recomputed on every write of what they sum, never edited."""
+
+    list_display = ("region", "fiscal_year", "granted", "allocated", "executed", "updated_at")
+    list_select_related = ("region",)
+    list_filter = ("fiscal_year",)
+    search_fields = ("region__name", "region__slug")
+    show_full_result_count = False
 
 
 # ---------------------------------------------------------------- events (regions.Event)

@@ -7,4 +7,6 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("共同研究・予算・成果")
 
     def ready(self):
-        from projects import integrity  # noqa: F401  (registers the app's invariants for check_integrity)
+        from projects import integrity, rollups  # noqa: F401  (integrity registers the app's invariants)
+
+        rollups.connect_signals()  # keeps RegionYearFigures in step with every row write (projects/rollups.py)

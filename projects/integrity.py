@@ -98,3 +98,31 @@ def _outcome_not_in_future():
     future = Outcome.objects.select_related("project").filter(Q(occurred_on__gt=today) | Q(granted_on__gt=today))
     for outcome in future:
         yield f"成果 {outcome.code}", f"日付（{outcome.occurred_on}／{outcome.granted_on or '—'}）が今日より後です"
+
+
+@invariant(
+    "rollups.match_base_tables",
+    "The per region × fiscal-year rollups (RegionYearFigures) equal the grants, budgets and results they sum.",
+)
+def _rollups_match_base_tables():
+    from projects.models import RegionYearFigures
+    from projects.rollups import FIGURES, compute_figures
+    from regions.models import Region
+
+    expected = compute_figures(None)
+    stored = {
+        (row["region_id"], row["fiscal_year"]): row
+        for row in RegionYearFigures.objects.values("region_id", "fiscal_year", *FIGURES)
+    }
+    slugs = dict(Region.objects.values_list("pk", "slug"))
+    for key in sorted(set(expected) | set(stored)):
+        want, have = expected.get(key), stored.get(key)
+        record = f"集計 {slugs.get(key[0], key[0])} {fiscal_year_label(key[1])}"
+        if have is None:
+            yield record, "集計の行がありません"
+        elif want is None:
+            yield record, "元の行がないのに集計の行があります"
+        else:
+            wrong = [f"{name} {have[name]:,} ≠ {want[name]:,}" for name in FIGURES if have[name] != want[name]]
+            if wrong:
+                yield record, "、".join(wrong)

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 
 from cluster_portal.cache import cached
-from projects.models import JointResearchProject, Outcome
+from projects.models import RESULT_COLUMNS, JointResearchProject, Outcome, RegionYearFigures
 from regions.models import Region
 
 
@@ -22,21 +22,27 @@ class KeyFigures:
 
 @cached("key-figures")
 def key_figures() -> KeyFigures:
-    """Program-wide figures over published data only, in three aggregate queries."""
-    regions = Region.objects.published().aggregate(clusters=Count("pk", distinct=True), granted=Sum("grants__amount"))
+    """Program-wide figures over published data only, in three aggregate queries (the money and the
+    results from the per region × fiscal-year rollups, projects/rollups.py)."""
+    clusters = Region.objects.published().count()
     projects = JointResearchProject.objects.published().aggregate(
         projects=Count("pk", distinct=True),
         organizations=Count("participations__organization", distinct=True),
     )
-    results = Outcome.objects.published().result_figures()
+    figures = RegionYearFigures.objects.published().aggregate(
+        granted=Sum("granted"),
+        applications=Sum(RESULT_COLUMNS["patent_application"]),
+        granted_patents=Sum(RESULT_COLUMNS["patent_granted"]),
+        commercializations=Sum(RESULT_COLUMNS["commercialization"]),
+    )
     return KeyFigures(
-        clusters=regions["clusters"],
+        clusters=clusters,
         projects=projects["projects"],
         organizations=projects["organizations"],
-        granted=regions["granted"] or 0,
-        patents_filed=results["patents_filed"],
-        patents_granted=results["patents_granted"],
-        commercializations=results["commercializations"],
+        granted=figures["granted"] or 0,
+        patents_filed=(figures["applications"] or 0) + (figures["granted_patents"] or 0),
+        patents_granted=figures["granted_patents"] or 0,
+        commercializations=figures["commercializations"] or 0,
     )
 
 
@@ -72,33 +78,44 @@ def funding_table(granted: dict[int, int], budgets: dict[int, dict[str, int]]) -
     return rows, total
 
 
+#: Sum() of every rollup column, for the aggregates below
+FIGURE_SUMS = {name: Sum(name) for name in RegionYearFigures.FIGURES}
+
+
+def _results(sums: dict) -> dict[str, int]:
+    """``{kind code: number}`` of the kinds with results, from summed rollup columns (as ``counts_by_kind``)."""
+    return {kind: sums[column] for kind, column in RESULT_COLUMNS.items() if sums.get(column)}
+
+
+def _funding_by_year(rollups) -> tuple[list[FundingRow], FundingRow, dict[str, int]]:
+    """The funding table of ``rollups`` (per fiscal year and total) and their results by kind, in one query."""
+    years = list(rollups.order_by().values("fiscal_year").annotate(**FIGURE_SUMS))
+    granted = {row["fiscal_year"]: row["granted"] or 0 for row in years if row["grants"]}
+    budgets = {
+        row["fiscal_year"]: {"allocated": row["allocated"] or 0, "executed": row["executed"] or 0}
+        for row in years
+        if row["budgets"]
+    }
+    totals = {column: sum(row[column] or 0 for row in years) for column in RESULT_COLUMNS.values()}
+    return *funding_table(granted, budgets), _results(totals)
+
+
 @cached("region-funding")
 def public_region_funding(region_id) -> tuple[list[FundingRow], FundingRow, dict[str, int]]:
-    """A published region's funding table (per fiscal year and total) and result counts by kind, for the public."""
-    from projects.models import ProjectBudget
-    from regions.models import Grant
-
-    rows, total = funding_table(
-        Grant.objects.published().of_region(region_id).totals_by_fiscal_year(),
-        ProjectBudget.objects.published().of_region(region_id).totals_by_fiscal_year(),
-    )
-    return rows, total, Outcome.objects.published().of_region(region_id).counts_by_kind()
+    """A published region's funding table (per fiscal year and total) and result counts by kind, for the
+    public, in one query on the rollups."""
+    return _funding_by_year(RegionYearFigures.objects.published().filter(region_id=region_id))
 
 
 @cached("funding-by-year")
 def public_funding_by_year(start_year: int, end_year: int, region_id=None) -> tuple[list[FundingRow], FundingRow]:
     """Granted, allocated and executed per fiscal year from ``start_year`` to ``end_year``, program-wide
-    (or of one published region), published data only, in two aggregate queries."""
-    from projects.models import ProjectBudget
-    from regions.models import Grant
-
-    grants = Grant.objects.published().filter(fiscal_year__gte=start_year, fiscal_year__lte=end_year)
-    budgets = ProjectBudget.objects.published().filter(
-        grant__fiscal_year__gte=start_year, grant__fiscal_year__lte=end_year
-    )
+    (or of one published region), published data only, in one query on the rollups."""
+    rollups = RegionYearFigures.objects.published().years(start_year, end_year)
     if region_id is not None:
-        grants, budgets = grants.of_region(region_id), budgets.of_region(region_id)
-    return funding_table(grants.totals_by_fiscal_year(), budgets.totals_by_fiscal_year())
+        rollups = rollups.filter(region_id=region_id)
+    rows, total, _results_by_kind = _funding_by_year(rollups)
+    return rows, total
 
 
 # --- the funding flow (資金の流れ) -------------------------------------------------------------------
@@ -190,7 +207,8 @@ def _date_range(start_year: int, end_year: int):
 
 @cached("funding-flow")
 def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
-    """requested → selected → granted → allocated → executed → results for published data, in six queries.
+    """requested → selected → granted → allocated → executed → results for published data, in five queries
+    (granted, allocated, executed and the results from the per region × fiscal-year rollups).
 
     ``region_id`` narrows everything to one (published) region; ``None`` is program-wide. Grants of a
     region and fiscal year that no selected proposal requested are summed apart as well
@@ -200,34 +218,29 @@ def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
     """
     from django.db.models import Exists, F, OuterRef, Q
 
-    from projects.models import ProjectBudget
     from regions.models import Event, Grant, GrantAmendment, ProposalBudgetLine, SupportStatus
 
     years = Q(fiscal_year__gte=start_year, fiscal_year__lte=end_year)
     lines = ProposalBudgetLine.objects.filter(years, proposal__status__in=REQUESTING_STATUSES)
     grants = Grant.objects.published().filter(years)
-    budgets = ProjectBudget.objects.published().filter(
-        grant__fiscal_year__gte=start_year, grant__fiscal_year__lte=end_year
-    )
+    rollups = RegionYearFigures.objects.published().years(start_year, end_year)
     first_day, last_day = _date_range(start_year, end_year)
-    outcomes = Outcome.objects.published().filter(occurred_on__gte=first_day, occurred_on__lte=last_day)
     events = Event.objects.published().filter(starts_on__gte=first_day, starts_on__lte=last_day)
     if region_id is not None:
         lines = lines.filter(proposal__region_id=region_id)
         grants = grants.of_region(region_id)
-        budgets = budgets.of_region(region_id)
-        outcomes = outcomes.of_region(region_id)
+        rollups = rollups.filter(region_id=region_id)
         events = events.of_region(region_id)
     requested = lines.aggregate(
         requested=Sum("requested_amount"),
         selected=Sum("requested_amount", filter=Q(proposal__status="selected")),
     )
-    spent = budgets.aggregate(allocated=Sum("allocated"), executed=Sum("executed"))
+    sums = rollups.aggregate(**FIGURE_SUMS)
     selection_recorded = ProposalBudgetLine.objects.filter(
         proposal__status="selected", proposal__region_id=OuterRef("region_id"), fiscal_year=OuterRef("fiscal_year")
     )
-    granted = grants.annotate(recorded=Exists(selection_recorded)).aggregate(
-        total=Sum("amount"), unrecorded=Sum("amount", filter=Q(recorded=False))
+    unrecorded = grants.annotate(recorded=Exists(selection_recorded)).aggregate(
+        total=Sum("amount", filter=Q(recorded=False))
     )
     focused = GrantAmendment.objects.filter(
         grant__in=grants.values("pk"), support_decision__status=SupportStatus.CONFIRMED
@@ -238,11 +251,11 @@ def funding_flow(start_year: int, end_year: int, region_id=None) -> FundingFlow:
         granted_by_focused_support=focused["total"] or 0,
         requested=requested["requested"] or 0,
         selected=requested["selected"] or 0,
-        granted=granted["total"] or 0,
-        granted_without_selection=granted["unrecorded"] or 0,
-        allocated=spent["allocated"] or 0,
-        executed=spent["executed"] or 0,
-        results=outcomes.counts_by_kind(),
+        granted=sums["granted"] or 0,
+        granted_without_selection=unrecorded["total"] or 0,
+        allocated=sums["allocated"] or 0,
+        executed=sums["executed"] or 0,
+        results=_results(sums),
         events=events.count(),
     )
 
@@ -272,49 +285,28 @@ class RegionFunding:
 
 @cached("region-comparison")
 def region_comparison(start_year: int, end_year: int) -> list[RegionFunding]:
-    """Per published region: granted, allocated, executed, patents filed and results, in four queries."""
-    from django.db.models import Q
-
-    from projects.models import OutcomeKind, ProjectBudget
-    from regions.models import Grant
-
-    first_day, last_day = _date_range(start_year, end_year)
-    grants = dict(
-        Grant.objects.published()
-        .filter(fiscal_year__gte=start_year, fiscal_year__lte=end_year)
+    """Per published region: granted, allocated, executed, patents filed and results, in two queries (the
+    rollups, then the regions)."""
+    patents = [RESULT_COLUMNS["patent_application"], RESULT_COLUMNS["patent_granted"]]
+    per_region = {
+        row["region_id"]: row
+        for row in RegionYearFigures.objects.published()
+        .years(start_year, end_year)
         .order_by()
-        .values_list("region_id")
-        .annotate(total=Sum("amount"))
-    )
-    budgets = {
-        row["project__region_id"]: row
-        for row in ProjectBudget.objects.published()
-        .filter(grant__fiscal_year__gte=start_year, grant__fiscal_year__lte=end_year)
-        .order_by()
-        .values("project__region_id")
-        .annotate(allocated=Sum("allocated"), executed=Sum("executed"))
-    }
-    patent_kinds = [OutcomeKind.PATENT_APPLICATION, OutcomeKind.PATENT_GRANTED]
-    outcomes = {
-        row["project__region_id"]: row
-        for row in Outcome.objects.published()
-        .filter(occurred_on__gte=first_day, occurred_on__lte=last_day)
-        .order_by()
-        .values("project__region_id")
-        .annotate(patents=Count("pk", filter=Q(kind__in=patent_kinds)), total=Count("pk"))
+        .values("region_id")
+        .annotate(**FIGURE_SUMS)
     }
     rows = []
     for region in Region.objects.published().select_related("program"):
-        budget = budgets.get(region.pk, {})
-        outcome = outcomes.get(region.pk, {})
+        sums = per_region.get(region.pk, {})
         rows.append(
             RegionFunding(
                 region=region,
-                granted=grants.get(region.pk, 0) or 0,
-                allocated=budget.get("allocated") or 0,
-                executed=budget.get("executed") or 0,
-                patents_filed=outcome.get("patents", 0),
-                results_total=outcome.get("total", 0),
+                granted=sums.get("granted") or 0,
+                allocated=sums.get("allocated") or 0,
+                executed=sums.get("executed") or 0,
+                patents_filed=sum(sums.get(column) or 0 for column in patents),
+                results_total=sum(sums.get(column) or 0 for column in RESULT_COLUMNS.values()),
             )
         )
     return [row for row in rows if row.granted or row.allocated or row.results_total]

@@ -620,3 +620,21 @@ class CspReportFactory(DjangoModelFactory):
     effective_directive = "script-src-elem"
     blocked_uri = factory.Sequence(lambda n: f"https://evil{n}.example/x.js")
     disposition = "enforce"
+
+
+from projects.models import RegionYearFigures  # noqa: E402 (appended section)
+
+
+class RegionYearFiguresFactory(DjangoModelFactory):
+    """A rollup row is derived, never made by hand: this makes the grant it sums and returns its row."""
+
+    class Meta:
+        model = RegionYearFigures
+
+    region = factory.SubFactory(RegionFactory)
+    fiscal_year = 2008
+
+    @classmethod
+    def _create(cls, model_class, region, fiscal_year, **kwargs):
+        GrantFactory(region=region, fiscal_year=fiscal_year, **kwargs)
+        return model_class.objects.get(region=region, fiscal_year=fiscal_year)

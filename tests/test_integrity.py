@@ -157,6 +157,11 @@ def _corrupt_evaluation(data):
     Evaluation.objects.update(fiscal_year=2029)
 
 
+def _corrupt_rollup(data):
+    """A grant changed behind the rollups' back (a bulk UPDATE that did not call ``derived.bulk_written``)."""
+    Grant.objects.filter(pk=data["grant"].pk).update(amount=450_000_000)
+
+
 def _corrupt_foreign_grant(data):
     other = factories.GrantFactory(fiscal_year=2008, amount=500_000_000)
     ProjectBudget.objects.filter(pk=data["budget"].pk).update(grant=other)
@@ -177,6 +182,7 @@ CORRUPTIONS = [
     ("outcome.not_in_future", _corrupt_outcome_date, "成果 "),
     ("activity.within_term", _corrupt_activity, "活動 test-c01 2001-01-01"),
     ("evaluation.dated_in_or_after_year", _corrupt_evaluation, "評価 test-region interim 2029年度"),
+    ("rollups.match_base_tables", _corrupt_rollup, "集計 test-region 2008年度"),
 ]
 
 

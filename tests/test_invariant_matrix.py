@@ -337,6 +337,14 @@ MATRIX: dict[str, dict[str, Attempt | NotAWritePath]] = {
         "admin": NotAWritePath("執行額 is read-only in the admin (test_money_flow_rules::test_admin_shows_executed…)"),
         "service": NotAWritePath("budget_allocate has no 執行額 parameter; expenditure services recompute it"),
     },
+    "rollups.match_base_tables": {
+        "form": NotAWritePath("no form writes a rollup; every save of a grant, budget, result or project refreshes it"),
+        "import": NotAWritePath("the import engine rebuilds the rollups after its writes (tests/test_rollups.py)"),
+        "admin": NotAWritePath(
+            "the rollups are read-only in the admin; its saves refresh them (tests/test_rollups.py)"
+        ),
+        "service": NotAWritePath("no service writes a rollup; projects.rollups refreshes them on every save"),
+    },
     "expenditure.in_fiscal_year": {
         "form": Attempt(
             form(

@@ -1,13 +1,14 @@
 """Property-based: random interleavings of the writes of a fiscal year's money flow — allocations,
 expenditures (create and edit, on screen and by import: new lines and corrections by their code;
-entries are never deleted), grant amendments, budget imports and progress reports (create and edit) — through
-the services and the import engine. Whatever each step is refused or accepted, after every step
+entries are never deleted), grant amendments, budget imports, progress reports (create and edit),
+results (created, moved to another date or project) and project publication — through the services
+and the import engine. Whatever each step is refused or accepted, after every step
 ``check_integrity`` finds nothing (``cluster_portal.integrity``)."""
 
 import contextlib
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -16,7 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from cluster_portal import integrity
 from cluster_portal.tabular.services import data_import
 from projects import services as project_services
-from projects.models import Expenditure, ProgressReport, ProjectBudget
+from projects.models import Expenditure, JointResearchProject, Outcome, ProgressReport, ProjectBudget
 from regions.services import grants as grant_services
 from tests import factories
 
@@ -146,6 +147,51 @@ class MoneyFlow(RuleBasedStateMachine):
                 milestones=[],
             )
         )
+
+    @rule(
+        index=st.integers(0, 1),
+        kind=st.sampled_from(["paper", "award", "presentation"]),
+        day=st.integers(min_value=0, max_value=700),
+        published=st.booleans(),
+    )
+    def record_a_result(self, index, kind, day, published):
+        """Results count in the per region × fiscal-year rollups (``rollups.match_base_tables``)."""
+        occurred_on = datetime.date(FISCAL_YEAR, 4, 1) + datetime.timedelta(days=day)
+        self.attempt(
+            lambda: project_services.outcome_create(
+                user=self.hq,
+                project=self.projects[index],
+                data={"kind": kind, "title": "成果", "occurred_on": occurred_on, "is_published": published},
+            )
+        )
+
+    @rule(pick=st.integers(min_value=0), day=st.integers(min_value=0, max_value=700), index=st.integers(0, 1))
+    def move_a_result(self, pick, day, index):
+        """Another date (perhaps the next fiscal year) and perhaps the other project."""
+        outcomes = list(Outcome.objects.filter(project__in=self.projects).order_by("pk"))
+        if not outcomes:
+            return
+        outcome = outcomes[pick % len(outcomes)]
+        occurred_on = datetime.date(FISCAL_YEAR, 4, 1) + datetime.timedelta(days=day)
+        self.attempt(
+            lambda: project_services.outcome_update(
+                user=self.hq,
+                outcome_pk=outcome.pk,
+                expected_version=outcome.version,
+                data={
+                    "project": self.projects[index],
+                    "kind": outcome.kind,
+                    "title": outcome.title,
+                    "occurred_on": occurred_on,
+                },
+            )
+        )
+
+    @rule(index=st.integers(0, 1), publish=st.booleans())
+    def publish_a_project(self, index, publish):
+        project = JointResearchProject.objects.get(pk=self.projects[index].pk)
+        with contextlib.suppress(ValidationError, PermissionDenied):
+            project_services.publication_set(user=self.hq, obj=project, publish=publish)
 
     @invariant()
     def every_invariant_holds(self):

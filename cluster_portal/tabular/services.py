@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
+from cluster_portal import derived
 from cluster_portal.cache import invalidate_public_data
 from cluster_portal.tabular import files, permissions, registry
 from cluster_portal.tabular.errors import DataFileError, Issue
@@ -170,17 +171,19 @@ def data_import(
             if issues:
                 report.errors += issues
                 raise _Rollback
-            result = instance.import_data(
-                dataset,
-                dry_run=dry_run,
-                use_transactions=True,
-                rollback_on_validation_errors=True,
-                raise_errors=False,
-                user=user,
-            )
-            _fill_report(report, instance, dataset, lines, result)
-            if dry_run or not report.ok:
-                raise _Rollback
+            with derived.deferred(everything=True):  # derived rows rebuilt once at the end (cluster_portal/derived.py)
+                result = instance.import_data(
+                    dataset,
+                    dry_run=dry_run,
+                    use_transactions=True,
+                    rollback_on_validation_errors=True,
+                    raise_errors=False,
+                    user=user,
+                )
+                _fill_report(report, instance, dataset, lines, result)
+                if dry_run or not report.ok:
+                    raise _Rollback
+                derived.bulk_written(instance._meta.model)  # bulk writes send no signals: derived rows rebuilt
             report.committed = True
             invalidate_public_data()  # bulk writes send no signals; bumps after the commit (cluster_portal/cache.py)
     except _Rollback:

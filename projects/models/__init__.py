@@ -38,6 +38,7 @@ from projects.models.reports import (
     validate_attachment_content,
     validate_attachment_size,
 )
+from projects.models.rollups import RESULT_COLUMNS, RegionYearFigures, RegionYearFiguresQuerySet
 
 __all__ = [
     "ATTACHMENT_EXTENSIONS",
@@ -46,6 +47,7 @@ __all__ = [
     "PROJECT_WORKFLOW",
     "REPORT_ATTACHMENT_KINDS",
     "REPORT_WORKFLOW",
+    "RESULT_COLUMNS",
     "Expenditure",
     "ExpenditureQuerySet",
     "ExpenseCategory",
@@ -66,6 +68,8 @@ __all__ = [
     "ProjectStatus",
     "Receipt",
     "ReceiptQuerySet",
+    "RegionYearFigures",
+    "RegionYearFiguresQuerySet",
     "ReportAttachment",
     "ReportStatus",
     "doi_validator",

@@ -116,6 +116,8 @@ class Outcome(TimeStampedModel):
             # the newest results first (home, results browser, cluster page) and "last updated"
             models.Index(fields=["-occurred_on", "-id"], name="outcome_newest_idx"),
             models.Index(fields=["updated_at"], name="outcome_updated_at_idx"),
+            # a project's results in a fiscal year: the rollup refresh of one region × year (projects/rollups.py)
+            models.Index(fields=["project", "occurred_on"], name="outcome_project_date_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -9,9 +9,10 @@ only removes them. Rows of ``load_demo`` and rows entered by users are never tou
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
+from cluster_portal import derived
 from cluster_portal.cache import invalidate_public_data
 from demo.synthetic import (
     DEFAULT_BATCH_SIZE,
@@ -89,6 +90,7 @@ class Command(BaseCommand):
             report = synthetic_data_generate(scale=scale, batch_size=options["batch_size"], progress=progress)
         except SyntheticDataError as error:
             raise CommandError(str(error)) from error
+        derived.bulk_written()  # bulk writes send no signals: the rollups are rebuilt (cluster_portal/derived.py)
         invalidate_public_data()  # bulk writes send no signals (cluster_portal/cache.py)
 
         self.stdout.write(self.style.SUCCESS(f"Synthetic data ready in {report.elapsed:.1f} s."))
@@ -104,7 +106,9 @@ class Command(BaseCommand):
     def _flush(self) -> None:
         started = time.monotonic()
         try:
-            deleted = synthetic_data_flush()
+            with transaction.atomic(), derived.deferred(everything=True):
+                deleted = synthetic_data_flush()
+                derived.bulk_written()
         except (IntegrityError, ProtectedError) as error:
             raise CommandError(
                 "Could not remove the synthetic rows: other rows refer to them "
