@@ -108,15 +108,7 @@ def dashboard(request):
 
 @headquarters_required
 def project_list(request):
-    projects = (
-        JointResearchProject.objects.editable_by(request.user)
-        .for_list()
-        .annotate(
-            participant_count=Count("participations", distinct=True),
-            outcome_count=Count("outcomes", distinct=True),
-        )
-        .order_by("code")
-    )
+    projects = JointResearchProject.objects.editable_by(request.user).for_list().with_counts().order_by("code")
     projects, chosen = filtered(ProjectFilter, request, projects)
     return render(
         request,
