@@ -181,8 +181,6 @@ def _budget_tables(region_id: int, unit: str, today_iso: str) -> str:
     )
 
 
-
-
 def _year(value, choices, default):
     try:
         year = int(value)
