@@ -84,7 +84,7 @@ audit: install
 # Benchmark of bulk import/export (reports seconds and rows/second; see README "Import and export").
 .PHONY: bench-import
 bench-import: install
-	$(PY) bench/bench_import.py --sizes 1000 10000
+	$(PY) bench/bench_import.py --sizes 1000 10000 --repeat 3
 
 # HTTP benchmark: gunicorn (DEBUG off) on PostgreSQL + Redis at scale 1 and 10, loaded with wrk
 # (installed with apt-get if missing); table on the terminal and in bench/results/ (docs/operations.md).

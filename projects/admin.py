@@ -5,7 +5,13 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from cluster_portal.admin import ReadOnlyAdminMixin, SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
+from cluster_portal.admin import (
+    LargeChangelistMixin,
+    ReadOnlyAdminMixin,
+    SelectRelatedAdminMixin,
+    WorkflowStatusReadOnlyMixin,
+    cached_values_filter,
+)
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.tabular.admin import DataIOAdminMixin
 from projects import services
@@ -94,19 +100,24 @@ class MilestoneInline(admin.StackedInline):
 
 
 @admin.register(JointResearchProject)
-class JointResearchProjectAdmin(DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
+class JointResearchProjectAdmin(LargeChangelistMixin, DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "title", "region", "status", "host_organization", "start_date", "end_date", "is_published")
-    list_filter = ("status", "is_published", "region", "theme")
+    list_filter = (
+        "status",
+        "is_published",
+        "region",
+        cached_values_filter("theme", _("分野")),
+        cached_values_filter("start_date", _("開始日"), by_year=True),
+    )
     list_select_related = ("region", "host_organization")
     search_fields = ("code", "title", "title_en", "theme", "summary", "region__name")
-    date_hierarchy = "start_date"
     autocomplete_fields = ("region", "host_organization")
     ordering = ("code",)
     inlines = (ParticipationInline, ProjectBudgetInline)
 
 
 @admin.register(Participation)
-class ParticipationAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, admin.ModelAdmin):
+class ParticipationAdmin(LargeChangelistMixin, DataIOAdminMixin, SelectRelatedAdminMixin, admin.ModelAdmin):
     list_display = ("organization", "role", "project")
     list_filter = ("role", "project__region")
     list_select_related = ("organization", "project")
@@ -118,7 +129,7 @@ class ParticipationAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, admin.ModelA
 
 
 @admin.register(ProjectBudget)
-class ProjectBudgetAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistoryAdmin):
+class ProjectBudgetAdmin(LargeChangelistMixin, DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistoryAdmin):
     list_display = ("project", "fiscal_year_display", "allocated_display", "executed_display")
     list_filter = ("grant__fiscal_year", "project__region")
     list_select_related = ("project", "grant")
@@ -146,13 +157,16 @@ class ProjectBudgetAdmin(DataIOAdminMixin, SelectRelatedAdminMixin, SimpleHistor
 
 
 @admin.register(Expenditure)
-class ExpenditureAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
+class ExpenditureAdmin(LargeChangelistMixin, DataIOAdminMixin, SimpleHistoryAdmin):
     list_display = ("spent_on", "code", "category", "amount_display", "budget", "description")
-    list_filter = ("category", "budget__grant__fiscal_year")
+    list_filter = (
+        "category",
+        "budget__grant__fiscal_year",
+        cached_values_filter("spent_on", _("執行日"), by_year=True),
+    )
     list_select_related = ("budget__project", "budget__grant")
     search_fields = ("=code", "description", "budget__project__code", "budget__project__title")
     readonly_fields = ("code",)  # issued by the portal: the key of the spreadsheet round trip
-    date_hierarchy = "spent_on"
     autocomplete_fields = ("budget",)
     ordering = ("-spent_on", "-pk")
 
@@ -220,9 +234,14 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
+class OutcomeAdmin(LargeChangelistMixin, DataIOAdminMixin, SimpleHistoryAdmin):
     list_display = ("title", "kind", "project", "occurred_on", "application_number", "company", "is_published")
-    list_filter = ("kind", "is_published", "country")
+    list_filter = (
+        "kind",
+        "is_published",
+        cached_values_filter("country", _("出願国")),
+        cached_values_filter("occurred_on", _("年月日"), by_year=True),
+    )
     list_select_related = ("project", "company")
     search_fields = (
         "title",
@@ -237,9 +256,10 @@ class OutcomeAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
         "project__code",
         "project__title",
     )
-    date_hierarchy = "occurred_on"
+    # years as a cached list filter, not date_hierarchy: its SELECT DISTINCT of the years (and MIN/MAX
+    # of a search's matches) scanned every result on each view
     autocomplete_fields = ("project", "company")
-    ordering = ("-occurred_on", "-pk")
+    ordering = ("-occurred_on", "-pk")  # the outcome_newest_idx index: the first page is a top-N index scan
 
 
 @admin.register(ReportAttachment)

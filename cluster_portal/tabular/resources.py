@@ -177,7 +177,7 @@ class ChangedColumns:
     def __init__(self, resource, instance, new):
         self.resource = resource
         self.new = new
-        self.left = self._values(instance)
+        self.left = [] if new else self._values(instance)  # a new row has no "before"
         self.right = []
 
     def _values(self, instance):
@@ -191,11 +191,8 @@ class ChangedColumns:
     def as_html(self):
         fields = self.resource.diff_fields()
         if self.new:
-            return [
-                PreviewValue(field.column_name, "", preview_text(field, after))
-                for field, after in zip(fields, self.right, strict=False)
-                if preview_text(field, after) != ""
-            ]
+            shown = ((field, preview_text(field, after)) for field, after in zip(fields, self.right, strict=False))
+            return [PreviewValue(field.column_name, "", text) for field, text in shown if text != ""]
         return [
             PreviewValue(field.column_name, preview_text(field, before), preview_text(field, after))
             for field, before, after in zip(fields, self.left, self.right, strict=False)

@@ -187,13 +187,19 @@ class ChoiceWidget(widgets.Widget):
             self.labels[code] = label
             for key in (code, ja(label), en(label)):
                 self.lookup[normalize(key).casefold()] = code
+        self._ja_labels = {}  # code → Japanese label, translated once (an import asks for each row)
 
     def label_of(self, code) -> str:
         """The Japanese label of ``code`` (the code itself when it is not one of the choices)."""
         if is_blank(code):
             return ""
+        if code in self._ja_labels:
+            return self._ja_labels[code]
         label = self.labels.get(code)
-        return code if label is None else ja(label)
+        text = code if label is None else ja(label)
+        if isinstance(code, str):
+            self._ja_labels[code] = text
+        return text
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):

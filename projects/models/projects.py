@@ -3,6 +3,7 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -44,8 +45,25 @@ class ProjectQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
     def for_list(self):
         return self.select_related("region", "host_organization")
 
+    def with_counts(self):
+        """``participant_count`` and ``outcome_count`` per project, each a correlated COUNT on its
+        indexed foreign key: joining both tables and counting DISTINCT multiplied every project's
+        participants by its results before grouping (the HQ project list at scale 10)."""
+        from projects.models.outcomes import Outcome
+
+        return self.annotate(
+            participant_count=_count_of(Participation.objects.filter(project=models.OuterRef("pk"))),
+            outcome_count=_count_of(Outcome.objects.filter(project=models.OuterRef("pk"))),
+        )
+
     def for_detail(self):
         return self.select_related("region", "region__program", "host_organization")
+
+
+def _count_of(queryset):
+    """``COUNT(*)`` of ``queryset`` as a scalar subquery (0 when there is no row)."""
+    counted = queryset.order_by().values(_group=models.Value(1)).annotate(n=models.Count("*")).values("n")
+    return Coalesce(models.Subquery(counted, output_field=models.IntegerField()), 0)
 
 
 class JointResearchProject(TimeStampedModel):

@@ -16,12 +16,15 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from cluster_portal.cache import cached
 from cluster_portal.concurrency import OneTimeTokenForm
 from cluster_portal.fiscal import format_yen
 from cluster_portal.guards import headquarters_required
@@ -46,8 +49,12 @@ from workspace.forms import (
 
 def region_grants(user):
     """The region's grants with what is already allocated and what remains, in one query."""
+    return _grants_of_region(user.region_id)
+
+
+def _grants_of_region(region_id):
     grants = (
-        Grant.objects.of_region(user.region_id)
+        Grant.objects.of_region(region_id)
         .annotate(
             allocated_total=Coalesce(Sum("budgets__allocated"), 0), executed_total=Coalesce(Sum("budgets__executed"), 0)
         )
@@ -89,23 +96,40 @@ def _with_figures(row, *, allocated: int, executed: int) -> None:
 def budget_overview(request):
     """Per fiscal year and project: allocated, executed, 執行率, remaining, per-category totals and flags,
     totals rows, receipt counts, and a multi-year summary (grant, allocated, executed) — in four queries
-    whatever the size."""
-    user = request.user
+    whatever the size.
+
+    The tables are the same for every headquarters user of the region, so they are rendered once per
+    region, unit, day and language and kept until the data changes (the data generation of
+    cluster_portal/cache.py: every write to a budget, an entry, a receipt or a grant bumps it);
+    rendering a region's thousand rows was most of the page's time."""
     unit = request.GET.get("unit") if request.GET.get("unit") in UNITS else DEFAULT_UNIT
-    today = timezone.localdate()
-    grants = region_grants(user)
+    tables = _budget_tables(request.user.region_id, unit, timezone.localdate().isoformat())
+    return render(
+        request,
+        "workspace/budget_overview.html",
+        {"tables": mark_safe(tables), "unit": unit, "unit_label": UNITS[unit]},  # noqa: S308 (our own template)
+    )
+
+
+@cached("workspace-budget-tables", per_language=True)
+def _budget_tables(region_id: int, unit: str, today_iso: str) -> str:
+    today = datetime.date.fromisoformat(today_iso)
+    grants = _grants_of_region(region_id)
     budgets = (
-        ProjectBudget.objects.editable_by(user)
+        ProjectBudget.objects.of_region(region_id)
         .select_related("project", "grant")
         .order_by("-grant__fiscal_year", "project__code")
     )
     spent = defaultdict(dict)
     for line in (
-        Expenditure.objects.editable_by(user).order_by().values("budget_id", "category").annotate(total=Sum("amount"))
+        Expenditure.objects.of_region(region_id)
+        .order_by()
+        .values("budget_id", "category")
+        .annotate(total=Sum("amount"))
     ):
         spent[line["budget_id"]][line["category"]] = line["total"]
     receipts = dict(
-        Receipt.objects.editable_by(user)
+        Receipt.objects.of_region(region_id)
         .order_by()
         .values("expenditure__budget_id")
         .annotate(count=Count("pk"))
@@ -144,9 +168,8 @@ def budget_overview(request):
     )
     summary_totals.rate = execution_rate(summary_totals.executed_total, summary_totals.allocated_total)
     summary_totals.remaining = summary_totals.amount - summary_totals.allocated_total
-    return render(
-        request,
-        "workspace/budget_overview.html",
+    return render_to_string(
+        "workspace/_budget_tables.html",
         {
             "years": years,
             "summary": grants,
@@ -154,7 +177,6 @@ def budget_overview(request):
             "categories": [label for _code, label in categories],
             "unit": unit,
             "unit_label": UNITS[unit],
-            "units": UNITS,
         },
     )
 
