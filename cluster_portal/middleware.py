@@ -146,9 +146,24 @@ class PrivateCacheMiddleware:
                 del response["Cache-Control"]
             patch_cache_control(response, private=True, no_store=True)
             return response
-        if response.cookies and "public" in response.get("Cache-Control", ""):
+        if "public" not in response.get("Cache-Control", ""):
+            return response
+        if response.cookies:
             patch_cache_control(response, private=True)
+        elif "ETag" in response:
+            _drop_accept_language_vary(response)
         return response
+
+
+def _drop_accept_language_vary(response) -> None:
+    """The language of a page is its address's (``/en/…`` English, everything else Japanese:
+    ``prefix_default_language=False``), never the browser's Accept-Language, yet LocaleMiddleware
+    adds ``Vary: Accept-Language`` to the unprefixed pages; left in, the reverse proxy would keep a
+    copy of each Japanese page per Accept-Language string its visitors send."""
+    vary = [value.strip() for value in response.get("Vary", "").split(",") if value.strip()]
+    kept = [value for value in vary if value.lower() != "accept-language"]
+    if kept != vary:
+        response["Vary"] = ", ".join(kept)
 
 
 def session_limit(user) -> datetime.timedelta | None:

@@ -165,7 +165,7 @@ def test_login_helper_signs_in_through_the_form_and_the_code_step(live_server):
     from bench.run import get, login
     from tests import factories
 
-    password = "bench-test-password-1"  # noqa: S105
+    password = "bench-test-password-1"
     ministry = factories.UserFactory(ministry=True, username="bench-ministry")
     ministry.set_password(password)
     ministry.save()

@@ -40,6 +40,8 @@ def test_public_page_carries_validators_and_a_short_public_cache_control(client,
     cache_control = response["Cache-Control"]
     assert "public" in cache_control and "max-age=60" in cache_control
     assert "Cookie" in response["Vary"]
+    # The language is the address's, never the browser's: one proxy copy per address.
+    assert "Accept-Language" not in response["Vary"]
 
 
 def test_repeated_conditional_get_is_answered_304_without_rendering(client, published):
