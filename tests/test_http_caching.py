@@ -147,3 +147,16 @@ def test_max_age_follows_the_setting(client, published):
         response = client.get("/clusters/")
 
     assert "max-age=15" in response["Cache-Control"]
+
+
+def test_generations_begun_within_one_second_never_share_a_sent_last_modified(monkeypatch):
+    from cluster_portal import cache as portal_cache
+
+    monkeypatch.setattr(portal_cache.time, "time", lambda: 1_000_000.2)
+    first = portal_cache._record_generation_time(1, None)
+    second = portal_cache._record_generation_time(2, (1, first))
+    third = portal_cache._record_generation_time(3, (2, second))  # not sent yet: may be shared
+    monkeypatch.setattr(portal_cache.time, "time", lambda: 1_000_001.5)
+    fourth = portal_cache._record_generation_time(4, (3, third))  # 1_000_001 may have been sent
+
+    assert (first, second, third, fourth) == (1_000_000, 1_000_001, 1_000_001, 1_000_002)
