@@ -10,56 +10,153 @@ same gunicorn in the same run — measured again for half the time right before 
 so that drift during the run moves both figures — as a Markdown table on the terminal and in
 ``bench/results/`` (gitignored). It reports; it never fails on a time.
 
-    python bench/run.py [--scales 1 10] [--duration 10] [--connections 8] [--pages WORD ...] [--reuse]
+The pages come in groups (``--groups``, default all):
+
+* ``public`` — the public pages as an anonymous visitor sees them, page cache on (repeat visits);
+* ``signed-in`` — the pages each role works in (ministry, headquarters, administrator: the busiest
+  admin changelists with and without a search), signed in through the real login form and, for the
+  roles that need it, the two-factor code step (``bench/accounts.py`` creates the users with a random
+  password; wrk sends the session cookie);
+* ``cold`` — the public pages with the page cache and the aggregate cache off
+  (``PUBLIC_PAGE_CACHE_TIMEOUT=0``, ``PUBLIC_CACHE_TIMEOUT=0``): every request renders, as for the
+  first visitor after a write; served by a second gunicorn started with those settings;
+* ``search`` — site and project search for Japanese words of 1 to 4 characters, cold as above
+  (every distinct query is a new page anyway).
+
+    python bench/run.py [--scales 1 10] [--duration 10] [--connections 8] [--groups public signed-in cold search]
+                        [--cold] [--pages WORD ...] [--reuse]
 
 Needs PostgreSQL (``--database-url``: a server URL whose user may create databases)
 and Redis (``--cache-url``; database 15 by default, flushed before each scale).
-``wrk`` is installed with apt-get when it is missing.
+``wrk`` is installed with apt-get when it is missing. The search and API rate limits are off
+(``RATE_LIMITS_ENABLED=false``): one client address sends every request.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
+import hmac
+import http.client
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "report.lua"
 BARE = "/bench/bare"
 
-# (label, path): the baseline, the health check and the public pages the issue names (home,
-# cluster list with a facet, cluster detail, project search, funding flow, a CSV download, an API
-# list) plus the other main public pages.
-PAGES = (
-    ("bare Django view", BARE),
-    ("health check", "/healthz"),
-    ("home", "/"),
-    ("cluster list", "/clusters/"),
-    ("cluster list, one facet", "/clusters/?cluster_type=global"),
-    ("cluster detail", "/clusters/syn-r0001/"),
-    ("project search", "/projects/?q=%E3%82%BB%E3%83%B3%E3%82%B5"),
-    ("project detail", "/projects/SYN-0001-00001/"),
-    ("results list", "/results/"),
-    ("organisations", "/organizations/"),
-    ("funding flow", "/funding/"),
-    ("site search", "/search/?q=%E3%82%BB%E3%83%B3%E3%82%B5"),
-    ("CSV download (clusters, one facet)", "/clusters/?cluster_type=global&format=csv"),
-    ("API projects", "/api/v1/projects"),
+GROUPS = ("public", "signed-in", "cold", "search")
+COLD_GROUPS = frozenset({"cold", "search"})  # served by the gunicorn with the page and aggregate caches off
+SEARCH_WORDS = ("光", "医療", "センサ", "ナノ材料")  # Japanese search words of 1, 2, 3 and 4 characters
+REVIEW_CALL = "synthetic-selection"  # the call of generate_data (demo/synthetic/plan.py)
+ROLES = ("ministry", "headquarters", "administrator")
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    path: str
+    group: str = "public"
+    role: str | None = None  # signed in as this role (bench/accounts.py), else anonymous
+
+
+def q(word: str) -> str:
+    return quote(word, safe="")
+
+
+# The baseline, the health check and the public pages the issue names (home, cluster list with a
+# facet, cluster detail, project search, funding flow, a CSV download, an API list) plus the other
+# main public pages.
+PUBLIC = (
+    Page("bare Django view", BARE),
+    Page("health check", "/healthz"),
+    Page("home", "/"),
+    Page("cluster list", "/clusters/"),
+    Page("cluster list, one facet", "/clusters/?cluster_type=global"),
+    Page("cluster detail", "/clusters/syn-r0001/"),
+    Page("project search", f"/projects/?q={q('センサ')}"),
+    Page("project detail", "/projects/SYN-0001-00001/"),
+    Page("results list", "/results/"),
+    Page("organisations", "/organizations/"),
+    Page("funding flow", "/funding/"),
+    Page("site search", f"/search/?q={q('センサ')}"),
+    Page("CSV download (clusters, one facet)", "/clusters/?cluster_type=global&format=csv"),
+    Page("API projects", "/api/v1/projects"),
 )
+
+
+def _signed_in(role: str, prefix: str, pages: tuple[tuple[str, str], ...]) -> tuple[Page, ...]:
+    return tuple(Page(f"{prefix}: {label}", path, "signed-in", role) for label, path in pages)
+
+
+SIGNED_IN = (
+    *_signed_in(
+        "ministry",
+        "ministry",
+        (
+            ("dashboard", "/ministry/"),
+            ("proposals", "/ministry/proposals/"),
+            ("grants", "/ministry/grants/"),
+            ("review table", f"/ministry/calls/{REVIEW_CALL}/reviews/"),
+            ("report queue", "/workspace/ministry/"),
+        ),
+    ),
+    *_signed_in(
+        "headquarters",
+        "HQ",
+        (
+            ("dashboard", "/workspace/"),
+            ("projects", "/workspace/projects/"),
+            ("budgets", "/workspace/budgets/"),
+            ("reports", "/workspace/reports/"),
+            ("results", "/workspace/outcomes/"),
+        ),
+    ),
+    *_signed_in(
+        "administrator",
+        "admin",
+        (
+            ("results changelist", "/admin/projects/outcome/"),
+            ("results search 「センサ」", f"/admin/projects/outcome/?q={q('センサ')}"),
+            ("budgets changelist", "/admin/projects/projectbudget/"),
+            ("budgets search 「センサ」", f"/admin/projects/projectbudget/?q={q('センサ')}"),
+            ("projects changelist", "/admin/projects/jointresearchproject/"),
+            ("projects search 「センサ」", f"/admin/projects/jointresearchproject/?q={q('センサ')}"),
+            ("participations changelist", "/admin/projects/participation/"),
+            ("expenditures changelist", "/admin/projects/expenditure/"),
+        ),
+    ),
+)
+
+# Every public page but the baseline, the health check and the searches (their own group), rendered.
+COLD = tuple(
+    Page(f"cold {page.label}", page.path, "cold")
+    for page in PUBLIC
+    if page.path not in (BARE, "/healthz") and "search" not in page.label
+)
+
+SEARCH = tuple(
+    Page(f"cold {kind} search 「{word}」", f"{path}?q={q(word)}", "search")
+    for word in SEARCH_WORDS
+    for kind, path in (("site", "/search/"), ("project", "/projects/"))
+)
+
+PAGES = (*PUBLIC, *SIGNED_IN, *COLD, *SEARCH)
 
 
 @dataclass
@@ -137,16 +234,105 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
-def get(url: str) -> tuple[int, dict, float]:
-    """Status, headers and milliseconds until the whole body arrived."""
-    request = urllib.request.Request(url)  # noqa: S310 (our own local server)
+def request(
+    base: str, method: str, path: str, *, cookies: dict | None = None, form: dict | None = None
+) -> tuple[int, http.client.HTTPMessage, bytes, float]:
+    """Status, headers, body and milliseconds until the whole body arrived. Redirects are not
+    followed (a signed-in page answering 302 to the login is reported as such); cookies the
+    answer sets are kept in ``cookies`` (their Secure flag is ignored: this is the loopback)."""
+    parts = urlsplit(base)
+    headers = {}
+    body = None
+    if cookies:
+        headers["Cookie"] = cookie_header(cookies)
+    if form is not None:
+        body = urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     started = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            response.read()
-            return response.status, dict(response.headers), (time.perf_counter() - started) * 1000
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), (time.perf_counter() - started) * 1000
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+        elapsed = (time.perf_counter() - started) * 1000
+    finally:
+        connection.close()
+    if cookies is not None:
+        for value in response.headers.get_all("Set-Cookie") or []:
+            jar = SimpleCookie()
+            jar.load(value)
+            for name, morsel in jar.items():
+                if morsel.value == "" or morsel["max-age"] == "0":
+                    cookies.pop(name, None)
+                else:
+                    cookies[name] = morsel.value
+    return response.status, response.headers, content, elapsed
+
+
+def cookie_header(cookies: dict) -> str:
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def get(url: str, cookie: str | None = None) -> tuple[int, dict, float]:
+    """Status, headers and milliseconds until the whole body arrived (no redirects followed)."""
+    parts = urlsplit(url)
+    cookies = dict(item.split("=", 1) for item in cookie.split("; ")) if cookie else None
+    path = urlunsplit(("", "", parts.path, parts.query, ""))
+    status, headers, _content, ms = request(f"{parts.scheme}://{parts.netloc}", "GET", path, cookies=cookies)
+    return status, dict(headers.items()), ms
+
+
+CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token(content: bytes) -> str:
+    """The CSRF token of the (first) form on a page."""
+    found = CSRF_FIELD.search(content)
+    if not found:
+        raise SystemExit("no CSRF token on the sign-in page")
+    return found.group(1).decode()
+
+
+def totp(key_hex: str, at: float | None = None) -> str:
+    """The six-digit code an authenticator app shows for ``key_hex`` (RFC 6238: SHA-1, 30 s, as django-otp)."""
+    counter = int((time.time() if at is None else at) // 30)
+    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
+def _location_path(headers) -> str:
+    parts = urlsplit(headers.get("Location", ""))
+    return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+def login(base: str, username: str, password: str, totp_key: str | None, landing: str) -> str:
+    """Sign in through the portal's login form (and the two-factor code step when the role needs it)
+    the way a browser does; the session's Cookie header. One attempt only: a wrong password or code
+    stops the run instead of counting towards django-axes' lockout."""
+    cookies: dict = {}
+    login_path = "/accounts/login/"
+    status, _headers, content, _ms = request(base, "GET", f"{login_path}?next={q(landing)}", cookies=cookies)
+    if status != 200:
+        raise SystemExit(f"the login page answered HTTP {status}")
+    form = {"csrfmiddlewaretoken": csrf_token(content), "username": username, "password": password, "next": landing}
+    status, headers, _content, _ms = request(base, "POST", login_path, cookies=cookies, form=form)
+    if status != 302:
+        raise SystemExit(f"signing in as {username} failed (HTTP {status}, the login form was shown again)")
+    step = _location_path(headers)
+    if "/two-factor/verify/" in step:
+        if not totp_key:
+            raise SystemExit(f"{username} owes a code step but has no authenticator")
+        status, _headers, content, _ms = request(base, "GET", step, cookies=cookies)
+        form = {"csrfmiddlewaretoken": csrf_token(content), "code": totp(totp_key), "next": landing}
+        status, headers, _content, _ms = request(base, "POST", step, cookies=cookies, form=form)
+        if status != 302:
+            raise SystemExit(f"the code step of {username} failed (HTTP {status})")
+    status, _headers, _content, _ms = request(base, "GET", landing, cookies=cookies)
+    if status != 200:
+        raise SystemExit(f"{username} signed in but {landing} answered HTTP {status}")
+    return cookie_header(cookies)
 
 
 def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -164,9 +350,10 @@ def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> 
     raise SystemExit("gunicorn did not answer /healthz in time")
 
 
-def run_wrk(wrk: str, url: str, *, threads: int, connections: int, duration: int) -> dict:
+def run_wrk(wrk: str, url: str, *, threads: int, connections: int, duration: int, cookie: str | None = None) -> dict:
+    header = ["-H", f"Cookie: {cookie}"] if cookie else []
     result = subprocess.run(  # noqa: S603
-        [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "-s", str(LUA), url],
+        [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", *header, "-s", str(LUA), url],
         capture_output=True,
         text=True,
         check=True,
@@ -184,15 +371,111 @@ def figures(row: Row, data: dict) -> None:
     row.errors = data["socket_errors"] + data["non_2xx"]
 
 
-def pages(words: list[str] | None) -> list[tuple[str, str]]:
-    """The pages to load: all, or the bare view plus those whose label or path contains one of ``words``."""
-    if not words:
-        return list(PAGES)
-    return [(label, path) for label, path in PAGES if path == BARE or any(w in label or w in path for w in words)]
+def pages(words: list[str] | None, groups=GROUPS) -> list[Page]:
+    """The pages to load: those of ``groups`` (all by default) whose label or path contains one of
+    ``words`` (all when none), always with the bare view first."""
+    return [
+        page
+        for page in PAGES
+        if page.path == BARE
+        or (page.group in groups and (not words or any(w in page.label or w in page.path for w in words)))
+    ]
+
+
+def servers(chosen: list[Page]) -> tuple[list[Page], list[Page]]:
+    """The pages for the gunicorn with the caches on and for the one with them off, each list
+    starting with the bare view (measured on each server); a list without other pages is empty."""
+    bare, others = chosen[0], chosen[1:]
+    warm = [page for page in others if page.group not in COLD_GROUPS]
+    cold = [page for page in others if page.group in COLD_GROUPS]
+    cold_bare = Page(f"{bare.label} (caches off)", BARE, "cold")
+    return ([bare, *warm] if warm or not cold else []), ([cold_bare, *cold] if cold else [])
+
+
+def accounts(env: dict, password: str) -> dict:
+    """Create the bench users (bench/accounts.py) with ``password``; {role: {username, totp_key}}."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.accounts", "create"],
+        cwd=ROOT,
+        env={**env, "BENCH_PASSWORD": password},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class Server:
+    """gunicorn serving the portal with ``env``, started and stopped around a group of pages."""
+
+    def __init__(self, args, env: dict):
+        self.base = f"http://127.0.0.1:{args.port}"
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "cluster_portal.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ]
+        self.env = env
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)  # noqa: S603
+        try:
+            wait_until_up(self.base, self.process)
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def load_pages(scale: str, chosen: list[Page], base: str, args, wrk: str, cookies: dict) -> list[Row]:
+    rows = []
+    load = {"threads": args.threads, "connections": args.connections}
+    for page in chosen:
+        cookie = cookies.get(page.role) if page.role else None
+        status, headers, first_ms = get(base + page.path, cookie)  # the first request: nothing of it cached yet
+        row = Row(scale=scale, label=page.label, path=page.path, status=status, first_ms=first_ms)
+        rows.append(row)
+        if status != 200:
+            log(f"   {page.path}: HTTP {status}, not loaded")
+            continue
+        row.queries = int(headers.get("X-Query-Count", "0"))
+        # A second visitor: the page is now cached as it is for the requests under load (public group).
+        _status, headers, _ms = get(base + page.path, cookie)
+        row.cached_queries = int(headers.get("X-Query-Count", "0"))
+        if page.path != BARE:
+            # The ceiling right before the page, so that a machine getting slower or faster during
+            # the run (other processes, autovacuum, CPU clock) moves both figures of the ratio.
+            baseline = Row(scale=scale, label="", path=BARE, status=200)
+            figures(baseline, run_wrk(wrk, base + BARE, **load, duration=max(1, args.duration // 2)))
+            row.bare_rps = baseline.rps
+        figures(row, run_wrk(wrk, base + page.path, **load, duration=args.duration, cookie=cookie))
+        log(
+            f"   {page.label} {page.path}: {row.rps:.0f} req/s, p95 {row.p95_ms:.1f} ms, "
+            f"first request {row.first_ms:.0f} ms with {row.queries} queries"
+        )
+    return rows
 
 
 def bench_scale(scale: str, args, wrk: str) -> list[Row]:
-    name = f"cluster_portal_bench_s{scale.replace('.', '_')}"
+    name = f"{args.database_prefix}_s{scale.replace('.', '_')}"
     url = database_url(args.database_url, name)
     env = {
         **os.environ,
@@ -205,14 +488,23 @@ def bench_scale(scale: str, args, wrk: str) -> list[Row]:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "LOG_LEVEL": "ERROR",
+        "RATE_LIMITS_ENABLED": "false",  # one client address sends every request
     }
+    warm, cold = servers(pages(args.pages, args.groups))
+    roles = sorted({page.role for page in warm if page.role})
+
     created = create_database(args.database_url, name)
     manage(env, "migrate", "--noinput", "-v0")
     if created or not args.reuse:
         log(f"== scale {scale}: generating data into {name}")
+        subprocess.run([sys.executable, "-m", "bench.accounts", "remove"], cwd=ROOT, env=env, check=True)
         manage(env, "generate_data", "--replace", "--scale", scale)
     else:
         log(f"== scale {scale}: reusing the data in {name}")
+    logins = {}
+    if roles:
+        password = secrets.token_urlsafe(24)  # this run's only: never printed nor stored
+        logins = accounts(env, password)
 
     import redis
 
@@ -221,55 +513,26 @@ def bench_scale(scale: str, args, wrk: str) -> list[Row]:
     env["STATIC_ROOT"] = static_root
     manage(env, "collectstatic", "--noinput", "-v0")
 
-    base = f"http://127.0.0.1:{args.port}"
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "cluster_portal.wsgi",
-        "-w",
-        str(args.workers),
-        "-b",
-        f"127.0.0.1:{args.port}",
-        "--error-logfile",
-        "-",
-        "--log-level",
-        "warning",
-    ]
-    log(f"   gunicorn -w {args.workers} on {base} (DEBUG off, {args.cache_url})")
-    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603
-    rows = []
-    load = {"threads": args.threads, "connections": args.connections}
+    rows: list[Row] = []
     try:
-        wait_until_up(base, server)
-        for label, path in pages(args.pages):
-            status, headers, first_ms = get(base + path)  # the first request: nothing of it cached yet
-            row = Row(scale=scale, label=label, path=path, status=status, first_ms=first_ms)
-            rows.append(row)
-            if status != 200:
-                log(f"   {path}: HTTP {status}, not loaded")
-                continue
-            row.queries = int(headers.get("X-Query-Count", "0"))
-            # A second visitor: the page is now cached as it is for the requests under load.
-            _status, headers, _ms = get(base + path)
-            row.cached_queries = int(headers.get("X-Query-Count", "0"))
-            if path != BARE:
-                # The ceiling right before the page, so that a machine getting slower or faster during
-                # the run (other processes, autovacuum, CPU clock) moves both figures of the ratio.
-                baseline = Row(scale=scale, label="", path=BARE, status=200)
-                figures(baseline, run_wrk(wrk, base + BARE, **load, duration=max(1, args.duration // 2)))
-                row.bare_rps = baseline.rps
-            figures(row, run_wrk(wrk, base + path, **load, duration=args.duration))
-            log(
-                f"   {path}: {row.rps:.0f} req/s, p95 {row.p95_ms:.1f} ms, "
-                f"first request {row.first_ms:.0f} ms with {row.queries} queries"
-            )
+        if warm:
+            log(f"   gunicorn -w {args.workers} on port {args.port} (DEBUG off, page cache on, {args.cache_url})")
+            with Server(args, env) as server:
+                cookies = {}
+                for role in roles:
+                    account = logins[role]
+                    landing = next(page.path for page in warm if page.role == role)
+                    cookies[role] = login(server.base, account["username"], password, account["totp_key"], landing)
+                    log(f"   signed in as {account['username']} through the login form")
+                rows += load_pages(scale, warm, server.base, args, wrk, cookies)
+        if cold:
+            cold_env = {**env, "PUBLIC_PAGE_CACHE_TIMEOUT": "0", "PUBLIC_CACHE_TIMEOUT": "0"}
+            redis.Redis.from_url(args.cache_url).flushdb()  # nothing the first server cached is read
+            log(f"   gunicorn -w {args.workers} on port {args.port} (DEBUG off, page and aggregate caches off)")
+            with Server(args, cold_env) as server:
+                cold_rows = load_pages(scale, cold, server.base, args, wrk, {})
+            rows += cold_rows
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
         shutil.rmtree(static_root, ignore_errors=True)
     for row in rows:
         if row.path == BARE and row.rps:
@@ -303,6 +566,14 @@ def markdown(rows: list[Row], *, title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def group_names(text: str) -> list[str]:
+    names = [name for name in text.split(",") if name]
+    unknown = [name for name in names if name not in GROUPS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown group {', '.join(unknown)} (groups: {', '.join(GROUPS)})")
+    return names
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scales", nargs="+", default=["1", "10"])
@@ -316,10 +587,26 @@ def main(argv=None) -> int:
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
         help="PostgreSQL server (the database name is replaced per scale)",
     )
+    parser.add_argument(
+        "--database-prefix", default="cluster_portal_bench", help="database name before _s<scale> (default %(default)s)"
+    )
     parser.add_argument("--cache-url", default=os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/15"))
     parser.add_argument("--pages", nargs="+", help="only pages whose label or path contains one of these words")
+    parser.add_argument(
+        "--groups",
+        nargs="+",
+        type=group_names,
+        help=f"page groups to load, space or comma separated (default all: {' '.join(GROUPS)})",
+    )
+    parser.add_argument("--cold", action="store_true", help="only the cold groups: --groups cold search")
     parser.add_argument("--reuse", action="store_true", help="keep the data of an earlier run of the same scale")
     args = parser.parse_args(argv)
+    if args.cold:
+        args.groups = sorted(COLD_GROUPS)
+    elif args.groups is None:
+        args.groups = list(GROUPS)
+    else:
+        args.groups = [name for names in args.groups for name in names]
 
     wrk = ensure_wrk()
     started = datetime.datetime.now().astimezone()
@@ -328,7 +615,9 @@ def main(argv=None) -> int:
         rows += bench_scale(scale, args, wrk)
     title = (
         f"Benchmark {started:%Y-%m-%d %H:%M %Z}: gunicorn -w {args.workers}, DEBUG off, PostgreSQL + Redis; "
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per page, anonymous visitor."
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s per page; groups {', '.join(args.groups)} "
+        "(public: anonymous, page cache on; signed-in: through the login form; cold and search: page and "
+        "aggregate caches off)."
     )
     table = markdown(rows, title=title)
     RESULTS.mkdir(parents=True, exist_ok=True)

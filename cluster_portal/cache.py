@@ -38,6 +38,7 @@ on-commit behaviour (tests/test_cache_invalidation.py covers both).
 
 from __future__ import annotations
 
+import datetime
 import functools
 import hashlib
 import itertools
@@ -49,11 +50,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "portal:data-generation"
+# (generation, Unix seconds): when the current generation began, the public pages' Last-Modified.
+GENERATION_TIME_KEY = "portal:data-generation-at"
 KEY_PREFIX = "portal"
 INVALIDATING_APPS = frozenset({"regions", "projects", "coordinators"})
 _MISSING = object()
@@ -73,12 +78,30 @@ def data_generation() -> int:
     return int(generation)
 
 
+def _record_generation_time(generation: int, previous) -> int:
+    """Store when ``generation`` began, in whole seconds (an HTTP date's resolution): now, unless the
+    generation before began in this same second — then the next second, so that no two generations
+    whose pages were sent with a Last-Modified share one. Pages are sent with a Last-Modified only
+    once it is not in the future (``_validators``), so a date ahead of now was never sent and may
+    be taken again by several bumps within one second."""
+    now = int(time.time())
+    at = now
+    if previous is not None:
+        previous_at = int(previous[1])
+        at = previous_at + 1 if previous_at == now else max(now, previous_at)
+    cache.set(GENERATION_TIME_KEY, (generation, at), timeout=None)
+    return at
+
+
 def bump_data_generation() -> None:
     """Make every cached public value stale now, on every instance sharing the cache."""
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # the counter was never set, or was evicted
-        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
+        try:
+            generation = cache.incr(GENERATION_KEY)
+        except ValueError:  # the counter was never set, or was evicted
+            generation = _fresh_generation()
+            cache.set(GENERATION_KEY, generation, timeout=None)
+        _record_generation_time(generation, cache.get(GENERATION_TIME_KEY))
     except Exception:
         logger.exception("Could not bump the public data generation; cached pages may be stale for a while")
 
@@ -197,22 +220,85 @@ CSRF_TOKEN_VALUE = re.compile(rb'(?<=name="csrfmiddlewaretoken" value=")[^"]*')
 UNCACHED_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
-def page_key(request) -> str:
-    """The stored page's key: the language its address names (``/en/…`` English, else Japanese;
-    LocaleMiddleware renders it in that language) and the hash of the full address."""
+def _address(request) -> tuple[str, str]:
+    """The language the address names (``/en/…`` English, else Japanese; LocaleMiddleware renders it
+    in that language) and the hash of the full address."""
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}".encode()
     language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
-    return f"{KEY_PREFIX}:page:{language}:{hashlib.sha256(address).hexdigest()[:32]}"
+    return language, hashlib.sha256(address).hexdigest()[:32]
+
+
+def page_key(request) -> str:
+    """The stored page's key: the language of its address and the hash of the full address."""
+    language, digest = _address(request)
+    return f"{KEY_PREFIX}:page:{language}:{digest}"
 
 
 def _visitor_may_share(request) -> bool:
-    if request.method not in ("GET", "HEAD") or settings.PUBLIC_PAGE_CACHE_TIMEOUT <= 0:
+    """An anonymous GET or HEAD without pending messages: the page is the same for every such visitor."""
+    if request.method not in ("GET", "HEAD"):
         return False
     if request.user.is_authenticated:
         return False
     from django.contrib.messages import get_messages
 
     return len(get_messages(request)) == 0
+
+
+def _page_cache_on() -> bool:
+    """``PUBLIC_PAGE_CACHE_TIMEOUT=0`` switches the page cache off (every request renders); the
+    HTTP validators below stay on."""
+    return settings.PUBLIC_PAGE_CACHE_TIMEOUT > 0
+
+
+# --- HTTP caching of the same pages (browsers and the reverse proxy, docs/operations.md §3) ---------
+#
+# A shareable page gets a weak ETag made of the data generation, the address's language, the local
+# date (pages that show "upcoming" change at midnight) and the address's hash, and Last-Modified: when
+# the generation began (or today's midnight, whichever is later). A conditional GET whose validator
+# still matches is answered 304 before the view runs. ``Cache-Control: public, max-age=`` lets the
+# proxy keep the page ``PUBLIC_HTTP_CACHE_MAX_AGE`` seconds; ``Vary: Cookie``. Signed-in users, error
+# responses, pages carrying a CSRF token and responses setting cookies never get any of it
+# (``cluster_portal.middleware.PrivateCacheMiddleware`` marks signed-in responses private, no-store).
+
+
+def _generation_time(generation: int, found) -> int | None:
+    if found is not None and int(found[0]) == generation:
+        return int(found[1])
+    if found is not None and int(found[0]) > generation:
+        return None  # a newer generation began after ours was read: no date we can vouch for
+    return _record_generation_time(generation, found)
+
+
+def _validators(request, generation: int, generation_at: int | None) -> tuple[str, int | None]:
+    language, digest = _address(request)
+    today = timezone.localdate()
+    etag = f'W/"{generation}-{language}-{today:%Y%m%d}-{digest[:16]}"'
+    if generation_at is None:
+        return etag, None
+    midnight = datetime.datetime.combine(today, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    last_modified = max(generation_at, int(midnight.timestamp()))
+    # Never a date in the future (several writes within a second push the recorded time ahead).
+    return etag, (last_modified if last_modified <= time.time() else None)
+
+
+def _mark_shared(response, etag: str, last_modified: int | None):
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_HTTP_CACHE_MAX_AGE)
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+def _not_modified(request, etag: str, last_modified: int | None):
+    """A 304 when the visitor's copy is current (If-None-Match, else If-Modified-Since), else None."""
+    if "HTTP_IF_NONE_MATCH" not in request.META and "HTTP_IF_MODIFIED_SINCE" not in request.META:
+        return None
+    answer = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if answer is None or answer.status_code != 304:
+        return None
+    return _mark_shared(answer, etag, last_modified)
 
 
 def _storable(request, response) -> bool:
@@ -251,7 +337,8 @@ def _serve(headers, chunks, request) -> HttpResponse:
 
 
 def public_page(view):
-    """Serve ``view``'s response to anonymous visitors from the cache until the data changes.
+    """Serve ``view``'s response to anonymous visitors from the cache until the data changes, with
+    HTTP validators (ETag, Last-Modified; 304 to a conditional GET) and ``Cache-Control: public``.
 
     The view must show every anonymous visitor the same response for the same address and
     language; signed-in users always get a freshly rendered page.
@@ -261,18 +348,27 @@ def public_page(view):
     def wrapper(request, *args, **kwargs):
         if not _visitor_may_share(request):
             return view(request, *args, **kwargs)
-        key = page_key(request)
+        key = page_key(request) if _page_cache_on() else None
         try:
-            found = cache.get_many([GENERATION_KEY, key])
+            found = cache.get_many([GENERATION_KEY, GENERATION_TIME_KEY, *([key] if key else [])])
             generation = found.get(GENERATION_KEY)
             if generation is None:
                 generation = data_generation()
+            generation = int(generation)
+            etag, last_modified = _validators(
+                request, generation, _generation_time(generation, found.get(GENERATION_TIME_KEY))
+            )
         except Exception:
             logger.exception("Cache unreachable; rendering %s directly", request.path)
             return view(request, *args, **kwargs)
-        entry = found.get(key)
+        not_modified = _not_modified(request, etag, last_modified)
+        if not_modified is not None:
+            return not_modified
+        entry = found.get(key) if key else None
         if entry is not None and entry[0] == generation:
-            return _serve(entry[1], entry[2], request)
+            served = _serve(entry[1], entry[2], request)
+            # A page with a form carries this visitor's CSRF token: never for a shared cache.
+            return served if len(entry[2]) > 1 else _mark_shared(served, etag, last_modified)
         response = view(request, *args, **kwargs)
         if not _storable(request, response):
             return response
@@ -281,15 +377,13 @@ def public_page(view):
         buffered = _buffered(response)
         if buffered is None:
             return response
-        headers = [(name, value) for name, value in buffered.items() if name.lower() not in UNCACHED_HEADERS]
-        try:
-            cache.set(
-                key,
-                (generation, headers, CSRF_TOKEN_VALUE.split(buffered.content)),
-                timeout=settings.PUBLIC_PAGE_CACHE_TIMEOUT,
-            )
-        except Exception:
-            logger.exception("Could not cache the page %s", request.path)
-        return buffered
+        chunks = CSRF_TOKEN_VALUE.split(buffered.content)
+        if key:
+            headers = [(name, value) for name, value in buffered.items() if name.lower() not in UNCACHED_HEADERS]
+            try:
+                cache.set(key, (generation, headers, chunks), timeout=settings.PUBLIC_PAGE_CACHE_TIMEOUT)
+            except Exception:
+                logger.exception("Could not cache the page %s", request.path)
+        return buffered if len(chunks) > 1 else _mark_shared(buffered, etag, last_modified)
 
     return wrapper

@@ -5,6 +5,9 @@
 - ``RequestSanityMiddleware``: a path or query string with invalid UTF-8, control
   characters or an absurd length gets a 400 page in Japanese before any view runs,
   so such input never reaches the database (PostgreSQL refuses NUL characters).
+- ``PrivateCacheMiddleware``: a signed-in user's responses are ``Cache-Control: private,
+  no-store`` and never carry the public pages' validators; a response that sets a cookie is
+  never ``public``.
 - ``StaffSessionMiddleware``: ministry staff and administrators see every region's
   unpublished data, so their login lasts a shorter time than other users'.
 
@@ -23,6 +26,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -119,6 +123,47 @@ class RequestSanityMiddleware:
         if is_api_request(request):
             return problem(api_status, api_detail % {"limit": settings.MAX_QUERY_STRING_LENGTH})
         return render(request, "400.html", {"problem": str(message)}, status=400)
+
+
+class PrivateCacheMiddleware:
+    """No shared cache (the reverse proxy) or browser history ever keeps what a signed-in user saw.
+
+    Placed before the session and CSRF middleware, so it sees the cookies they set. Public pages
+    mark themselves shareable for anonymous visitors only (``cluster_portal.cache.public_page``).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            for header in ("ETag", "Last-Modified"):
+                if header in response:
+                    del response[header]
+            if "public" in response.get("Cache-Control", ""):
+                del response["Cache-Control"]
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        if "public" not in response.get("Cache-Control", ""):
+            return response
+        if response.cookies:
+            patch_cache_control(response, private=True)
+        elif "ETag" in response:
+            _drop_accept_language_vary(response)
+        return response
+
+
+def _drop_accept_language_vary(response) -> None:
+    """The language of a page is its address's (``/en/…`` English, everything else Japanese:
+    ``prefix_default_language=False``), never the browser's Accept-Language, yet LocaleMiddleware
+    adds ``Vary: Accept-Language`` to the unprefixed pages; left in, the reverse proxy would keep a
+    copy of each Japanese page per Accept-Language string its visitors send."""
+    vary = [value.strip() for value in response.get("Vary", "").split(",") if value.strip()]
+    kept = [value for value in vary if value.lower() != "accept-language"]
+    if kept != vary:
+        response["Vary"] = ", ".join(kept)
 
 
 def session_limit(user) -> datetime.timedelta | None:

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cluster_portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cluster_portal.middleware.PrivateCacheMiddleware",  # outside sessions and CSRF: sees their cookies
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",  # the language from the address (/en/…), after sessions
     "cluster_portal.languages.LanguageQueryMiddleware",  # ?lang=en → the /en/ address
@@ -147,6 +148,10 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 PUBLIC_CACHE_TIMEOUT = env.int("PUBLIC_CACHE_TIMEOUT", default=60 * 60)
 PUBLIC_PAGE_CACHE_TIMEOUT = env.int("PUBLIC_PAGE_CACHE_TIMEOUT", default=5 * 60)
 PUBLIC_PAGE_CACHE_MAX_BYTES = env.int("PUBLIC_PAGE_CACHE_MAX_BYTES", default=2 * 1024 * 1024)
+# The same pages carry ETag/Last-Modified (a conditional GET is answered 304) and
+# "Cache-Control: public, max-age=" this many seconds, so the reverse proxy may keep them briefly
+# (docs/operations.md §3); signed-in responses are always "private, no-store".
+PUBLIC_HTTP_CACHE_MAX_AGE = env.int("PUBLIC_HTTP_CACHE_MAX_AGE", default=60)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -96,5 +96,85 @@ def test_pages_option_keeps_the_bare_view_and_the_pages_asked_for():
     from bench.run import BARE, PAGES, pages
 
     assert pages(None) == list(PAGES)
-    chosen = pages(["funding", "/api/"])
-    assert [path for _label, path in chosen] == [BARE, "/funding/", "/api/v1/projects"]
+    chosen = pages(["funding", "/api/"], ["public"])
+    assert [page.path for page in chosen] == [BARE, "/funding/", "/api/v1/projects"]
+
+
+def test_groups_hold_each_roles_pages_the_cold_pages_and_japanese_search_of_one_to_four_characters():
+    from bench.run import BARE, GROUPS, pages, servers
+
+    chosen = pages(None, GROUPS)
+    by_group = {group: [page for page in chosen if page.group == group] for group in GROUPS}
+
+    assert {page.role for page in by_group["signed-in"]} == {"ministry", "headquarters", "administrator"}
+    assert {page.path for page in by_group["signed-in"] if page.role == "ministry"} >= {
+        "/ministry/",
+        "/ministry/proposals/",
+        "/ministry/grants/",
+        "/workspace/ministry/",
+    }
+    admin_paths = [page.path for page in by_group["signed-in"] if page.role == "administrator"]
+    assert any("?q=" in path for path in admin_paths) and any("?q=" not in path for path in admin_paths)
+    assert all(page.role is None for group in ("public", "cold", "search") for page in by_group[group])
+    assert "/funding/" in {page.path for page in by_group["cold"]}
+    searched = {page.label.split("「")[1].rstrip("」") for page in by_group["search"]}
+    assert sorted(len(word) for word in searched) == [1, 2, 3, 4]
+    assert {page.path.split("?")[0] for page in by_group["search"]} == {"/search/", "/projects/"}
+
+    warm, cold = servers(chosen)
+    assert warm[0].path == BARE and cold[0].path == BARE
+    assert {page.group for page in warm[1:]} == {"public", "signed-in"}
+    assert {page.group for page in cold[1:]} == {"cold", "search"}
+
+
+def test_cold_option_and_group_names(monkeypatch):
+    from bench import run
+
+    seen = {}
+    monkeypatch.setattr(run, "ensure_wrk", lambda: "wrk")
+    monkeypatch.setattr(run, "bench_scale", lambda scale, args, wrk: seen.setdefault("groups", args.groups) and [])
+    monkeypatch.setattr(run, "RESULTS", run.Path(__import__("tempfile").mkdtemp()))
+
+    run.main(["--scales", "1", "--cold"])
+    assert sorted(seen.pop("groups")) == ["cold", "search"]
+    run.main(["--scales", "1", "--groups", "public,signed-in"])
+    assert seen.pop("groups") == ["public", "signed-in"]
+    with pytest.raises(SystemExit):
+        run.main(["--scales", "1", "--groups", "warm"])
+
+
+def test_totp_matches_the_rfc_6238_test_vector():
+    from bench.run import totp
+
+    assert totp("3132333435363738393031323334353637383930", at=59) == "287082"
+
+
+def test_csrf_token_is_read_from_the_real_login_page(client):
+    from bench.run import csrf_token
+
+    response = client.get("/accounts/login/")
+
+    assert response.status_code == 200
+    assert csrf_token(response.content) == response.context["csrf_token"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_login_helper_signs_in_through_the_form_and_the_code_step(live_server):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from bench.run import get, login
+    from tests import factories
+
+    password = "bench-test-password-1"
+    ministry = factories.UserFactory(ministry=True, username="bench-ministry")
+    ministry.set_password(password)
+    ministry.save()
+    device = TOTPDevice.objects.create(user=ministry, name="bench", confirmed=True)
+
+    cookie = login(live_server.url, ministry.username, password, device.key, "/ministry/")
+
+    status, _headers, _ms = get(live_server.url + "/ministry/", cookie)
+    assert status == 200
+    assert get(live_server.url + "/ministry/")[0] == 302  # without the cookie: to the login
+    with pytest.raises(SystemExit):
+        login(live_server.url, ministry.username, "wrong-password", device.key, "/ministry/")
