@@ -255,6 +255,7 @@ def text_q(
     also=None,
     character_index: tuple[str, ...] = (),
     prefilter: bool = False,
+    terms: list[str] | None = None,
 ) -> tuple[dict, Q]:
     """Annotations and a Q matching rows where any of ``fields`` contains every word of ``query``.
 
@@ -266,9 +267,10 @@ def text_q(
     ``prefilter`` (PostgreSQL only): a word of 1–2 characters is also required to pass
     ``HasCharacters(character_index, word)``, the prefilter the character GIN index answers, when
     every searched field is one of ``character_index`` (the fields of that index) and ``also`` adds
-    nothing for the word. The rows found are the same; only the plan changes.
+    nothing for the word. The rows found are the same; only the plan changes. ``terms``: the terms
+    already split (``search_terms``), instead of ``query``.
     """
-    words = search_terms(query)
+    words = search_terms(query) if terms is None else terms
     annotations = {f"_nfkc_{prefix}{index}": _nfkc_alias(field) for index, field in enumerate(fields)}
     indexed = prefilter and bool(character_index) and set(fields) <= set(character_index)
     condition = Q()
@@ -345,6 +347,20 @@ def search(
     if title_fields:
         queryset = queryset.alias(search_rank=rank_expression(fields, list(title_fields), query))
     return queryset
+
+
+def search_term(queryset, fields: list[str], term: str):
+    """``queryset`` narrowed to rows where one of ``fields`` contains ``term`` (one term of
+    ``search_terms``, a phrase kept whole), with the character prefilter of the queryset's
+    ``character_index`` on PostgreSQL."""
+    annotations, condition = text_q(
+        fields,
+        "",
+        terms=[term],
+        character_index=getattr(queryset, "character_index", ()),
+        prefilter=connections[queryset.db].vendor == "postgresql",
+    )
+    return queryset.alias(**annotations).filter(condition)
 
 
 class SearchableQuerySetMixin:

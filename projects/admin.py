@@ -5,7 +5,12 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from cluster_portal.admin import ReadOnlyAdminMixin, SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
+from cluster_portal.admin import (
+    ReadOnlyAdminMixin,
+    SelectRelatedAdminMixin,
+    TextSearchAdminMixin,
+    WorkflowStatusReadOnlyMixin,
+)
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.tabular.admin import DataIOAdminMixin
 from projects import services
@@ -93,7 +98,7 @@ class MilestoneInline(admin.StackedInline):
 
 
 @admin.register(JointResearchProject)
-class JointResearchProjectAdmin(DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
+class JointResearchProjectAdmin(TextSearchAdminMixin, DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
     list_display = ("code", "title", "region", "status", "host_organization", "start_date", "end_date", "is_published")
     list_filter = ("status", "is_published", "region", "theme")
     list_select_related = ("region", "host_organization")
@@ -219,7 +224,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(DataIOAdminMixin, SimpleHistoryAdmin):
+class OutcomeAdmin(TextSearchAdminMixin, DataIOAdminMixin, SimpleHistoryAdmin):
     list_display = ("title", "kind", "project", "occurred_on", "application_number", "company", "is_published")
     list_filter = ("kind", "is_published", "country")
     list_select_related = ("project", "company")
@@ -274,7 +279,7 @@ class PresentedProjectInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(DataIOAdminMixin, admin.ModelAdmin):
+class EventAdmin(TextSearchAdminMixin, DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "region", "starts_on", "venue", "attendance", "is_published")
     list_filter = ("kind", "is_published")
     list_select_related = ("region",)
