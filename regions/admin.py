@@ -110,7 +110,7 @@ class PrefectureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(TextSearchAdminMixin, DataIOAdminMixin, admin.ModelAdmin):
+class OrganizationAdmin(DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "prefecture", "parent", "is_generated")
     list_filter = ("kind", "is_generated", "prefecture__area")
     list_select_related = ("prefecture", "parent")
