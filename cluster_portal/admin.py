@@ -3,9 +3,11 @@ the other apps' admin modules share. The admin site itself is in ``sites.py``.""
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import get_fields_from_path, lookup_spawns_duplicates
 from django.contrib.auth.admin import UserAdmin
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
@@ -13,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import INVALIDATING_APPS, cached
 from cluster_portal.models import CspReport, SubmissionToken, TransitionLog, User
+from cluster_portal.text import search_term as search_term_in
+from cluster_portal.text import search_terms
 from cluster_portal.two_factor.services import two_factor_reset
 
 
@@ -121,6 +125,42 @@ def cached_values_filter(field_name: str, title, *, by_year: bool = False):
     CachedValuesFilter.title = title
     CachedValuesFilter.__name__ = f"CachedValuesFilter_{field_name}"
     return CachedValuesFilter
+
+
+class TextSearchAdminMixin:
+    """The changelist search through the portal's text search (``cluster_portal.text``).
+
+    Like Django's: every word (a quoted phrase is one) in one of ``search_fields``, ``=field`` for an
+    exact (case-insensitive) match. Unlike it: NFKC on both sides, so 「ｾﾝｻ」 finds 「センサ」, and
+    indexed: the fields of each model on a path (``project__title`` → the project's) are searched as
+    one subquery on that model, ``search_term``, which the trigram indexes and, for words of one or
+    two characters, the character index serve on PostgreSQL; the changelist then only checks ids.
+    """
+
+    def get_search_results(self, request, queryset, search_term):
+        terms = search_terms(search_term)
+        if not terms:
+            return queryset, False
+        by_path: dict[str, list[str]] = {}
+        exact = []
+        for name in self.get_search_fields(request):
+            if name.startswith("="):
+                exact.append(name[1:])
+                continue
+            path, _, field = name.lstrip("^@").rpartition("__")
+            by_path.setdefault(path, []).append(field)
+        condition = Q()
+        for term in terms:
+            any_field = Q()
+            for path, fields in by_path.items():
+                model = get_fields_from_path(queryset.model, path)[-1].related_model if path else queryset.model
+                matching = search_term_in(model._default_manager.all(), fields, term).values("pk")
+                any_field |= Q(**{f"{path}__in" if path else "pk__in": matching})
+            for name in exact:
+                any_field |= Q(**{f"{name}__iexact": term})
+            condition &= any_field
+        duplicates = any(lookup_spawns_duplicates(self.opts, path) for path in by_path if path)
+        return queryset.filter(condition), duplicates
 
 
 class ReadOnlyAdminMixin:

@@ -21,8 +21,8 @@ import contextlib
 import re
 import unicodedata
 
-from django.db import models
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import Q, lookups
 from django.db.models.functions import Coalesce
 
 MAX_QUERY_LENGTH = 100
@@ -192,40 +192,188 @@ class Normalized(models.Func):
         return super().as_sql(compiler, connection, template="%(expressions)s", **extra_context)
 
 
-def text_q(fields: list[str], query: str, *, prefix: str = "", also=None) -> tuple[dict, Q]:
+# Words of at most this many characters get the character prefilter (``HasCharacters``) on PostgreSQL:
+# the trigram indexes cannot serve them (a trigram needs three characters).
+CHARACTER_PREFILTER_MAX_LENGTH = 2
+
+
+def characters_sql(columns: list[str]) -> str:
+    """SQL of the characters of ``columns``, each as the search compares it: one ``text[]`` of single
+    characters of ``UPPER(normalize(COALESCE(column, ''), NFKC))`` per column, concatenated.
+
+    The one definition of the character index's expression (``PostgresCharacterSearchIndex`` in
+    cluster_portal/migration_operations.py) and of ``HasCharacters``' left side: PostgreSQL uses an
+    expression index only for the identical expression, so both are built here. PostgreSQL only.
+    """
+    return " || ".join(
+        f"regexp_split_to_array(UPPER(normalize(COALESCE({column}, ''), NFKC)), '')" for column in columns
+    )
+
+
+class HasCharacters(models.Func):
+    """``True`` where the ``fields`` together hold every character of ``word`` (PostgreSQL only).
+
+    ``characters(fields) @> characters(UPPER(word))``, answered by the GIN index on exactly
+    ``characters_sql(fields)``. A prefilter, not a match: a row whose fields contain the word holds all
+    its characters, so ANDed with the LIKE of ``text_q`` it narrows the rows without changing which
+    are found (for one character it is already exact; for two, 「医」 and 「療」 may be apart).
+    """
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, fields, word: str):
+        self.character_fields = list(fields)
+        super().__init__(*(models.F(field) for field in self.character_fields), models.Value(word))
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        columns, params = [], []
+        for expression in self.get_source_expressions():
+            sql, expression_params = compiler.compile(expression)
+            columns.append(sql)
+            params.extend(expression_params)
+        word_sql, word_params = columns.pop(), params[-1:]
+        params = params[:-1]
+        return (
+            f"({characters_sql(columns)}) @> regexp_split_to_array(UPPER({word_sql}), '')",
+            (*params, *word_params),
+        )
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotImplementedError("HasCharacters is PostgreSQL only (text_q adds it only there)")
+
+
+def _nfkc_alias(field: str):
+    return NFKC(Coalesce(models.F(field), models.Value(""), output_field=models.TextField()))
+
+
+def text_q(
+    fields: list[str],
+    query: str,
+    *,
+    prefix: str = "",
+    also=None,
+    character_index: tuple[str, ...] = (),
+    prefilter: bool = False,
+    terms: list[str] | None = None,
+) -> tuple[dict, Q]:
     """Annotations and a Q matching rows where any of ``fields`` contains every word of ``query``.
 
     Returns ``(annotations, q)``; apply with ``queryset.alias(**annotations).filter(q)``.
     Words are separated by white space (full-width spaces too); a quoted phrase is one term
     (``search_terms``). ``also(word)``, if given, is a Q that matches a word too (e.g. in a
     related table).
+
+    ``prefilter`` (PostgreSQL only): a word of 1–2 characters is also required to pass
+    ``HasCharacters(character_index, word)``, the prefilter the character GIN index answers, when
+    every searched field is one of ``character_index`` (the fields of that index) and ``also`` adds
+    nothing for the word. The rows found are the same; only the plan changes. ``terms``: the terms
+    already split (``search_terms``), instead of ``query``.
     """
-    words = search_terms(query)
-    annotations = {
-        f"_nfkc_{prefix}{index}": NFKC(Coalesce(models.F(field), models.Value(""), output_field=models.TextField()))
-        for index, field in enumerate(fields)
-    }
+    words = search_terms(query) if terms is None else terms
+    annotations = {f"_nfkc_{prefix}{index}": _nfkc_alias(field) for index, field in enumerate(fields)}
+    indexed = prefilter and bool(character_index) and set(fields) <= set(character_index)
     condition = Q()
     for word in words:
-        any_field = also(word) if also else Q()
+        extra = also(word) if also else Q()
+        any_field = Q()
         for alias in annotations:
             any_field |= Q(**{f"{alias}__icontains": word})
-        condition &= any_field
+        if indexed and not extra and len(word) <= CHARACTER_PREFILTER_MAX_LENGTH:
+            any_field = Q(HasCharacters(character_index, word)) & any_field
+        condition &= extra | any_field
     return annotations, condition
 
 
-def search(queryset, fields: list[str], query: str, *, also=None):
-    """``queryset`` narrowed to rows matching ``query`` in ``fields`` (unchanged for an empty query)."""
+def rank_expression(fields: list[str], title_fields: list[str], query: str, *, prefix: str = "") -> models.Case:
+    """The order of search results, best first (0–4), the same on SQLite and PostgreSQL.
+
+    0: a title is the query; 1: a title contains the query as one phrase; 2: the titles hold every
+    word; 3: another searched field contains the phrase; 4: the other matches. The phrase is the
+    words in the order typed, one space apart. Only orders the rows ``text_q`` found.
+    """
+    words = search_terms(query)
+    phrase = " ".join(words)
+    titles = [_nfkc_alias(field) for field in title_fields]
+    others = [_nfkc_alias(field) for field in fields if field not in title_fields]
+
+    def any_of(expressions, lookup, value):
+        condition = Q()
+        for expression in expressions:
+            condition |= Q(lookup(expression, value))
+        return condition
+
+    every_word = Q()
+    for word in words:
+        every_word &= any_of(titles, lookups.IContains, word)
+    tiers = [
+        any_of(titles, lookups.IExact, phrase),
+        any_of(titles, lookups.IContains, phrase),
+        every_word,
+        any_of(others, lookups.IContains, phrase),
+    ]
+    return models.Case(
+        *(models.When(tier, then=models.Value(rank)) for rank, tier in enumerate(tiers) if tier),
+        default=models.Value(len(tiers)),
+        output_field=models.IntegerField(),
+    )
+
+
+def search(
+    queryset,
+    fields: list[str],
+    query: str,
+    *,
+    also=None,
+    character_index: tuple[str, ...] = (),
+    title_fields: tuple[str, ...] = (),
+):
+    """``queryset`` narrowed to rows matching ``query`` in ``fields`` (unchanged for an empty query).
+
+    With ``title_fields``, the rows carry ``search_rank`` (``rank_expression``; an alias, for
+    ``order_by("search_rank", …)``). ``character_index``: the fields of the model's character GIN
+    index (``text_q``), used on PostgreSQL for words of 1–2 characters.
+    """
     if not search_terms(query):
         return queryset
-    annotations, condition = text_q(fields, query, also=also)
+    annotations, condition = text_q(
+        fields,
+        query,
+        also=also,
+        character_index=character_index,
+        prefilter=connections[queryset.db].vendor == "postgresql",
+    )
+    queryset = queryset.alias(**annotations).filter(condition)
+    if title_fields:
+        queryset = queryset.alias(search_rank=rank_expression(fields, list(title_fields), query))
+    return queryset
+
+
+def search_term(queryset, fields: list[str], term: str):
+    """``queryset`` narrowed to rows where one of ``fields`` contains ``term`` (one term of
+    ``search_terms``, a phrase kept whole), with the character prefilter of the queryset's
+    ``character_index`` on PostgreSQL."""
+    annotations, condition = text_q(
+        fields,
+        "",
+        terms=[term],
+        character_index=getattr(queryset, "character_index", ()),
+        prefilter=connections[queryset.db].vendor == "postgresql",
+    )
     return queryset.alias(**annotations).filter(condition)
 
 
 class SearchableQuerySetMixin:
-    """``search(text)`` for a QuerySet: the text search over its ``search_fields``."""
+    """``search(text)`` for a QuerySet: the text search over its ``search_fields``.
+
+    ``search_title_fields``: the fields whose matches rank first (``rank_expression``).
+    ``character_index``: the fields of the model's character GIN index (a migration with
+    ``PostgresCharacterSearchIndex``), in its order; empty when the model has none.
+    """
 
     search_fields: tuple[str, ...] = ()
+    search_title_fields: tuple[str, ...] = ()
+    character_index: tuple[str, ...] = ()
 
     def search_word_q(self, word: str) -> Q:
         """What else a word of the query may match (another table): nothing more by default."""
@@ -233,7 +381,14 @@ class SearchableQuerySetMixin:
 
     def search(self, text: str):
         """Rows where every word of ``text`` is in one of the ``search_fields`` (or ``search_word_q``)."""
-        return search(self, list(self.search_fields), text, also=self.search_word_q)
+        return search(
+            self,
+            list(self.search_fields),
+            text,
+            also=self.search_word_q,
+            character_index=self.character_index,
+            title_fields=self.search_title_fields,
+        )
 
 
 def parse_tsv(text: str, *, max_rows: int = 1000) -> list[list[str]]:

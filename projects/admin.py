@@ -9,6 +9,7 @@ from cluster_portal.admin import (
     LargeChangelistMixin,
     ReadOnlyAdminMixin,
     SelectRelatedAdminMixin,
+    TextSearchAdminMixin,
     WorkflowStatusReadOnlyMixin,
     cached_values_filter,
 )
@@ -100,7 +101,9 @@ class MilestoneInline(admin.StackedInline):
 
 
 @admin.register(JointResearchProject)
-class JointResearchProjectAdmin(LargeChangelistMixin, DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
+class JointResearchProjectAdmin(
+    TextSearchAdminMixin, LargeChangelistMixin, DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin
+):
     list_display = ("code", "title", "region", "status", "host_organization", "start_date", "end_date", "is_published")
     list_filter = (
         "status",
@@ -234,7 +237,7 @@ class MilestoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Outcome)
-class OutcomeAdmin(LargeChangelistMixin, DataIOAdminMixin, SimpleHistoryAdmin):
+class OutcomeAdmin(TextSearchAdminMixin, LargeChangelistMixin, DataIOAdminMixin, SimpleHistoryAdmin):
     list_display = ("title", "kind", "project", "occurred_on", "application_number", "company", "is_published")
     list_filter = (
         "kind",
@@ -306,7 +309,7 @@ class PresentedProjectInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(DataIOAdminMixin, admin.ModelAdmin):
+class EventAdmin(TextSearchAdminMixin, DataIOAdminMixin, admin.ModelAdmin):
     list_display = ("title", "kind", "region", "starts_on", "venue", "attendance", "is_published")
     list_filter = ("kind", "is_published")
     list_select_related = ("region",)

@@ -196,7 +196,11 @@ class PublicFilterSet(django_filters.FilterSet):
         """``queryset`` in the order of the list's ``sort`` (its first order when none or an invalid one)."""
         self.is_valid()
         orders = self.filters["sort"].orders
-        return queryset.order_by(*orders.get(getattr(self.form, "cleaned_data", {}).get("sort", ""), orders[""]))
+        sort = getattr(self.form, "cleaned_data", {}).get("sort", "")
+        order = orders.get(sort, orders[""])
+        if not sort and "search_rank" in queryset.query.annotations:  # searched: the best matches first
+            order = ("search_rank", *order)
+        return queryset.order_by(*order)
 
     @classmethod
     def apply(cls, queryset, params: dict):

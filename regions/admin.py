@@ -3,7 +3,12 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from cluster_portal.admin import ReadOnlyAdminMixin, SelectRelatedAdminMixin, WorkflowStatusReadOnlyMixin
+from cluster_portal.admin import (
+    ReadOnlyAdminMixin,
+    SelectRelatedAdminMixin,
+    TextSearchAdminMixin,
+    WorkflowStatusReadOnlyMixin,
+)
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.tabular.admin import DataIOAdminMixin
 from regions.models import (
@@ -244,7 +249,7 @@ class SelectionDecisionAdmin(SelectRelatedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
+class RegionAdmin(TextSearchAdminMixin, DataIOAdminMixin, WorkflowStatusReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "cluster_name",

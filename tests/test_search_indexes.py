@@ -154,3 +154,85 @@ def test_search_with_indexes_still_finds_across_width_and_case(published_data):
     assert not matches("センサ 存在しない語")["projects"].exists()
     assert matches("ﾅﾉ粒子")["results"].count() == 1
     assert matches("センサ技術研究所")["organizations"].count() == 1
+
+
+# --- the character indexes: words of one or two characters (projects/0015, regions/0014) ----------------
+
+CHARACTER_INDEXES = {
+    "project_search_chars_idx": (JointResearchProject, "projects", "0018_search_character_indexes"),
+    "outcome_search_chars_idx": (Outcome, "projects", "0018_search_character_indexes"),
+    "organization_search_chars_idx": (Organization, "regions", "0015_search_character_indexes"),
+    "event_search_chars_idx": (Event, "regions", "0015_search_character_indexes"),
+}
+
+
+def test_every_character_index_covers_its_querysets_searched_fields_in_order():
+    """The index expression lists the fields of ``character_index`` (= ``search_fields``), in order:
+    otherwise the prefilter's expression differs from the index's and PostgreSQL ignores the index."""
+    import importlib
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname LIKE %s",
+            ["%_search_chars_idx"],
+        )
+        rows = {name: (valid, definition) for name, valid, definition in cursor.fetchall()}
+    assert set(rows) == set(CHARACTER_INDEXES)
+    for name, (model, app, migration) in CHARACTER_INDEXES.items():
+        queryset = model.objects.none()
+        assert queryset.character_index == queryset.search_fields
+        operations = importlib.import_module(f"{app}.migrations.{migration}").Migration.operations
+        (operation,) = [operation for operation in operations if operation.index_name == name]
+        assert tuple(operation.fields) == queryset.character_index
+        valid, definition = rows[name]
+        assert valid and "USING gin" in definition and "regexp_split_to_array" in definition
+        columns = [model._meta.get_field(field).column for field in queryset.character_index]
+        positions = [definition.index(f"COALESCE({column},") for column in columns]
+        assert positions == sorted(positions), definition
+
+
+@pytest.fixture
+def short_word_data(published_data, region):
+    """Rows with 光 and 医療 (at the start and the end of titles) among the background rows, analysed."""
+    factories.ProjectFactory(region=region, title="光通信の共同研究")
+    factories.ProjectFactory(region=region, title="地域医療", summary="遠隔診療")
+    company = factories.OrganizationFactory(name="光学研究所", company=True)
+    factories.OutcomeFactory(project=published_data, title="医療用センサ", description="光を使う", company=company)
+    factories.EventFactory(region=region, title="医療フォーラム")
+    with connection.cursor() as cursor:
+        for name in CHARACTER_INDEXES:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [name])
+        for model in (Organization, Event, JointResearchProject, Outcome):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+@pytest.mark.parametrize("query", ["光", "医療"])
+def test_site_search_for_short_words_uses_the_character_indexes(short_word_data, query):
+    found = matches(query)
+    expected = {
+        "projects": {"project_search_chars_idx"},
+        "organizations": {"organization_search_chars_idx"},
+        "results": {"outcome_search_chars_idx"},
+    }
+    for kind, names in expected.items():
+        assert_uses(found[kind], names)
+    assert_uses(filter_projects(JointResearchProject.objects.published(), {"q": query}), expected["projects"])
+    assert_uses(Event.objects.all().search(query), {"event_search_chars_idx"})
+
+
+def test_short_words_are_found_with_and_without_the_prefilter(short_word_data, monkeypatch):
+    from cluster_portal import text
+
+    queries = ["光", "医療", "通信", "診療", "ｾﾝｻ 光", "光通信", "地域医療"]
+    with_prefilter = {
+        query: {kind: set(qs.values_list("pk", flat=True)) for kind, qs in matches(query).items()} for query in queries
+    }
+    monkeypatch.setattr(text, "CHARACTER_PREFILTER_MAX_LENGTH", 0)
+    without = {
+        query: {kind: set(qs.values_list("pk", flat=True)) for kind, qs in matches(query).items()} for query in queries
+    }
+    assert with_prefilter == without
+    assert len(with_prefilter["光"]["projects"]) == 1 and len(with_prefilter["医療"]["projects"]) == 1
+    assert len(with_prefilter["光"]["results"]) == 1 and len(with_prefilter["医療"]["results"]) == 1
+    assert len(with_prefilter["光"]["organizations"]) == 1

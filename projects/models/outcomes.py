@@ -52,6 +52,9 @@ class OutcomeQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
         "application_number",
         "registration_number",
     )
+    search_title_fields = ("title", "title_en")
+    # One GIN index on the characters of all of them, for words of 1–2 characters (projects/migrations/0015).
+    character_index = search_fields
 
     def public_q(self):
         return Q(is_published=True, project__is_published=True, project__region__is_published=True)

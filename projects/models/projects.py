@@ -38,6 +38,9 @@ PROJECT_WORKFLOW = Workflow(
 class ProjectQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
     # The text search's fields; each has a trigram index on PostgreSQL (projects/migrations/0006).
     search_fields = ("code", "title", "title_en", "theme", "summary")
+    search_title_fields = ("title", "title_en")
+    # One GIN index on the characters of all of them, for words of 1–2 characters (projects/migrations/0015).
+    character_index = search_fields
 
     def public_q(self):
         return Q(is_published=True, region__is_published=True)

@@ -63,23 +63,26 @@ def matches(query: str) -> dict:
 
 @cached("public-search")
 def search_sections(query: str) -> list[dict]:
-    """The counts and first rows of each kind for one search, evaluated (so they can be cached)."""
+    """The counts and first rows of each kind for one search, evaluated (so they can be cached).
+
+    The best matches first (``search_rank``: the title is the query, contains it as a phrase, holds
+    every word; then a phrase in another field), then each kind's usual order."""
     found = matches(query)
     return [
         {
             "kind": "clusters",
             "count": found["clusters"].count(),
-            "items": list(found["clusters"].select_related("program").order_by("name")[:SHOWN_PER_KIND]),
+            "items": list(found["clusters"].select_related("program").order_by("search_rank", "name")[:SHOWN_PER_KIND]),
         },
         {
             "kind": "projects",
             "count": found["projects"].count(),
-            "items": list(found["projects"].select_related("region").order_by("code")[:SHOWN_PER_KIND]),
+            "items": list(found["projects"].select_related("region").order_by("search_rank", "code")[:SHOWN_PER_KIND]),
         },
         {
             "kind": "organizations",
             "count": found["organizations"].count(),
-            "items": list(found["organizations"].order_by("kind", "name")[:SHOWN_PER_KIND]),
+            "items": list(found["organizations"].order_by("search_rank", "kind", "name")[:SHOWN_PER_KIND]),
         },
         {
             "kind": "results",
@@ -87,7 +90,7 @@ def search_sections(query: str) -> list[dict]:
             "items": list(
                 found["results"]
                 .select_related("project", "project__region")
-                .order_by("-occurred_on", "-pk")[:SHOWN_PER_KIND]
+                .order_by("search_rank", "-occurred_on", "-pk")[:SHOWN_PER_KIND]
             ),
         },
     ]

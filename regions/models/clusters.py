@@ -55,6 +55,7 @@ class RegionQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
 
     region_lookup = "pk"
     search_fields = ("name", "name_en", "cluster_name", "cluster_name_en", "theme", "theme_en")
+    search_title_fields = ("name", "name_en", "cluster_name", "cluster_name_en")
 
     def public_q(self):
         return Q(is_published=True)

@@ -25,6 +25,9 @@ def new_event_code() -> str:
 class EventQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
     # The text search's fields; each has a trigram index on PostgreSQL (regions/migrations/0005).
     search_fields = ("title", "title_en", "venue", "organizer", "description")
+    search_title_fields = ("title", "title_en")
+    # One GIN index on the characters of all of them, for words of 1–2 characters (regions/migrations/0014).
+    character_index = search_fields
 
     def public_q(self):
         return Q(is_published=True, region__is_published=True)

@@ -35,6 +35,9 @@ class OrganizationKind(models.TextChoices):
 class OrganizationQuerySet(SearchableQuerySetMixin, models.QuerySet):
     # The text search's fields; each has a trigram index on PostgreSQL (regions/migrations/0005).
     search_fields = ("name", "name_en")
+    search_title_fields = ("name", "name_en")
+    # One GIN index on the characters of both, for words of 1–2 characters (regions/migrations/0014).
+    character_index = search_fields
 
     def named(self, names):
         """Organisations whose name is one of ``names``, both sides normalised (``cluster_portal.text``).
