@@ -13,7 +13,7 @@ from cluster_portal.fields import YenField, parse_yen
 from cluster_portal.fiscal import parse_fiscal_year
 from cluster_portal.forms import FiscalYearField, NotationDateInput, PortalModelForm
 from cluster_portal.models import Role, User
-from regions.models import Call, Decision, Evaluation, Grant, Proposal, Region
+from regions.models import Call, Decision, Evaluation, Grant, Proposal, Region, ReviewRecommendation
 from regions.services.calls import CriterionSpec
 
 # --- calls ---------------------------------------------------------------------------------------
@@ -145,6 +145,16 @@ class ScoreForm(VersionedForm):
     assignment's (pass ``initial={"version": assignment.version}``)."""
 
     overall_comment = forms.CharField(label=_("総評"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    recommendation = forms.ChoiceField(
+        label=_("総合判定"),
+        choices=ReviewRecommendation.choices,
+        widget=forms.RadioSelect,
+        help_text=_("評点とは別に、この提案書の採否についての所見を選んでください。"),
+        error_messages={
+            "required": _("総合判定（採択を推奨する・条件付きで推奨する・推奨しない）を選んでください。"),
+            "invalid_choice": _("総合判定（採択を推奨する・条件付きで推奨する・推奨しない）を選んでください。"),
+        },
+    )
 
     def __init__(self, *args, criteria, reviews=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,7 +182,8 @@ class ScoreForm(VersionedForm):
             if criterion.pk in existing:
                 self.initial.setdefault(f"score_{criterion.pk}", existing[criterion.pk].score)
                 self.initial.setdefault(f"comment_{criterion.pk}", existing[criterion.pk].comment)
-        self.order_fields([*(name for name in self.fields if name != "overall_comment"), "overall_comment"])
+        last = ("overall_comment", "recommendation")
+        self.order_fields([*(name for name in self.fields if name not in last), *last])
 
     def rows(self):
         return [

@@ -102,11 +102,19 @@ def test_review_is_read_only_after_the_deadline_and_editable_after_an_extension(
     call = assignment.proposal.call
     scores = {criterion.pk: (4, "良い")}
     review_services.review_save(
-        user=assignment.reviewer, assignment=assignment, scores=scores, today=datetime.date(2026, 4, 30)
+        user=assignment.reviewer,
+        assignment=assignment,
+        scores=scores,
+        recommendation="recommend",
+        today=datetime.date(2026, 4, 30),
     )
     with pytest.raises(ValidationError, match="審査締切日（2026-04-30）を過ぎたため"):
         review_services.review_save(
-            user=assignment.reviewer, assignment=assignment, scores=scores, today=datetime.date(2026, 5, 1)
+            user=assignment.reviewer,
+            assignment=assignment,
+            scores=scores,
+            recommendation="recommend",
+            today=datetime.date(2026, 5, 1),
         )
     call_services.review_deadline_extend(
         user=ministry_user,
@@ -116,7 +124,11 @@ def test_review_is_read_only_after_the_deadline_and_editable_after_an_extension(
         today=datetime.date(2026, 5, 1),
     )
     review_services.review_save(
-        user=assignment.reviewer, assignment=assignment, scores={criterion.pk: (2, "")}, today=datetime.date(2026, 5, 1)
+        user=assignment.reviewer,
+        assignment=assignment,
+        scores={criterion.pk: (2, "")},
+        recommendation="conditional",
+        today=datetime.date(2026, 5, 1),
     )
     assert assignment.scores.get().score == 2
     extension = ReviewDeadlineExtension.objects.get()

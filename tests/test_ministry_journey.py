@@ -123,7 +123,7 @@ def test_full_journey_from_draft_to_active_region_with_grants(
         scores[f"comment_{criterion.pk}"] = f"{criterion.name}について"
     response = client.post(
         reverse("reviews:detail", args=[assignment_b.pk]),
-        opened({**scores, "overall_comment": "良い"}, obj=assignment_b),
+        opened({**scores, "overall_comment": "良い", "recommendation": "conditional"}, obj=assignment_b),
     )
     assert response.status_code == 302
     assignment_b.refresh_from_db()

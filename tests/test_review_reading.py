@@ -40,7 +40,11 @@ def world(region, hq_user, reviewer_user):
         overall_comment="私の総評",
     )
     other = factories.ReviewAssignmentFactory(
-        proposal=proposal, conflict_declared_at=now, submitted_at=now, overall_comment="他の委員の総評です"
+        proposal=proposal,
+        conflict_declared_at=now,
+        submitted_at=now,
+        overall_comment="他の委員の総評です",
+        recommendation="conditional",
     )
     for assignment, comment in ((mine, "私のコメント"), (other, "他の委員の独創性コメント")):
         for criterion in call.criteria.all():
@@ -69,6 +73,8 @@ def test_ministry_reads_every_review_in_full_on_the_proposal_page(client, minist
         "他の委員の総評です",
         "私の総評",
         "評点 4",
+        "総合判定",
+        "条件付きで推奨する",
         "申請機関（札幌）と共同研究を実施中",
     ):
         assert text in page
@@ -102,6 +108,8 @@ def test_reviewer_never_sees_another_reviewers_review_before_the_decision(client
         text = response.content.decode()
         assert "他の委員の独創性コメント" not in text and "他の委員の総評です" not in text
     assert "私のコメント" in pages[0].content.decode()
+    # the other reviewer's 総合判定 is not shown either (only the reviewer's own form offers the choices)
+    assert all("条件付きで推奨する" not in response.content.decode() for response in pages[1:])
     code = world["call"].code
     for url in (
         reverse("ministry:review_read", args=[code]),
@@ -148,7 +156,9 @@ def test_reviews_export_has_a_row_per_assignment_and_criterion_with_comments(cli
         [row[3] for row in scored].index(other)
     ][3:9]
     conflict_rows = [row for row in body if not row[4]]
-    assert len(conflict_rows) == 1 and conflict_rows[0][11] == "申請機関（札幌）と共同研究を実施中"
+    assert len(conflict_rows) == 1 and conflict_rows[0][12] == "申請機関（札幌）と共同研究を実施中"
+    assert header[9] == "総合判定"
+    assert scored[[row[3] for row in scored].index(other)][9] == "条件付きで推奨する"
     assert client.get(reverse("ministry:review_export", args=[world["call"].code, "json"])).status_code == 404
 
 

@@ -2,6 +2,7 @@
 never another reviewer's scores, editing until the review closes."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -39,7 +40,7 @@ def declared(assignment):
 
 def score_data(call, scores, comment="コメント"):
     """The score form of the call's (one) assignment, as posted right after opening it."""
-    data = {"overall_comment": "総評"}
+    data = {"overall_comment": "総評", "recommendation": "recommend"}
     for criterion, score in zip(call.criteria.order_by("order"), scores, strict=True):
         data[f"score_{criterion.pk}"] = str(score)
         data[f"comment_{criterion.pk}"] = comment
@@ -171,6 +172,23 @@ def test_scores_outside_the_scale_are_refused_and_nothing_saved(client, declared
     assert not Review.objects.exists()
     declared.refresh_from_db()
     assert declared.submitted_at is None
+
+
+def test_a_review_needs_its_overall_recommendation_and_keeps_it(client, declared, call):
+    client.force_login(declared.reviewer)
+    url = reverse("reviews:detail", args=[declared.pk])
+    data = score_data(call, (4, 4, 4))
+    del data["recommendation"]
+    refused = client.post(url, data)
+    assert refused.status_code == 400
+    assert "総合判定（採択を推奨する・条件付きで推奨する・推奨しない）を選んでください。" in refused.content.decode()
+    assert not Review.objects.exists()
+    assert client.post(url, {**data, "recommendation": "nonsense"}).status_code == 400
+    assert client.post(url, {**data, "recommendation": "conditional"}).status_code == 302
+    declared.refresh_from_db()
+    assert declared.recommendation == "conditional" and declared.submitted_at is not None
+    page = client.get(url).content.decode()
+    assert re.search(r'value="conditional"[^>]*\bchecked', page)  # the saved choice comes back into the form
 
 
 def test_criterion_with_a_smaller_scale_is_enforced(client, declared, call):

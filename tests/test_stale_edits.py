@@ -85,8 +85,15 @@ def test_second_save_of_a_review_score_form_gets_the_conflict_page_and_the_first
     criteria = list(call.criteria.order_by("order"))
     scores_1 = {f"score_{criterion.pk}": "4" for criterion in criteria}
     scores_2 = {f"score_{criterion.pk}": "1" for criterion in criteria}
-    assert client.post(url, {**tab_1, **scores_1, "overall_comment": "先の総評"}).status_code == 302
-    response = client.post(url, {**tab_2, **scores_2, "overall_comment": "後の総評"})
+    assert (
+        client.post(
+            url, {**tab_1, **scores_1, "overall_comment": "先の総評", "recommendation": "recommend"}
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        url, {**tab_2, **scores_2, "overall_comment": "後の総評", "recommendation": "not_recommended"}
+    )
     assert_conflict(response, "後の総評", "先の総評")
     assert set(Review.objects.filter(assignment=assignment).values_list("score", flat=True)) == {4}
     assert ReviewAssignment.objects.get(pk=assignment.pk).overall_comment == "先の総評"

@@ -140,6 +140,7 @@ def upsert_reviews(*, ctx: DemoContext, proposal: Proposal, strong: bool) -> Non
                 "has_conflict": conflict,
                 "conflict_note": "（デモ）申請機関と共同研究を行っているため。" if conflict else "",
                 "submitted_at": None if conflict else at_tokyo(datetime.date(2008, 6, 20), 17),
+                "recommendation": "" if conflict else ("recommend" if strong else "not_recommended"),
                 "overall_comment": ""
                 if conflict
                 else (

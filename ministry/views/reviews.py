@@ -124,7 +124,11 @@ def _render_detail(request, assignment, *, conflict_form=None, score_form=None, 
             criteria=criteria,
             reviews=list(assignment.scores.all()),
             # every saved value comes back into the form, or the next save would blank it
-            initial={"version": assignment.version, "overall_comment": assignment.overall_comment},
+            initial={
+                "version": assignment.version,
+                "overall_comment": assignment.overall_comment,
+                "recommendation": assignment.recommendation,
+            },
         )
     if (
         conflict_form is None
@@ -178,6 +182,7 @@ def assignment_detail(request, pk):
                 assignment=assignment,
                 scores=form.scores(),
                 overall_comment=form.cleaned_data["overall_comment"],
+                recommendation=form.cleaned_data["recommendation"],
                 expected_version=form.expected_version,
             )
             return url
@@ -190,7 +195,7 @@ def assignment_detail(request, pk):
                 request,
                 form,
                 back_url=url,
-                fields=("overall_comment",),
+                fields=("overall_comment", "recommendation"),
                 extra_rows=_score_conflict_rows(form),
                 template_name=CONFLICT_TEMPLATE,
             ),

@@ -57,6 +57,7 @@ from regions.models.selection import (
     ProposalStatus,
     Review,
     ReviewAssignment,
+    ReviewRecommendation,
     SelectionDecision,
     proposal_attachment_path,
 )
@@ -112,6 +113,7 @@ __all__ = [
     "ReviewAssignment",
     "ReviewCriterion",
     "ReviewDeadlineExtension",
+    "ReviewRecommendation",
     "SelectionDecision",
     "SupportDecision",
     "SupportDecisionQuerySet",

@@ -198,6 +198,14 @@ class ProposalAttachment(UploadRecord):
         return reverse("proposals:attachment", kwargs={"pk": self.proposal_id, "attachment_pk": self.pk})
 
 
+class ReviewRecommendation(models.TextChoices):
+    """A reviewer's overall verdict on a proposal, beside the scores (審査委員の総合判定)."""
+
+    RECOMMEND = "recommend", _("採択を推奨する")
+    CONDITIONAL = "conditional", _("条件付きで推奨する")
+    NOT_RECOMMENDED = "not_recommended", _("推奨しない")
+
+
 class ReviewAssignmentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Who reviews what is confidential: the ministry and administrators see every assignment,
@@ -227,6 +235,13 @@ class ReviewAssignment(TimeStampedModel):
     conflict_note = models.TextField(_("利害関係の内容"), blank=True)
     submitted_at = models.DateTimeField(_("審査提出日時"), null=True, blank=True)
     overall_comment = models.TextField(_("総評"), blank=True)
+    recommendation = models.CharField(
+        _("総合判定"),
+        max_length=20,
+        choices=ReviewRecommendation.choices,
+        blank=True,
+        help_text=_("審査委員としての採否の所見（提出時に必須）"),
+    )
     last_reminded_at = models.DateTimeField(
         _("最終督促日時"),
         null=True,
@@ -236,7 +251,7 @@ class ReviewAssignment(TimeStampedModel):
 
     objects = ReviewAssignmentQuerySet.as_manager()
     # Who was assigned and when a review was submitted, for the ministry's activity log; the comment stays out.
-    history = HistoricalRecords(excluded_fields=["overall_comment", "conflict_note"])
+    history = HistoricalRecords(excluded_fields=["overall_comment", "conflict_note", "recommendation"])
 
     class Meta:
         verbose_name = _("審査割当")

@@ -34,6 +34,7 @@ from regions.models import (
     Review,
     ReviewAssignment,
     ReviewCriterion,
+    ReviewRecommendation,
     SelectionDecision,
     call_day,
 )
@@ -137,13 +138,16 @@ def review_save(
     assignment: ReviewAssignment,
     scores: dict[int, tuple[int, str]],
     overall_comment: str = "",
+    recommendation: str = "",
     today: datetime.date | None = None,
     expected_version: int | None = None,
 ) -> ReviewAssignment:
-    """Save every criterion's score and comment at once; editable until the review closes.
+    """Save every criterion's score and comment, the 総評 and the 総合判定 at once; editable until the
+    review closes.
 
     ``scores`` maps criterion id → (score, comment). Every criterion of the call must be
-    scored within its scale; otherwise nothing is saved. ``expected_version`` (from the score
+    scored within its scale and the recommendation must be one of ``ReviewRecommendation``;
+    otherwise nothing is saved. ``expected_version`` (from the score
     form) refuses with ``StaleEdit`` when the scores were saved after the form was opened.
     """
     assignment = _load_own_assignment(user, assignment, expected_version)
@@ -164,6 +168,8 @@ def review_save(
         score, _comment = scores.get(criterion.pk, (None, ""))
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= criterion.max_score:
             errors[f"score_{criterion.pk}"] = _("評点は1〜%(max)dで入力してください。") % {"max": criterion.max_score}
+    if recommendation not in ReviewRecommendation.values:
+        errors["recommendation"] = _("総合判定（採択を推奨する・条件付きで推奨する・推奨しない）を選んでください。")
     if set(scores) - {criterion.pk for criterion in criteria}:
         errors["__all__"] = _("この公募にない評価項目が含まれています。")
     if errors:
@@ -177,6 +183,7 @@ def review_save(
         review.full_clean()
         review.save()
     assignment.overall_comment = overall_comment
+    assignment.recommendation = recommendation
     assignment.submitted_at = timezone.now()
     assignment.full_clean()
     assignment.save()
@@ -573,6 +580,7 @@ def review_export_table(*, call: Call) -> tuple[list[str], list[list]]:
         _("評点"),
         _("コメント"),
         _("総評"),
+        _("総合判定"),
         _("審査提出日時"),
         _("利害関係"),
         _("利害関係の内容"),
@@ -595,6 +603,7 @@ def review_export_table(*, call: Call) -> tuple[list[str], list[list]]:
                         review.score if review else None,
                         review.comment if review else "",
                         assignment.overall_comment,
+                        assignment.get_recommendation_display(),
                         submitted,
                         _("なし") if assignment.conflict_declared_at else _("未申告"),
                         "",
@@ -611,6 +620,7 @@ def review_export_table(*, call: Call) -> tuple[list[str], list[list]]:
                     "",
                     None,
                     None,
+                    "",
                     "",
                     "",
                     None,
