@@ -34,7 +34,7 @@ def rows_of(client, query="") -> list[str]:
     assert page.status_code == 200
     html = page.content.decode()
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return [row for row in body.split("<tr>")[1:]]
+    return body.split("<tr>")[1:]
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_a_state_change_shows_the_reason_the_workflow_logged(client, officer, wo
 
 
 def test_filter_by_kind_call_region_user_and_action(client, officer, world):
-    call, proposal, other = world["call"], world["proposal"], world["other"]
+    call, other = world["call"], world["other"]
     saved_by(other, officer, theme="光技術")
     client.force_login(officer)
     reviews = rows_of(client, "?kind=review")
@@ -195,9 +195,7 @@ def test_the_log_makes_the_same_number_of_queries_for_few_and_many_rows(client, 
 MENU_PAGES = ("ministry:activity_log", "ministry:reviewer_workload", "workspace:ministry")
 
 
-@pytest.mark.parametrize(
-    "page_name", ["ministry:dashboard", "ministry:call_list", "ministry:grant_list", *MENU_PAGES]
-)
+@pytest.mark.parametrize("page_name", ["ministry:dashboard", "ministry:call_list", "ministry:grant_list", *MENU_PAGES])
 def test_the_ministry_menu_leads_to_every_ministry_list(client, officer, page_name):
     client.force_login(officer)
     html = client.get(reverse(page_name)).content.decode()
