@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.forms import JapaneseDateField
 from cluster_portal.models import User
+from ministry.forms import call_label
 from regions.activity import ActivityAction, ActivityKind
 from regions.models import CALL_TIME_ZONE, Call, CallStatus, Grant, Proposal, ProposalStatus, Region
 
@@ -112,8 +113,3 @@ class ActivityFilter(django_filters.FilterSet):
         """``queryset`` narrowed by the valid values (an invalid one is dropped, as on every GET filter form)."""
         self.is_valid()  # validate once; the same cleaned values then narrow every table
         return self.filter_queryset(queryset)
-
-
-def call_label(call) -> str:
-    """A call as a dropdown names it: its title and its programme (titles are unique per programme)."""
-    return _("%(title)s（%(program)s）") % {"title": call.title, "program": call.program.name}
