@@ -229,3 +229,24 @@ def test_the_dashboard_leads_to_the_report_queue_the_log_and_each_reviewing_call
         reverse("ministry:bulk_status", args=[code]),
     ):
         assert f'href="{url}"' in panels, url
+
+
+def test_the_grant_form_tells_two_calls_of_one_title_apart(client, officer):
+    phase_1 = factories.ProgramFactory(code="phase-1", name="第I期")
+    phase_2 = factories.ProgramFactory(code="phase-2", name="第II期")
+    first = factories.CallFactory(title="2008年度 公募", program=phase_1)
+    second = factories.CallFactory(title="2008年度 公募", program=phase_2)
+    client.force_login(officer)
+    html = client.get(reverse("ministry:grant_create")).content.decode()
+    assert f'<option value="{first.pk}">2008年度 公募（第I期）</option>' in html
+    assert f'<option value="{second.pk}">2008年度 公募（第II期）</option>' in html
+
+
+def test_the_activity_filter_names_regions_that_share_a_name_with_their_phase(client, officer):
+    phase_1 = factories.ProgramFactory(code="phase-1", name="第I期")
+    phase_2 = factories.ProgramFactory(code="phase-2", name="第II期")
+    factories.RegionFactory(name="徳島地域", slug="tokushima-1", program=phase_1)
+    factories.RegionFactory(name="徳島地域", slug="tokushima-2", program=phase_2)
+    client.force_login(officer)
+    html = client.get(URL).content.decode()
+    assert "徳島地域（第I期、" in html and "徳島地域（第II期、" in html
