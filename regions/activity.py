@@ -1,7 +1,8 @@
 """The ministry's activity log: who did what and when across calls, proposals, review assignments,
 selection decisions, grants and evaluations — read from what is already recorded, never written.
 
-Every row is one django-simple-history record of one of those models. The records of the six
+Every row is one django-simple-history record of one of those models (a proposal's only from its
+submission on: drafts stay the region's own). The records of the six
 history tables are brought together in one SQL ``UNION`` (:func:`activity_rows`) under common column
 names (``act_kind``, ``act_action``, ``act_date``, ``act_user``, ``act_call``, ``act_region``), so the
 log is filtered (``ministry.filters.ActivityFilter``: the same filters on every table), counted,
@@ -37,6 +38,7 @@ from regions.models import (
     Grant,
     GrantAmendment,
     Proposal,
+    ProposalStatus,
     Region,
     ReviewAssignment,
     SelectionDecision,
@@ -103,6 +105,7 @@ class Source:
     watched: tuple[str, ...] = ()  # fields whose previous value the actions compare
     actions: tuple[tuple[Q, str], ...] = ()  # (condition, action), the first that holds
     related: tuple[str, ...] = ()  # select_related of the records a page shows
+    hidden: Q | None = None  # records the ministry does not see
 
     @property
     def history_model(self):
@@ -110,9 +113,8 @@ class Source:
 
     def rows(self):
         history_model = self.history_model
-        records = history_model.objects.annotate(
-            **{f"prev_{name}": _previous(history_model, name) for name in self.watched}
-        )
+        records = history_model.objects.all() if self.hidden is None else history_model.objects.exclude(self.hidden)
+        records = records.annotate(**{f"prev_{name}": _previous(history_model, name) for name in self.watched})
         whens = [When(history_type="+", then=Value(ActivityAction.CREATED.value))]
         whens.append(When(history_type="-", then=Value(ActivityAction.DELETED.value)))
         whens += [When(condition, then=Value(action)) for condition, action in self.actions]
@@ -142,6 +144,8 @@ SOURCES = (
         region="region_id",
         watched=("status",),
         actions=((_changed("status"), ActivityAction.STATUS),),
+        # drafts stay the region's own: the ministry sees a proposal from its submission on
+        hidden=Q(status=ProposalStatus.DRAFT),
     ),
     Source(
         ActivityKind.REVIEW,
@@ -230,10 +234,6 @@ class ActivityEntry:
     @property
     def object_id(self) -> int:
         return self.record.id
-
-    @property
-    def proposal_id(self) -> int | None:
-        return getattr(self.record, "proposal_id", None) if self.kind != ActivityKind.PROPOSAL else self.record.id
 
 
 def activity_entries(rows) -> list[ActivityEntry]:

@@ -58,7 +58,7 @@ def world(officer):
         submitted_at=timezone.now(),
         overall_comment="総評：実施体制に不安がある",
     )
-    other = factories.ProposalFactory(title="浜松オプトロニクス構想")
+    other = factories.ProposalFactory(title="浜松オプトロニクス構想", submitted=True)
     return {"call": call, "proposal": proposal, "assignment": assignment, "reviewer": reviewer, "other": other}
 
 
@@ -103,12 +103,10 @@ def test_rows_are_newest_first_and_link_to_their_object(client, officer, world):
 
 def test_a_state_change_shows_the_reason_the_workflow_logged(client, officer, world):
     proposal = world["other"]
-    proposal.status = ProposalStatus.SUBMITTED
-    proposal.save()
     Proposal.workflow.apply(proposal, ProposalStatus.UNDER_REVIEW, user=officer, reason="書面審査へ進める")
     client.force_login(officer)
     rows = rows_of(client, "?action=status")
-    assert len(rows) == 2  # 作成中 → 提出済み, then 提出済み → 審査中 with its reason
+    assert len(rows) == 1
     assert "状態を変更" in rows[0] and "書面審査へ進める" in rows[0] and "提出済み" in rows[0]
 
 
@@ -250,3 +248,14 @@ def test_the_activity_filter_names_regions_that_share_a_name_with_their_phase(cl
     client.force_login(officer)
     html = client.get(URL).content.decode()
     assert "徳島地域（第I期、" in html and "徳島地域（第II期、" in html
+
+
+def test_a_draft_proposal_stays_out_of_the_log_until_it_is_submitted(client, officer):
+    draft = factories.ProposalFactory(title="まだ下書きの構想")
+    saved_by(draft, draft.created_by, theme="下書き中のテーマ")
+    client.force_login(officer)
+    assert "まだ下書きの構想" not in client.get(URL).content.decode()
+    Proposal.workflow.apply(draft, ProposalStatus.SUBMITTED, reason="")
+    rows = rows_of(client, "?kind=proposal")
+    assert len(rows) == 1 and "まだ下書きの構想" in rows[0] and "状態を変更" in rows[0]
+    assert "下書き中のテーマ" not in rows[0]
