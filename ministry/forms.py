@@ -234,6 +234,11 @@ class DecisionForm(VersionedForm):
 # --- grants and evaluations ----------------------------------------------------------------------
 
 
+def call_label(call) -> str:
+    """A call as a dropdown names it: its title and its programme (titles are unique per programme)."""
+    return _("%(title)s（%(program)s）") % {"title": call.title, "program": call.program.name}
+
+
 class GrantForm(OneTimeTokenForm, PortalModelForm):
     amount = YenField(label=_("交付決定額（円）"), message=_("金額は0円以上の整数（円）で入力してください。"))
 
@@ -245,6 +250,9 @@ class GrantForm(OneTimeTokenForm, PortalModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["call"].required = True
+        # a call's title is unique in its programme: the programme tells two calls of one title apart
+        self.fields["call"].queryset = Call.objects.select_related("program").order_by("-fiscal_year", "code")
+        self.fields["call"].label_from_instance = call_label
         self.fields["region"].queryset = Region.objects.order_by("name", "start_fiscal_year")
         # two regions can share a name (「徳島地域」 of two phases): label them with phase and years
         self.fields["region"].label_from_instance = lambda region: region.display_name

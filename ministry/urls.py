@@ -3,6 +3,7 @@
 from django.urls import path, re_path
 
 from ministry.views import (
+    activity,
     annual_reports,
     bulk,
     calls,
@@ -30,6 +31,7 @@ urlpatterns = [
     path("calls/<slug:code>/status/", bulk.bulk_status, name="bulk_status"),
     path("calls/<slug:code>/review-deadline/", bulk.review_deadline_extend, name="review_deadline"),
     path("reviewers/", bulk.reviewer_workload, name="reviewer_workload"),
+    path("activity/", activity.activity_log, name="activity_log"),
     path("calls/<slug:code>/reviews/read/", review_reading.review_read, name="review_read"),
     path("calls/<slug:code>/reviews/statistics/", review_reading.review_statistics_page, name="review_statistics"),
     path("calls/<slug:code>/reviews/export.<str:extension>", review_reading.review_export, name="review_export"),

@@ -311,6 +311,8 @@ MATRIX: dict[str, list] = {
     "ministry:bulk_status": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
     "ministry:review_deadline": [case("call_of_review", MINISTRY_PAGE, SUBMITS)],
     "ministry:reviewer_workload": [case(None, MINISTRY_PAGE, READ_ONLY)],
+    # who did what and when (issue 14, part 10): ministry staff only
+    "ministry:activity_log": [case(None, MINISTRY_PAGE, READ_ONLY)],
     # every review in full, the statistics and their files: ministry staff only (issue 14); reviewers
     # never (before the decision or after), the applicant region never
     "ministry:review_read": [case("call_of_review", MINISTRY_PAGE, READ_ONLY)],

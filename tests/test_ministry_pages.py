@@ -170,6 +170,7 @@ def _populate(count, call):
         ("proposal_list", False),
         ("grant_list", False),
         ("evaluation_list", False),
+        ("activity_log", False),
     ],
 )
 def test_list_pages_use_a_fixed_number_of_queries(client, ministry_user, call, name, needs_call):

@@ -1,5 +1,6 @@
-"""The ministry dashboard: open calls, proposals by state, review progress, decisions,
-granted vs envelope per fiscal year and evaluations, each linking to its list."""
+"""The ministry dashboard: open calls, proposals by state, review progress (with each reviewing call's
+review and bulk-work pages), decisions, granted vs envelope per fiscal year, evaluations, progress
+reports waiting and the activity log, each linking to its page."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from cluster_portal.guards import ministry_required
+from projects.models import ProgressReport, ReportStatus
 from regions.models import (
     Call,
     Decision,
@@ -54,5 +56,10 @@ def dashboard(request):
         "grades": [(code, label, grades.get(code, 0)) for code, label in Grade.choices],
         "candidates": [row for row in ranking if row.is_global_candidate],
         "evaluation_count": sum(grades.values()),
+        # every call with proposals under review, with its review and bulk-work pages
+        "reviewing_calls": Call.objects.filter(proposals__status=ProposalStatus.UNDER_REVIEW)
+        .annotate(under_review=Count("proposals", filter=Q(proposals__status=ProposalStatus.UNDER_REVIEW)))
+        .order_by("-fiscal_year", "code"),
+        "reports_waiting": ProgressReport.objects.filter(status=ReportStatus.SUBMITTED).count(),
     }
     return render(request, "ministry/dashboard.html", context)

@@ -275,6 +275,8 @@ def test_ministry_pages_have_no_serious_accessibility_violations(page, login_as)
         reverse("ministry:evaluation_list"),
         reverse("ministry:evaluation_create"),
         reverse("workspace:ministry"),
+        reverse("ministry:activity_log"),
+        reverse("ministry:activity_log") + "?kind=review&since=2000-01-01&until=bad",
         reverse("dataio:index"),
         reverse("dataio:import", args=["grants"]),
         reverse("two_factor:account"),

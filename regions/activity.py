@@ -1,0 +1,316 @@
+"""The ministry's activity log: who did what and when across calls, proposals, review assignments,
+selection decisions, grants and evaluations — read from what is already recorded, never written.
+
+Every row is one django-simple-history record of one of those models (a proposal's only from its
+submission on: drafts stay the region's own). The records of the six
+history tables are brought together in one SQL ``UNION`` (:func:`activity_rows`) under common column
+names (``act_kind``, ``act_action``, ``act_date``, ``act_user``, ``act_call``, ``act_region``), so the
+log is filtered (``ministry.filters.ActivityFilter``: the same filters on every table), counted,
+ordered newest first and paginated in the database; :func:`activity_entries` then reads the rows of
+one page — each record and the one before it, one query per kind of object — and describes them with
+``cluster_portal.history.record_changes`` (``diff_against``), the differ every timeline uses.
+
+``act_action`` names what happened, worked out in SQL from the record and the one before it: a review
+assignment whose 審査提出日時 was just set is 「審査を提出」, a decision whose 通知日時 was just set is
+「申請者に通知」, a call or proposal whose state changed is 「状態を変更」 (with the reason
+``TransitionLog`` kept), and so on.
+
+Scores and comments are never read: ``Review`` (the scores and comments per criterion) keeps no history,
+and the assignment's history leaves out the 総評 and the conflict note, so a review row says what was
+done (「審査を提出」) and never what the reviewer wrote — before the decision or after it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from cluster_portal.history import Change, record_changes
+from cluster_portal.models import TransitionLog
+from regions.models import (
+    Call,
+    Evaluation,
+    Grant,
+    GrantAmendment,
+    Proposal,
+    ProposalStatus,
+    Region,
+    ReviewAssignment,
+    SelectionDecision,
+)
+
+
+class ActivityKind(models.TextChoices):
+    CALL = "call", _("公募")
+    PROPOSAL = "proposal", _("提案書")
+    REVIEW = "review", _("審査")
+    DECISION = "decision", _("採択の決定")
+    GRANT = "grant", _("交付決定")
+    EVALUATION = "evaluation", _("評価")
+
+
+class ActivityAction(models.TextChoices):
+    CREATED = "created", _("作成")
+    CHANGED = "changed", _("変更")
+    DELETED = "deleted", _("削除")
+    STATUS = "status", _("状態を変更")
+    SUBMITTED = "submitted", _("審査を提出")
+    CONFLICT = "conflict", _("利害関係を申告")
+    REMINDED = "reminded", _("督促を送信")
+    NOTIFIED = "notified", _("申請者に通知")
+    PUBLISHED = "published", _("公開・非公開を変更")
+    AMENDED = "amended", _("交付決定額を変更")
+
+
+#: what a row says it did, where the kind of object words it better than the action alone
+ACTION_LABELS = {
+    (ActivityKind.CALL, ActivityAction.CREATED): _("公募を作成"),
+    (ActivityKind.PROPOSAL, ActivityAction.CREATED): _("提案書を作成"),
+    (ActivityKind.REVIEW, ActivityAction.CREATED): _("審査委員を割り当て"),
+    (ActivityKind.REVIEW, ActivityAction.DELETED): _("審査の割り当てを解除"),
+    (ActivityKind.DECISION, ActivityAction.CREATED): _("採択・不採択を決定"),
+    (ActivityKind.DECISION, ActivityAction.CHANGED): _("決定を修正"),
+    (ActivityKind.GRANT, ActivityAction.CREATED): _("交付決定を登録"),
+    (ActivityKind.EVALUATION, ActivityAction.CREATED): _("評価を登録"),
+}
+
+
+def _previous(history_model, field_name: str) -> Subquery:
+    """``field_name`` of the record before this one of the same object (none for the first)."""
+    records = history_model.objects.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+    return Subquery(records.order_by("-history_id").values(field_name)[:1])
+
+
+def _just_set(field_name: str) -> Q:
+    return Q(**{f"{field_name}__isnull": False, f"prev_{field_name}__isnull": True})
+
+
+def _changed(field_name: str) -> Q:
+    return Q(**{f"prev_{field_name}__isnull": False}) & ~Q(**{field_name: F(f"prev_{field_name}")})
+
+
+@dataclass(frozen=True)
+class Source:
+    """One history table of the log: the model, where its call and region are, and its actions."""
+
+    kind: str
+    model: type
+    call: str | None
+    region: str | None
+    watched: tuple[str, ...] = ()  # fields whose previous value the actions compare
+    actions: tuple[tuple[Q, str], ...] = ()  # (condition, action), the first that holds
+    related: tuple[str, ...] = ()  # select_related of the records a page shows
+    hidden: Q | None = None  # records the ministry does not see
+
+    @property
+    def history_model(self):
+        return self.model.history.model
+
+    def rows(self):
+        history_model = self.history_model
+        records = history_model.objects.all() if self.hidden is None else history_model.objects.exclude(self.hidden)
+        records = records.annotate(**{f"prev_{name}": _previous(history_model, name) for name in self.watched})
+        whens = [When(history_type="+", then=Value(ActivityAction.CREATED.value))]
+        whens.append(When(history_type="-", then=Value(ActivityAction.DELETED.value)))
+        whens += [When(condition, then=Value(action)) for condition, action in self.actions]
+        return records.annotate(
+            act_kind=Value(self.kind, output_field=models.CharField()),
+            act_action=Case(*whens, default=Value(ActivityAction.CHANGED.value), output_field=models.CharField()),
+            act_date=F("history_date"),
+            act_user=F("history_user_id"),
+            act_call=F(self.call) if self.call else Value(None, output_field=IntegerField()),
+            act_region=F(self.region) if self.region else Value(None, output_field=IntegerField()),
+        )
+
+
+SOURCES = (
+    Source(
+        ActivityKind.CALL,
+        Call,
+        call="id",
+        region=None,
+        watched=("status",),
+        actions=((_changed("status"), ActivityAction.STATUS),),
+    ),
+    Source(
+        ActivityKind.PROPOSAL,
+        Proposal,
+        call="call_id",
+        region="region_id",
+        watched=("status",),
+        actions=((_changed("status"), ActivityAction.STATUS),),
+        # drafts stay the region's own: the ministry sees a proposal from its submission on
+        hidden=Q(status=ProposalStatus.DRAFT),
+    ),
+    Source(
+        ActivityKind.REVIEW,
+        ReviewAssignment,
+        call="proposal__call_id",
+        region="proposal__region_id",
+        watched=("submitted_at", "conflict_declared_at", "last_reminded_at"),
+        actions=(
+            (_just_set("submitted_at"), ActivityAction.SUBMITTED),
+            (_just_set("conflict_declared_at"), ActivityAction.CONFLICT),
+            (
+                Q(last_reminded_at__isnull=False)
+                & (Q(prev_last_reminded_at__isnull=True) | Q(last_reminded_at__gt=F("prev_last_reminded_at"))),
+                ActivityAction.REMINDED,
+            ),
+        ),
+        related=("proposal", "reviewer"),
+    ),
+    Source(
+        ActivityKind.DECISION,
+        SelectionDecision,
+        call="proposal__call_id",
+        region="proposal__region_id",
+        watched=("notified_at",),
+        actions=((_just_set("notified_at"), ActivityAction.NOTIFIED),),
+        related=("proposal",),
+    ),
+    Source(
+        ActivityKind.GRANT,
+        Grant,
+        call="call_id",
+        region="region_id",
+        watched=("amount",),
+        actions=((_changed("amount"), ActivityAction.AMENDED),),
+    ),
+    Source(
+        ActivityKind.EVALUATION,
+        Evaluation,
+        call=None,
+        region="region_id",
+        watched=("is_published",),
+        actions=((_changed("is_published"), ActivityAction.PUBLISHED),),
+    ),
+)
+SOURCE_OF = {source.kind: source for source in SOURCES}
+COLUMNS = ("act_kind", "history_id", "act_action", "act_date", "act_user", "act_call", "act_region")
+
+
+def activity_rows(narrow=None):
+    """Every recorded activity as one union query of ``COLUMNS`` values, newest first.
+
+    ``narrow(queryset)`` filters each table's annotated records (the same filters on all of them, see
+    ``ministry.filters.ActivityFilter``)."""
+    parts = []
+    for source in SOURCES:
+        rows = source.rows()
+        if narrow is not None:
+            rows = narrow(rows)
+        parts.append(rows.order_by().values(*COLUMNS))
+    first, *others = parts
+    return first.union(*others, all=True).order_by("-act_date", "-history_id")
+
+
+@dataclass
+class ActivityEntry:
+    """One row of the log as the page shows it."""
+
+    kind: str
+    action: str
+    when: object
+    who: object
+    record: object  # the historical record
+    call: Call | None
+    region: Region | None
+    changes: list[Change] = field(default_factory=list)
+    reason: str = ""  # the reason logged with a state change or an amendment
+
+    @property
+    def kind_label(self) -> str:
+        return ActivityKind(self.kind).label
+
+    @property
+    def action_label(self) -> str:
+        return str(ACTION_LABELS.get((self.kind, self.action), ActivityAction(self.action).label))
+
+    @property
+    def object_id(self) -> int:
+        return self.record.id
+
+
+def activity_entries(rows) -> list[ActivityEntry]:
+    """The entries of ``rows`` (a page of :func:`activity_rows`), in its order. A fixed number of
+    queries whatever the number of rows: per kind of object on the page, its records and the ones
+    before them; the users, calls and regions named; the logged reasons of state changes and amounts."""
+    rows = list(rows)
+    ids_by_kind = defaultdict(list)
+    for row in rows:
+        ids_by_kind[row["act_kind"]].append(row["history_id"])
+    records, previous = {}, {}
+    for kind, history_ids in ids_by_kind.items():
+        source = SOURCE_OF[kind]
+        history_model = source.history_model
+        page_records = list(
+            history_model.objects.filter(history_id__in=history_ids)
+            .annotate(prev_history_id=_previous(history_model, "history_id"))
+            .select_related("history_user", *source.related)
+        )
+        before = history_model.objects.filter(
+            history_id__in=[r.prev_history_id for r in page_records if r.prev_history_id]
+        )
+        before_by_id = {record.history_id: record for record in before}
+        for record in page_records:
+            records[(kind, record.history_id)] = record
+            previous[(kind, record.history_id)] = before_by_id.get(record.prev_history_id)
+    calls = Call.objects.in_bulk({row["act_call"] for row in rows if row["act_call"]})
+    regions = Region.objects.in_bulk({row["act_region"] for row in rows if row["act_region"]})
+    entries = []
+    for row in rows:
+        key = (row["act_kind"], row["history_id"])
+        record = records[key]
+        before = previous[key]
+        changes = record_changes(record, before) if before is not None and row["act_action"] != "deleted" else []
+        entries.append(
+            ActivityEntry(
+                kind=row["act_kind"],
+                action=row["act_action"],
+                when=row["act_date"],
+                who=record.history_user,
+                record=record,
+                call=calls.get(row["act_call"]),
+                region=regions.get(row["act_region"]),
+                changes=changes,
+            )
+        )
+    _attach_reasons(entries)
+    return entries
+
+
+def _attach_reasons(entries: list[ActivityEntry]) -> None:
+    """The reason ``TransitionLog`` kept for a state change, and ``GrantAmendment`` for an amount, on the
+    entry that shows it. Two queries at most."""
+    transitions = [e for e in entries if e.action == ActivityAction.STATUS]
+    if transitions:
+        types = ContentType.objects.get_for_models(Call, Proposal)
+        wanted = Q()
+        for entry in transitions:
+            model = Call if entry.kind == ActivityKind.CALL else Proposal
+            wanted |= Q(content_type=types[model], object_id=str(entry.object_id))
+        logs = defaultdict(list)
+        for log in TransitionLog.objects.filter(wanted).order_by("created_at", "pk"):
+            logs[(log.content_type_id, log.object_id)].append(log)
+        for entry in transitions:
+            model = Call if entry.kind == ActivityKind.CALL else Proposal
+            target = entry.record.status
+            matching = [log for log in logs[(types[model].pk, str(entry.object_id))] if log.target_state == target]
+            if matching:  # logged in the same transaction as the record: the nearest in time
+                entry.reason = min(matching, key=lambda log: abs(log.created_at - entry.when)).reason
+    amended = [e for e in entries if e.action == ActivityAction.AMENDED]
+    if amended:
+        amendments = defaultdict(list)
+        for amendment in GrantAmendment.objects.filter(grant_id__in={e.object_id for e in amended}).order_by(
+            "amended_at"
+        ):
+            amendments[amendment.grant_id].append(amendment)
+        for entry in amended:
+            matching = [a for a in amendments[entry.object_id] if a.new_amount == entry.record.amount]
+            if matching:
+                entry.reason = matching[-1].reason
