@@ -93,6 +93,12 @@ def test_every_anonymous_page_makes_the_same_number_of_queries_at_two_data_sizes
 SIGNED_IN_ROLES = ("reviewer", "hq_a", "ministry", "administrator")
 #: sign-in costs a few queries of its own (session, user, second factor, unread notifications)
 MAX_SIGNED_IN_QUERIES = 30
+# Pages whose query count depends on the *kinds* of rows on the page, never on their number or on the
+# data size: the activity log makes one query per kind of object shown (calls, proposals, reviews, …)
+# and one for logged reasons when a state change is shown, so a page that gains its first grant
+# amendment gains a query. They stay under MAX_SIGNED_IN_QUERIES at both sizes, and
+# tests/test_ministry_activity.py checks the count is the same for few and many rows of each kind.
+BOUNDED_BY_KINDS = ("ministry:activity_log",)
 
 
 def signed_in_pages(world, role: str) -> dict[str, str]:
@@ -155,7 +161,11 @@ def test_every_signed_in_page_makes_the_same_number_of_queries_at_two_data_sizes
         for name in world.files:
             default_storage.delete(name)
 
-    changed = {label: (before[label], after[label]) for label in before if before[label] != after[label]}
+    changed = {
+        label: (before[label], after[label])
+        for label in before
+        if before[label] != after[label] and not any(name in label for name in BOUNDED_BY_KINDS)
+    }
     assert not changed, f"query counts (small, large) that grew with the data: {changed}"
     too_many = {label: count for label, count in after.items() if count > MAX_SIGNED_IN_QUERIES}
     assert not too_many, f"pages above {MAX_SIGNED_IN_QUERIES} queries: {too_many}"

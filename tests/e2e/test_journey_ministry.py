@@ -63,7 +63,7 @@ def test_ministry_officer_reviews_scores_selects_region_and_sets_grant(page, scr
     ministry_nav = page.get_by_role("navigation", name="文科省業務のメニュー")
     ministry_nav.get_by_role("link", name="公募").click()
     page.get_by_role("link", name=data.call.title).click()
-    page.get_by_role("link", name="審査一覧表").click()
+    page.get_by_role("navigation", name="審査結果の画面と出力").get_by_role("link", name="審査一覧表").click()
     table = page.locator("table.review-table")
     rows = table.locator(":scope > tbody > tr")
     expect(rows).to_have_count(2)
