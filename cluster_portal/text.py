@@ -391,29 +391,6 @@ class SearchableQuerySetMixin:
         )
 
 
-def first_rows_and_count(queryset, limit: int) -> tuple[list, int]:
-    """The first ``limit`` rows of ``queryset`` (in its order) and how many rows it has.
-
-    One query finds the matching rows once: their keys in order, ``LIMIT limit``, each with
-    ``COUNT(*) OVER ()`` (computed over every matching row before the limit), so there is no separate
-    ``count()`` repeating the search. A second query fetches the rows shown by key, with the
-    queryset's ``select_related``, so the wide columns and joins are read for those rows only.
-    With no match the count is 0 and there is no second query.
-    """
-    head = list(
-        queryset.annotate(_rows_in_all=models.Window(expression=models.Count("*"))).values_list("pk", "_rows_in_all")[
-            :limit
-        ]
-    )
-    if not head:
-        return [], 0
-    keys = [key for key, _ in head]
-    rows = queryset.model._base_manager.filter(pk__in=keys)
-    rows.query.select_related = queryset.query.select_related
-    by_key = {row.pk: row for row in rows}
-    return [by_key[key] for key in keys], head[0][1]
-
-
 def parse_tsv(text: str, *, max_rows: int = 1000) -> list[list[str]]:
     """Rows × columns of a block copied from Excel or LibreOffice (tab-separated, one row per line).
 

@@ -16,8 +16,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import cached, public_page
+from cluster_portal.paging import first_rows_and_count
 from cluster_portal.ratelimit import rate_limited
-from cluster_portal.text import MAX_QUERY_LENGTH, first_rows_and_count, normalize_query, search_terms
+from cluster_portal.text import MAX_QUERY_LENGTH, normalize_query, search_terms
 from projects.models import JointResearchProject, Outcome
 from public.datasets import DATASETS, public_organizations
 from public.export import csv_response, wants_codes
