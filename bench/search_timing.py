@@ -3,7 +3,8 @@
 Usage: DEBUG=true DATABASE_URL=postgres://… .venv/bin/python bench/search_timing.py [word …]
 (a database filled by ``manage.py generate_data --scale 10``, vacuumed and analysed).
 Prints, per word, the median and the slowest of 7 runs (after one warm-up) of the uncached site
-search (every section's count and first rows) and of the first page of the project list.
+search (every section's count and first rows) and of the first page of the project list
+(count and rows, as ``public.views.projects.project_list`` gets them).
 """
 
 import os
@@ -20,9 +21,9 @@ import django
 django.setup()
 
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
-from django.core.paginator import Paginator  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 
+from cluster_portal.paging import paginate_counted  # noqa: E402
 from projects.models import JointResearchProject  # noqa: E402
 from public.filters import ProjectListFilter  # noqa: E402
 from public.views.projects import filter_projects  # noqa: E402
@@ -41,8 +42,7 @@ def project_search(word):
     visible = JointResearchProject.objects.visible_to(AnonymousUser())
     filterset = ProjectListFilter(QueryDict(f"q={word}"), offered=visible)
     projects = filter_projects(visible, filterset.params())
-    page = Paginator(filterset.sorted(projects.for_list()), 20).get_page(1)
-    list(page.object_list)
+    page = paginate_counted(filterset.sorted(projects.for_list()), 20, "1")  # as public.views.projects
     return page.paginator.count
 
 

@@ -216,7 +216,8 @@ class HasCharacters(models.Func):
     ``characters(fields) @> characters(UPPER(word))``, answered by the GIN index on exactly
     ``characters_sql(fields)``. A prefilter, not a match: a row whose fields contain the word holds all
     its characters, so ANDed with the LIKE of ``text_q`` it narrows the rows without changing which
-    are found (for one character it is already exact; for two, 「医」 and 「療」 may be apart).
+    are found. For one character it is exact, and ``text_q`` leaves the LIKE out when the searched
+    fields are the index's; for two, 「医」 and 「療」 may be apart.
     """
 
     output_field = models.BooleanField()
@@ -280,7 +281,11 @@ def text_q(
         for alias in annotations:
             any_field |= Q(**{f"{alias}__icontains": word})
         if indexed and not extra and len(word) <= CHARACTER_PREFILTER_MAX_LENGTH:
-            any_field = Q(HasCharacters(character_index, word)) & any_field
+            if len(word) == 1 and set(fields) == set(character_index):
+                # Exact for one character over exactly the index's fields: the LIKE would only repeat it.
+                any_field = Q(HasCharacters(character_index, word))
+            else:
+                any_field = Q(HasCharacters(character_index, word)) & any_field
         condition &= extra | any_field
     return annotations, condition
 
@@ -309,7 +314,8 @@ def rank_expression(fields: list[str], title_fields: list[str], query: str, *, p
     tiers = [
         any_of(titles, lookups.IExact, phrase),
         any_of(titles, lookups.IContains, phrase),
-        every_word,
+        # One term: the same test as the phrase's (rank 1 already took those rows), so not repeated.
+        every_word if len(words) > 1 else Q(),
         any_of(others, lookups.IContains, phrase),
     ]
     return models.Case(

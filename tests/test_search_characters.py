@@ -17,6 +17,7 @@ from django.urls import reverse
 from cluster_portal import text
 from projects.models import JointResearchProject, Outcome
 from public.datasets import public_organizations
+from public.views.browse import PER_PAGE
 from public.views.search import matches, search_sections
 from regions.models import Event
 from tests import factories
@@ -123,3 +124,24 @@ def test_admin_search_normalises_and_searches_related_fields(admin_client, regio
     assert found(url, "存在しない") == []
     outcomes = reverse("admin:projects_outcome_changelist")
     assert found(outcomes, project.code) == [outcome]  # project__code
+
+
+@pytest.mark.django_db
+def test_searched_project_list_pages_hold_every_match_once_best_first(client, region):
+    """The list's count and page rows come from one search (``paginate_counted``): page 1 and 2 together
+    are every match, in rank order, and a page past the end shows the last page."""
+    exact = factories.ProjectFactory(region=region, code="Z99", title="光")
+    others = [
+        factories.ProjectFactory(region=region, code=f"A{n:02}", title=f"光の研究{n}") for n in range(PER_PAGE + 2)
+    ]
+    factories.ProjectFactory(region=region, code="B00", title="音の研究")
+    url = reverse("projects:list")
+    first = client.get(url, {"q": "光", "cluster": region.slug})
+    second = client.get(url, {"q": "光", "cluster": region.slug, "page": "2"})
+    beyond = client.get(url, {"q": "光", "cluster": region.slug, "page": "9"})
+    shown = list(first.context["page"].object_list) + list(second.context["page"].object_list)
+    assert shown == [exact, *others]
+    total = PER_PAGE + 3
+    assert f"{total}件中 1〜{PER_PAGE}件を表示" in first.content.decode()
+    assert f"{total}件中 {PER_PAGE + 1}〜{total}件を表示" in second.content.decode()
+    assert list(beyond.context["page"].object_list) == others[PER_PAGE - 1 :]

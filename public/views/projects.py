@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 
 from cluster_portal.cache import public_page
-from cluster_portal.paging import paginate
+from cluster_portal.paging import paginate_counted
 from projects.models import (
     JointResearchProject,
     Outcome,
@@ -36,7 +36,7 @@ def project_list(request):
         )
     context = {
         "form": filterset.form,
-        "page": paginate(filterset.sorted(projects.for_list()), PER_PAGE, request.GET.get("page")),
+        "page": paginate_counted(filterset.sorted(projects.for_list()), PER_PAGE, request.GET.get("page")),
         "organization": Organization.objects.filter(slug=data["organization"]).first()
         if data.get("organization")
         else None,

@@ -16,6 +16,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.cache import cached, public_page
+from cluster_portal.paging import first_rows_and_count
 from cluster_portal.ratelimit import rate_limited
 from cluster_portal.text import MAX_QUERY_LENGTH, normalize_query, search_terms
 from projects.models import JointResearchProject, Outcome
@@ -66,34 +67,22 @@ def search_sections(query: str) -> list[dict]:
     """The counts and first rows of each kind for one search, evaluated (so they can be cached).
 
     The best matches first (``search_rank``: the title is the query, contains it as a phrase, holds
-    every word; then a phrase in another field), then each kind's usual order."""
+    every word; then a phrase in another field), then each kind's usual order. One query per kind:
+    the count comes with the first rows (``first_rows_and_count``), so the matches are found once."""
     found = matches(query)
-    return [
-        {
-            "kind": "clusters",
-            "count": found["clusters"].count(),
-            "items": list(found["clusters"].select_related("program").order_by("search_rank", "name")[:SHOWN_PER_KIND]),
-        },
-        {
-            "kind": "projects",
-            "count": found["projects"].count(),
-            "items": list(found["projects"].select_related("region").order_by("search_rank", "code")[:SHOWN_PER_KIND]),
-        },
-        {
-            "kind": "organizations",
-            "count": found["organizations"].count(),
-            "items": list(found["organizations"].order_by("search_rank", "kind", "name")[:SHOWN_PER_KIND]),
-        },
-        {
-            "kind": "results",
-            "count": found["results"].count(),
-            "items": list(
-                found["results"]
-                .select_related("project", "project__region")
-                .order_by("search_rank", "-occurred_on", "-pk")[:SHOWN_PER_KIND]
-            ),
-        },
-    ]
+    ordered = {
+        "clusters": found["clusters"].select_related("program").order_by("search_rank", "name"),
+        "projects": found["projects"].select_related("region").order_by("search_rank", "code"),
+        "organizations": found["organizations"].order_by("search_rank", "kind", "name"),
+        "results": found["results"]
+        .select_related("project", "project__region")
+        .order_by("search_rank", "-occurred_on", "-pk"),
+    }
+    sections = []
+    for kind, queryset in ordered.items():
+        items, count = first_rows_and_count(queryset, SHOWN_PER_KIND)
+        sections.append({"kind": kind, "count": count, "items": items})
+    return sections
 
 
 @rate_limited("search")
