@@ -22,6 +22,7 @@ done (「審査を提出」) and never what the reviewer wrote — before the de
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -109,8 +110,9 @@ class Source:
     related: tuple[str, ...] = ()  # select_related of the records a page shows
     hidden: Q | None = None  # records the ministry does not see
 
-    @property
+    @functools.cached_property
     def history_model(self):
+        # simple-history's manager descriptor builds a manager on every access
         return self.model.history.model
 
     def rows(self):
