@@ -81,7 +81,7 @@ class ActivityFilter(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(
         field_name="act_region",
         label=_("地域"),
-        queryset=Region.objects.order_by("name", "start_fiscal_year", "pk"),
+        queryset=Region.objects.only(*Region.NAME_FIELDS).order_by("name", "start_fiscal_year", "pk"),
         to_field_name="slug",
         empty_label=_("すべて"),
         method="filter_by_pk",

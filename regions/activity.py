@@ -22,10 +22,10 @@ done (「審査を提出」) and never what the reviewer wrote — before the de
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.utils.translation import gettext_lazy as _
@@ -94,6 +94,9 @@ def _changed(field_name: str) -> Q:
     return Q(**{f"prev_{field_name}__isnull": False}) & ~Q(**{field_name: F(f"prev_{field_name}")})
 
 
+_BUILT_ROWS: dict[str, models.QuerySet] = {}
+
+
 @dataclass(frozen=True)
 class Source:
     """One history table of the log: the model, where its call and region are, and its actions."""
@@ -107,11 +110,21 @@ class Source:
     related: tuple[str, ...] = ()  # select_related of the records a page shows
     hidden: Q | None = None  # records the ministry does not see
 
-    @property
+    @functools.cached_property
     def history_model(self):
+        # simple-history's manager descriptor builds a manager on every access
         return self.model.history.model
 
     def rows(self):
+        """The table's records annotated with the union's columns. Built once per process (building
+        the previous-record subqueries and the action ``CASE`` costs more than running the query);
+        every use filters and slices a clone, so the shared queryset is never evaluated itself."""
+        built = _BUILT_ROWS.get(self.kind)
+        if built is None:
+            built = _BUILT_ROWS[self.kind] = self._build_rows()
+        return built.all()
+
+    def _build_rows(self):
         history_model = self.history_model
         records = history_model.objects.all() if self.hidden is None else history_model.objects.exclude(self.hidden)
         records = records.annotate(**{f"prev_{name}": _previous(history_model, name) for name in self.watched})
@@ -260,8 +273,9 @@ def activity_entries(rows) -> list[ActivityEntry]:
         for record in page_records:
             records[(kind, record.history_id)] = record
             previous[(kind, record.history_id)] = before_by_id.get(record.prev_history_id)
-    calls = Call.objects.in_bulk({row["act_call"] for row in rows if row["act_call"]})
-    regions = Region.objects.in_bulk({row["act_region"] for row in rows if row["act_region"]})
+    # only what the log shows of them (a region's name as ``display_name`` words it, a call's title and code)
+    calls = Call.objects.only("code", "title").in_bulk({row["act_call"] for row in rows if row["act_call"]})
+    regions = Region.objects.only(*Region.NAME_FIELDS).in_bulk({row["act_region"] for row in rows if row["act_region"]})
     entries = []
     for row in rows:
         key = (row["act_kind"], row["history_id"])
@@ -289,18 +303,27 @@ def _attach_reasons(entries: list[ActivityEntry]) -> None:
     entry that shows it. Two queries at most."""
     transitions = [e for e in entries if e.action == ActivityAction.STATUS]
     if transitions:
-        types = ContentType.objects.get_for_models(Call, Proposal)
+        # the content types by name in the same query (no content-type lookup whose count would
+        # depend on what the process has cached before)
         wanted = Q()
         for entry in transitions:
-            model = Call if entry.kind == ActivityKind.CALL else Proposal
-            wanted |= Q(content_type=types[model], object_id=str(entry.object_id))
+            meta = (Call if entry.kind == ActivityKind.CALL else Proposal)._meta
+            wanted |= Q(
+                content_type__app_label=meta.app_label,
+                content_type__model=meta.model_name,
+                object_id=str(entry.object_id),
+            )
         logs = defaultdict(list)
-        for log in TransitionLog.objects.filter(wanted).order_by("created_at", "pk"):
-            logs[(log.content_type_id, log.object_id)].append(log)
+        for log in (
+            TransitionLog.objects.filter(wanted)
+            .annotate(model_name=F("content_type__model"))
+            .order_by("created_at", "pk")
+        ):
+            logs[(log.model_name, log.object_id)].append(log)
         for entry in transitions:
-            model = Call if entry.kind == ActivityKind.CALL else Proposal
+            model_name = (Call if entry.kind == ActivityKind.CALL else Proposal)._meta.model_name
             target = entry.record.status
-            matching = [log for log in logs[(types[model].pk, str(entry.object_id))] if log.target_state == target]
+            matching = [log for log in logs[(model_name, str(entry.object_id))] if log.target_state == target]
             if matching:  # logged in the same transaction as the record: the nearest in time
                 entry.reason = min(matching, key=lambda log: abs(log.created_at - entry.when)).reason
     amended = [e for e in entries if e.action == ActivityAction.AMENDED]

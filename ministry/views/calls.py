@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -143,6 +144,10 @@ def review_table(request, code):
     context = {
         "call": call,
         "criteria": criteria,
+        # each proposal's table repeats these headings: worded once, not once per proposal
+        "criterion_headings": [
+            (criterion.name, _("重み%(weight)s") % {"weight": localize(criterion.weight)}) for criterion in criteria
+        ],
         "rows": rows,
         "sort": sort,
         "late_count": review_services.late_assignments(call=call).values("reviewer").distinct().count(),
