@@ -6,9 +6,12 @@
 For projects and outcomes at each size it times: the import of a new file
 through ``data_import`` (the real, all-or-nothing import), the re-import of
 the same file (everything unchanged), the export through ``data_export``, and
-a plain ``bulk_create`` of the same rows as the baseline. It runs on a fresh
+two baselines of the same rows: a plain ``bulk_create``, and simple-history's
+``bulk_create_with_history`` (the same rows plus one history row each), which is
+what the import must write as well (every change of a project or a result keeps
+its history) and so the fair baseline of the ratio. It runs on a fresh
 test database (SQLite in memory, or ``DATABASE_URL``'s server with a
-``test_`` database). With ``--repeat N`` the baseline and the import each run N
+``test_`` database). With ``--repeat N`` the baselines and the import each run N
 times, alternating, and the fastest of each is reported: on a shared machine a
 single run can be slowed several times over by other work, and the ratio of the
 two fastest runs is the figure that stays put.
@@ -90,17 +93,28 @@ def outcome_objects(size, projects):
     ]
 
 
-def measure(resource, size, data, file_format, baseline, cleanup, repeat=1):
-    baseline_seconds = import_seconds = float("inf")
+def with_history(model, objects):
+    from simple_history.utils import bulk_create_with_history
+
+    return bulk_create_with_history(objects, model, batch_size=1000)  # the import's Meta.batch_size
+
+
+def measure(resource, size, data, file_format, baseline, history_baseline, cleanup, repeat=1):
+    baseline_seconds = history_seconds = import_seconds = float("inf")
+    runs = []
     for _ in range(repeat):
         cleanup()
         seconds, _ = timed(baseline)
         baseline_seconds = min(baseline_seconds, seconds)
         cleanup()
+        history_run, _ = timed(history_baseline)
+        history_seconds = min(history_seconds, history_run)
+        cleanup()
         seconds, report = timed(
             lambda: data_import(user=None, resource=resource, data=data, file_format="csv", dry_run=False)
         )
         import_seconds = min(import_seconds, seconds)
+        runs.append(seconds / history_run)
         if not report.committed:
             raise SystemExit("import failed: " + "; ".join(str(issue) for issue in report.errors[:5]))
     # Re-import the portal's own export (what staff edit in Excel): every row keyed, nothing changes.
@@ -117,6 +131,8 @@ def measure(resource, size, data, file_format, baseline, cleanup, repeat=1):
         "resource": resource,
         "rows": size,
         "bulk_create": baseline_seconds,
+        "with_history": history_seconds,
+        "runs": runs,
         "import": import_seconds,
         "reimport": reimport_seconds,
         "export": export_seconds,
@@ -141,7 +157,9 @@ def main():
         for size in options.sizes:
 
             def clean_projects():
+                Outcome.history.all().delete()
                 Outcome.objects.all().delete()
+                JointResearchProject.history.all().delete()
                 JointResearchProject.objects.all().delete()
 
             results.append(
@@ -151,6 +169,7 @@ def main():
                     project_file(region, size),
                     options.format,
                     lambda size=size: JointResearchProject.objects.bulk_create(project_objects(region, size)),
+                    lambda size=size: with_history(JointResearchProject, project_objects(region, size)),
                     clean_projects,
                     options.repeat,
                 )
@@ -169,6 +188,7 @@ def main():
                     outcome_file(size, projects),
                     options.format,
                     lambda size=size, projects=projects: Outcome.objects.bulk_create(outcome_objects(size, projects)),
+                    lambda size=size, projects=projects: with_history(Outcome, outcome_objects(size, projects)),
                     clean_outcomes,
                     options.repeat,
                 )
@@ -179,13 +199,17 @@ def main():
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
     print(f"database: {connection.vendor}; export format: {options.format}; fastest of {options.repeat} run(s)")
-    header = "| data set | rows | bulk_create s | import s | rows/s | × bulk_create | re-import s | export s | rows/s |"
-    print(header)
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| data set | rows | bulk_create s | with history s | import s | rows/s | × with history (runs) "
+        "| × bulk_create | re-import s | export s | rows/s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in results:
+        runs = ", ".join(f"{ratio:.1f}" for ratio in row["runs"])
         print(
-            f"| {row['resource']} | {row['rows']:,} | {row['bulk_create']:.2f} | {row['import']:.2f} "
-            f"| {row['rows'] / row['import']:,.0f} | {row['import'] / row['bulk_create']:.1f} "
+            f"| {row['resource']} | {row['rows']:,} | {row['bulk_create']:.2f} | {row['with_history']:.2f} "
+            f"| {row['import']:.2f} | {row['rows'] / row['import']:,.0f} "
+            f"| {row['import'] / row['with_history']:.1f} ({runs}) | {row['import'] / row['bulk_create']:.1f} "
             f"| {row['reimport']:.2f} | {row['export']:.2f} | {row['rows'] / row['export']:,.0f} |"
         )
 

@@ -19,11 +19,16 @@
 - a per-row list of changed columns for the preview.
 """
 
+import copy
+from collections.abc import Sequence
+from functools import partial
+
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources
+from import_export import widgets as library_widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from cluster_portal.concurrency import bump_version
@@ -167,18 +172,50 @@ class PreviewValue(tuple):
         return self[0]
 
 
+class LazyPreview(Sequence):
+    """A new row's preview values, worked out when first read: a 10,000-row import shows a few
+    hundred rows (``report_to_dict``'s ``max_rows``), so the rest are never formatted."""
+
+    __slots__ = ("_compute", "_values")
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._values = None
+
+    def _list(self) -> list:
+        if self._values is None:
+            self._values = self._compute()
+            self._compute = None
+        return self._values
+
+    def __getitem__(self, index):
+        return self._list()[index]
+
+    def __len__(self):
+        return len(self._list())
+
+    def __eq__(self, other):
+        return self._list() == (list(other) if isinstance(other, Sequence) else other)
+
+    def __repr__(self):
+        return repr(self._list())
+
+
 class ChangedColumns:
     """Stands in for the library's HTML diff: what a row will hold once imported, as read from the file.
 
     ``as_html()`` gives :class:`PreviewValue` triples: for a new row every column with a value,
     for an updated row each column it changes (before and after), so staff check what the
-    import understood (「1,234」 is 1234, 「R2.4.1」 is 2020-04-01) before confirming."""
+    import understood (「1,234」 is 1234, 「R2.4.1」 is 2020-04-01) before confirming.
+    A new row's values are read from the instance only when shown (:class:`LazyPreview`),
+    unless a column is many-to-many (read from the database, which a preview rolls back)."""
 
     def __init__(self, resource, instance, new):
         self.resource = resource
         self.new = new
         self.left = [] if new else self._values(instance)  # a new row has no "before"
         self.right = []
+        self.instance = None
 
     def _values(self, instance):
         if instance is None:
@@ -186,18 +223,34 @@ class ChangedColumns:
         return [field.export(instance) for field in self.resource.diff_fields()]
 
     def compare_with(self, resource, instance):
-        self.right = self._values(instance)
+        if self.new and instance is not None and not self.resource.diff_reads_database():
+            self.instance = instance  # read when shown (the instance's own values, set by this row)
+        else:
+            self.right = self._values(instance)
 
     def as_html(self):
         fields = self.resource.diff_fields()
         if self.new:
-            shown = ((field, preview_text(field, after)) for field, after in zip(fields, self.right, strict=False))
-            return [PreviewValue(field.column_name, "", text) for field, text in shown if text != ""]
+            instance, right = self.instance, self.right
+
+            def values():
+                after = right if instance is None else self._values(instance)
+                shown = ((field, preview_text(field, value)) for field, value in zip(fields, after, strict=False))
+                return [(field.column_name, "", text) for field, text in shown if text != ""]
+
+            self.instance = None
+            return LazyPreview(values)
         return [
             PreviewValue(field.column_name, preview_text(field, before), preview_text(field, after))
             for field, before, after in zip(fields, self.left, self.right, strict=False)
             if before != after
         ]
+
+
+def _shallow_original(instance, memo=None):
+    """What the library's ``deepcopy(instance)`` of a row's "original" becomes (see ``after_init_instance``)."""
+    instance.__dict__.pop("__deepcopy__", None)
+    return copy.copy(instance)
 
 
 def _key_part(value):
@@ -236,12 +289,19 @@ class PortalResource(resources.ModelResource):
             self.scope_region_id = own_region_id(user)
         self._originals = {}
         self._diff_fields = None
+        self._import_fields = None
 
     # ------------------------------------------------------------ metadata
 
     @classmethod
     def verbose_name(cls) -> str:
         return ja(cls._meta.model._meta.verbose_name)
+
+    def get_import_fields(self):
+        # asked for twice per row (field-by-field import, skip_unchanged); the fields never change during an import
+        if getattr(self, "_import_fields", None) is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
 
     def diff_fields(self):
         if self._diff_fields is None:
@@ -250,6 +310,14 @@ class PortalResource(resources.ModelResource):
 
     def get_diff_class(self):
         return ChangedColumns
+
+    def diff_reads_database(self) -> bool:
+        """Whether a column's value is read from the database (many-to-many) rather than the instance."""
+        if getattr(self, "_diff_reads_database", None) is None:
+            self._diff_reads_database = any(
+                isinstance(field.widget, library_widgets.ManyToManyWidget) for field in self.diff_fields()
+            )
+        return self._diff_reads_database
 
     def key_fields(self):
         return [self.fields[name] for name in self.get_import_id_fields()]
@@ -456,6 +524,12 @@ class PortalResource(resources.ModelResource):
             self.progress(kwargs.get("row_number", 0))
 
     def after_init_instance(self, instance, new, row, **kwargs):
+        # The library keeps ``deepcopy(instance)`` as the row's original, for ``skip_unchanged`` and the
+        # preview's "before" values; a deep copy also copies every related row the instance holds (its
+        # region, project, grant ...), the largest cost of a 10,000-row import. A shallow copy (own field
+        # values and relation cache, the related rows shared) is enough: the import sets a row's fields
+        # and relations, it never changes a related row in place.
+        instance.__dict__["__deepcopy__"] = partial(_shallow_original, instance)
         if not new:
             self._originals[id(instance)] = (
                 self.region_id_of(instance),
@@ -463,11 +537,14 @@ class PortalResource(resources.ModelResource):
             )
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        if field.column_name not in row:
+            return  # a column the file leaves out (before the library formats a debug message per cell)
         if getattr(field, "blank_is_new", False) and instance.pk is None:
             return  # a new row keeps the code its model issues; a code typed for a new row is refused below
         super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def import_instance(self, instance, row, **kwargs):
+        instance.__dict__.pop("__deepcopy__", None)  # when the library made no copy (skip_diff)
         errors = {}
         try:
             super().import_instance(instance, row, **kwargs)

@@ -109,7 +109,7 @@ def _fill_report(report: ImportReport, resource, dataset, lines, result) -> None
             report.errors += issues
         elif row_result.import_type == RowResult.IMPORT_TYPE_NEW:
             report.new += 1
-            report.rows.append(RowReport(line, NEW, key, values=[tuple(value) for value in row_result.diff or []]))
+            report.rows.append(RowReport(line, NEW, key, values=row_result.diff if row_result.diff is not None else []))
         elif row_result.import_type == RowResult.IMPORT_TYPE_UPDATE:
             report.updated += 1
             values = [tuple(value) for value in row_result.diff or []]
