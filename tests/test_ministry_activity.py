@@ -146,6 +146,24 @@ def test_an_unreadable_filter_value_is_ignored_and_said_so(client, officer, worl
     assert "審査を提出" in page
 
 
+def test_a_period_that_ends_before_it_starts_is_ignored_and_said_so_naming_both_dates(client, officer, world):
+    call = world["call"]
+    Call.history.update(history_date=datetime.datetime(2027, 4, 10, 12, 0, tzinfo=CALL_TIME_ZONE))
+    client.force_login(officer)
+    response = client.get(URL + "?kind=call&since=2027-05-01&until=令和9年4月1日")
+    assert response.status_code == 200
+    page = response.content.decode()
+    notice = page.split('role="status"', 1)[1].split("</div>", 1)[0]
+    assert "開始日（2027-05-01）が終了日（2027-04-01）より後です。期間の条件を無視して表示しています。" in notice
+    # the contradictory period is dropped, the other filters still apply: the call's rows, nothing else
+    rows = rows_of(client, "?kind=call&since=2027-05-01&until=2027-04-01")
+    assert rows and rows == rows_of(client, "?kind=call")
+    assert any(call.title in row for row in rows)
+    assert "認識できない値" not in notice
+    # a period in order is no notice
+    assert 'role="status"' not in client.get(URL + "?kind=call&since=2027-04-01&until=2027-05-01").content.decode()
+
+
 def test_the_log_is_paginated(client, officer, world):
     for number in range(55):
         factories.CallFactory(title=f"追加の公募{number}")
