@@ -4,6 +4,8 @@ are in ``public.filters``). An invalid value is dropped, as on every GET filter 
 import datetime
 
 import django_filters
+from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.forms import JapaneseDateField
@@ -60,6 +62,28 @@ def day_start(day: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time.min, tzinfo=CALL_TIME_ZONE)
 
 
+class ActivityFilterForm(forms.Form):
+    """The activity log's filter form: a period that ends before it starts is contradictory, so, like an
+    unreadable value, both its dates are ignored and the page says so (a non-field error, shown by
+    ``templates/includes/ignored_notice.html``), naming both dates."""
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            self.add_error(
+                None,
+                gettext(
+                    "開始日（%(since)s）が終了日（%(until)s）より後です。期間の条件を無視して表示しています。"
+                    "開始日には終了日と同じ日かそれより前の日付を指定してください。"
+                )
+                % {"since": since.isoformat(), "until": until.isoformat()},
+            )
+            cleaned.pop("since", None)
+            cleaned.pop("until", None)
+        return cleaned
+
+
 class ActivityFilter(django_filters.FilterSet):
     """The activity log's filters (``regions.activity``), applied alike to every history table of the
     union: the ids are compared with the union's common columns (``act_call``, ``act_region``, …)."""
@@ -96,6 +120,9 @@ class ActivityFilter(django_filters.FilterSet):
     )
     since = JapaneseDateFilter(field_name="act_date", label=_("期間（開始日）"), method=_from_day)
     until = JapaneseDateFilter(field_name="act_date", label=_("期間（終了日）"), method=_until_day)
+
+    class Meta:
+        form = ActivityFilterForm
 
     def __init__(self, data=None, **kwargs):
         # no queryset of its own: ``narrow`` filters each table of the union

@@ -15,6 +15,10 @@ assignment whose 審査提出日時 was just set is 「審査を提出」, a dec
 「申請者に通知」, a call or proposal whose state changed is 「状態を変更」 (with the reason
 ``TransitionLog`` kept), and so on.
 
+Requests to lift a conflict declaration (``ConflictLiftRequest``) keep no history of their own: each of
+their steps — 申請, 承認, 却下 — is a ``TransitionLog`` row (``regions.services.reviews``), so those rows
+are the seventh part of the union (:class:`LiftLogSource`), their call and region read through the request.
+
 Scores and comments are never read: ``Review`` (the scores and comments per criterion) keeps no history,
 and the assignment's history leaves out the 総評 and the conflict note, so a review row says what was
 done (「審査を提出」) and never what the reviewer wrote — before the decision or after it.
@@ -27,16 +31,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models
-from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.history import Change, record_changes
 from cluster_portal.models import TransitionLog
 from regions.models import (
     Call,
+    ConflictLiftRequest,
     Evaluation,
     Grant,
     GrantAmendment,
+    LiftStatus,
     Proposal,
     ProposalStatus,
     Region,
@@ -52,6 +59,7 @@ class ActivityKind(models.TextChoices):
     DECISION = "decision", _("採択の決定")
     GRANT = "grant", _("交付決定")
     EVALUATION = "evaluation", _("評価")
+    CONFLICT_LIFT = "conflict_lift", _("利害関係申告の取消し申請")
 
 
 class ActivityAction(models.TextChoices):
@@ -65,6 +73,9 @@ class ActivityAction(models.TextChoices):
     NOTIFIED = "notified", _("申請者に通知")
     PUBLISHED = "published", _("公開・非公開を変更")
     AMENDED = "amended", _("交付決定額を変更")
+    LIFT_REQUESTED = "lift_requested", _("取消しを申請")
+    LIFT_APPROVED = "lift_approved", _("取消しを承認")
+    LIFT_REJECTED = "lift_rejected", _("取消しを却下")
 
 
 #: what a row says it did, where the kind of object words it better than the action alone
@@ -203,6 +214,51 @@ SOURCES = (
         actions=((_changed("is_published"), ActivityAction.PUBLISHED),),
     ),
 )
+
+
+class LiftLogSource:
+    """The steps of the requests to lift a conflict declaration: their ``TransitionLog`` rows (申請 →
+    審査待ち, 承認, 却下), under the union's columns; the call and region are the request's proposal's."""
+
+    kind = ActivityKind.CONFLICT_LIFT
+    ACTIONS = {
+        LiftStatus.PENDING: ActivityAction.LIFT_REQUESTED,
+        LiftStatus.APPROVED: ActivityAction.LIFT_APPROVED,
+        LiftStatus.REJECTED: ActivityAction.LIFT_REJECTED,
+    }
+
+    @staticmethod
+    def _of_request(field_name: str) -> Subquery:
+        requests = ConflictLiftRequest.objects.annotate(key=Cast("pk", CharField())).filter(key=OuterRef("object_id"))
+        return Subquery(requests.values(field_name)[:1], output_field=IntegerField())
+
+    def rows(self):
+        whens = [When(target_state=state, then=Value(action.value)) for state, action in self.ACTIONS.items()]
+        return TransitionLog.objects.filter(
+            content_type__app_label=ConflictLiftRequest._meta.app_label,
+            content_type__model=ConflictLiftRequest._meta.model_name,
+        ).annotate(
+            act_kind=Value(self.kind.value, output_field=models.CharField()),
+            history_id=F("id"),
+            act_action=Case(*whens, default=Value(ActivityAction.CHANGED.value), output_field=models.CharField()),
+            act_date=F("created_at"),
+            act_user=F("actor_id"),
+            act_call=self._of_request("assignment__proposal__call_id"),
+            act_region=self._of_request("assignment__proposal__region_id"),
+        )
+
+    def entries_of(self, history_ids) -> dict:
+        """The page's log rows, each with its request (None once the request is gone), two queries."""
+        logs = list(TransitionLog.objects.filter(id__in=history_ids).select_related("actor"))
+        requests = ConflictLiftRequest.objects.select_related(
+            "assignment__proposal__call", "assignment__reviewer"
+        ).in_bulk({int(log.object_id) for log in logs if log.object_id.isdigit()})
+        for log in logs:
+            log.request = requests.get(int(log.object_id)) if log.object_id.isdigit() else None
+        return {log.pk: log for log in logs}
+
+
+LIFT_SOURCE = LiftLogSource()
 SOURCE_OF = {source.kind: source for source in SOURCES}
 COLUMNS = ("act_kind", "history_id", "act_action", "act_date", "act_user", "act_call", "act_region")
 
@@ -218,6 +274,10 @@ def activity_rows(narrow=None):
         if narrow is not None:
             rows = narrow(rows)
         parts.append(rows.order_by().values(*COLUMNS))
+    rows = LIFT_SOURCE.rows()
+    if narrow is not None:
+        rows = narrow(rows)
+    parts.append(rows.order_by().values(*COLUMNS))
     first, *others = parts
     return first.union(*others, all=True).order_by("-act_date", "-history_id")
 
@@ -235,6 +295,8 @@ class ActivityEntry:
     region: Region | None
     changes: list[Change] = field(default_factory=list)
     reason: str = ""  # the reason logged with a state change or an amendment
+    #: a conflict lift request's step: the request (None once deleted) and the reading page of its call
+    lift_request: ConflictLiftRequest | None = None
 
     @property
     def kind_label(self) -> str:
@@ -259,6 +321,10 @@ def activity_entries(rows) -> list[ActivityEntry]:
         ids_by_kind[row["act_kind"]].append(row["history_id"])
     records, previous = {}, {}
     for kind, history_ids in ids_by_kind.items():
+        if kind == ActivityKind.CONFLICT_LIFT:
+            for pk, log in LIFT_SOURCE.entries_of(history_ids).items():
+                records[(kind, pk)], previous[(kind, pk)] = log, None
+            continue
         source = SOURCE_OF[kind]
         history_model = source.history_model
         page_records = list(
@@ -280,6 +346,21 @@ def activity_entries(rows) -> list[ActivityEntry]:
     for row in rows:
         key = (row["act_kind"], row["history_id"])
         record = records[key]
+        if row["act_kind"] == ActivityKind.CONFLICT_LIFT:  # a TransitionLog row: the step and its reason
+            entries.append(
+                ActivityEntry(
+                    kind=row["act_kind"],
+                    action=row["act_action"],
+                    when=row["act_date"],
+                    who=record.actor,
+                    record=record,
+                    call=calls.get(row["act_call"]),
+                    region=regions.get(row["act_region"]),
+                    reason=record.reason,
+                    lift_request=record.request,
+                )
+            )
+            continue
         before = previous[key]
         changes = record_changes(record, before) if before is not None and row["act_action"] != "deleted" else []
         entries.append(

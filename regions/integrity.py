@@ -1,11 +1,23 @@
 """Invariants of the regions app (calls, selection, grants, evaluations), checked against a
 live database by ``manage.py check_integrity`` (see ``cluster_portal.integrity``)."""
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from collections import defaultdict
 
-from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+
+from cluster_portal.fiscal import fiscal_year_bounds, fiscal_year_label, format_yen
 from cluster_portal.integrity import invariant
-from regions.models import CallBudget, CallStatus, Decision, Evaluation, Grant, SelectionDecision
+from regions.models import (
+    CallBudget,
+    CallStatus,
+    Decision,
+    Evaluation,
+    Grant,
+    GrantAmendment,
+    SelectionDecision,
+    SupportDecision,
+    SupportStatus,
+)
 
 
 def _grant(grant) -> str:
@@ -71,3 +83,49 @@ def _evaluation_dated():
                 f"評価 {evaluation.region.slug} {evaluation.kind} {fiscal_year_label(year)}",
                 f"評価日 {evaluation.evaluated_on} は{fiscal_year_label(year)}の開始（{first}）より前です",
             )
+
+
+@invariant(
+    "support.amendments_match_decision",
+    "A confirmed support decision (重点支援の決定) raised its region's grant by its annual amount exactly once "
+    "in each fiscal year of its range; a draft amended no grant.",
+)
+def _support_amendments_match_decision():
+    amendments = GrantAmendment.objects.select_related("grant").order_by("grant__fiscal_year", "pk")
+    decisions = (
+        SupportDecision.objects.select_related("evaluation__region")
+        .prefetch_related(Prefetch("amendments", queryset=amendments))
+        .order_by("evaluation__region__slug", "evaluation__fiscal_year", "evaluation__kind")
+    )
+    for decision in decisions:
+        evaluation = decision.evaluation
+        year_label = fiscal_year_label(evaluation.fiscal_year)
+        record = f"重点支援の決定 {evaluation.region.slug} {evaluation.kind} {year_label}"
+        found = list(decision.amendments.all())
+        if decision.status != SupportStatus.CONFIRMED:
+            if found:
+                yield record, f"下書きなのに交付決定の変更が{len(found)}件あります"
+            continue
+        by_year = defaultdict(list)
+        for amendment in found:
+            if amendment.grant.region_id != evaluation.region_id:
+                yield record, f"他の地域の交付決定（{fiscal_year_label(amendment.grant.fiscal_year)}）を変更しています"
+            elif amendment.grant.fiscal_year not in decision.fiscal_years:
+                yield record, f"決定の年度の範囲外の{fiscal_year_label(amendment.grant.fiscal_year)}を変更しています"
+            else:
+                by_year[amendment.grant.fiscal_year].append(amendment)
+        for year in decision.fiscal_years:
+            year_amendments = by_year.get(year, [])
+            if not year_amendments:
+                yield record, f"{fiscal_year_label(year)}の交付決定の増額がありません"
+            elif len(year_amendments) > 1:
+                count = len(year_amendments)
+                yield record, f"{fiscal_year_label(year)}の交付決定の変更が{count}件あります（1件のはず）"
+            else:
+                added = year_amendments[0].new_amount - year_amendments[0].previous_amount
+                if added != decision.annual_amount:
+                    yield (
+                        record,
+                        f"{fiscal_year_label(year)}の増額 {format_yen(added)} ≠ "
+                        f"決定の追加交付額 {format_yen(decision.annual_amount)}",
+                    )

@@ -14,7 +14,19 @@ from cluster_portal import integrity
 from cluster_portal.fields import YEN_MAX
 from coordinators.models import CoordinationActivity, Coordinator
 from projects.models import Expenditure, Outcome, ProgressReport, ProjectBudget
-from regions.models import Call, CallBudget, CallStatus, Decision, Evaluation, Grant, ProposalStatus, SelectionDecision
+from regions.models import (
+    Call,
+    CallBudget,
+    CallStatus,
+    Decision,
+    Evaluation,
+    EvaluationKind,
+    Grant,
+    ProposalStatus,
+    Recommendation,
+    SelectionDecision,
+    SupportDecision,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +53,21 @@ def coherent():
     )
     factories.CoordinationActivityFactory(coordinator=coordinator, held_on=datetime.date(2008, 9, 1))
     factories.EvaluationFactory(region=region, fiscal_year=2009, evaluated_on=datetime.date(2010, 1, 15))
-    return {"call": call, "grant": grant, "budget": budget, "coordinator": coordinator}
+    # a confirmed 重点支援 decision that raised the FY2008 grant from 450,000,000 to 500,000,000 yen
+    focus = factories.EvaluationFactory(
+        region=region,
+        kind=EvaluationKind.FINAL,
+        fiscal_year=2008,
+        recommendation=Recommendation.FOCUS,
+        evaluated_on=datetime.date(2008, 10, 1),
+    )
+    support = factories.SupportDecisionFactory(
+        evaluation=focus, start_fiscal_year=2008, end_fiscal_year=2008, annual_amount=50_000_000, confirmed=True
+    )
+    factories.GrantAmendmentFactory(
+        grant=grant, previous_amount=450_000_000, new_amount=500_000_000, support_decision=support
+    )
+    return {"call": call, "grant": grant, "budget": budget, "coordinator": coordinator, "support": support}
 
 
 def run(*args) -> tuple[int, str]:
@@ -154,12 +180,17 @@ def _corrupt_activity(data):
 
 
 def _corrupt_evaluation(data):
-    Evaluation.objects.update(fiscal_year=2029)
+    Evaluation.objects.filter(kind=EvaluationKind.INTERIM).update(fiscal_year=2029)
 
 
 def _corrupt_rollup(data):
     """A grant changed behind the rollups' back (a bulk UPDATE that did not call ``derived.bulk_written``)."""
     Grant.objects.filter(pk=data["grant"].pk).update(amount=450_000_000)
+
+
+def _corrupt_support(data):
+    """The decision's amount changed after its amendment was made (500,000,000 − 450,000,000 ≠ 60,000,000)."""
+    SupportDecision.objects.filter(pk=data["support"].pk).update(annual_amount=60_000_000)
 
 
 def _corrupt_foreign_grant(data):
@@ -183,6 +214,7 @@ CORRUPTIONS = [
     ("activity.within_term", _corrupt_activity, "活動 test-c01 2001-01-01"),
     ("evaluation.dated_in_or_after_year", _corrupt_evaluation, "評価 test-region interim 2029年度"),
     ("rollups.match_base_tables", _corrupt_rollup, "集計 test-region 2008年度"),
+    ("support.amendments_match_decision", _corrupt_support, "重点支援の決定 test-region final 2008年度"),
 ]
 
 
@@ -213,3 +245,20 @@ def test_coordinator_without_term_accepts_any_date(coherent):
     Coordinator.objects.update(term_start=None, term_end=None)
     CoordinationActivity.objects.update(held_on=datetime.date(2001, 1, 1))
     assert run("activity.within_term")[0] == 0
+
+
+def test_support_decision_rule_names_missing_extra_and_draft_amendments(coherent):
+    support = coherent["support"]
+    SupportDecision.objects.filter(pk=support.pk).update(end_fiscal_year=2009)
+    code, output = run("support.amendments_match_decision")
+    assert code == 1 and "2009年度（平成21年度）の交付決定の増額がありません" in output
+    SupportDecision.objects.filter(pk=support.pk).update(end_fiscal_year=2008)
+    factories.GrantAmendmentFactory(
+        grant=coherent["grant"], previous_amount=500_000_000, new_amount=550_000_000, support_decision=support
+    )
+    code, output = run("support.amendments_match_decision")
+    assert code == 1 and "2008年度（平成20年度）の交付決定の変更が2件あります" in output
+    support.amendments.order_by("-pk").first().delete()
+    SupportDecision.objects.filter(pk=support.pk).update(status="draft", confirmed_at=None, confirmed_by=None)
+    code, output = run("support.amendments_match_decision")
+    assert code == 1 and "下書きなのに交付決定の変更が1件あります" in output

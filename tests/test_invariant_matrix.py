@@ -31,9 +31,10 @@ from cluster_portal.tabular.services import data_export, data_import
 from coordinators import services as coordinator_services
 from coordinators.models import Coordinator
 from projects import services as project_services
-from regions.models import CallStatus
+from regions.models import CallStatus, Recommendation, SupportDecision
 from regions.services import evaluations as evaluation_services
 from regions.services import grants as grant_services
+from regions.services import support as support_services
 from tests import factories
 from tests.abuse_helpers import build_world, fill, post_form
 
@@ -270,6 +271,65 @@ TERM = "任期（2008-04-01〜2012-03-31）内の日付"
 EVALUATED = "2009年度（平成21年度）の開始（2009-04-01）以降の日付"
 WITHIN_GRANT = "配分額が交付決定額を超えます。この年度に配分できる残りは300,000,000円です。"
 
+SUPPORT_OVERRUN = "どの年度の交付決定も変更していません"
+SUPPORT_CONFIRMED = "確定した決定による交付決定の変更は追加できません"
+
+
+def support_draft(world):
+    """The region's 重点支援 evaluation with a draft support decision for FY2031–2032 of 1,000,000 yen a
+    year: FY2031's grant leaves room in the envelope, FY2032's does not (a confirm would amend one year)."""
+    ministry = world["users"]["ministry"]
+    for year, amount in ((2031, 1_000), (2032, 1_999_999_500)):
+        grant_services.grant_create(
+            user=ministry, region=world["region"], call=world["grant_call"], fiscal_year=year, amount=amount
+        )
+    type(world["evaluation"]).objects.filter(pk=world["evaluation"].pk).update(recommendation=Recommendation.FOCUS)
+    world["evaluation"].refresh_from_db()
+    world["support"] = support_services.support_decision_save(
+        user=ministry,
+        evaluation=world["evaluation"],
+        start_fiscal_year=2031,
+        end_fiscal_year=2032,
+        annual_amount=1_000_000,
+        reason="世界水準の拠点として重点的に支援する。",
+    )
+
+
+def support_confirmed(world):
+    """The draft above, confirmable: FY2032's grant lowered so that both years fit, then confirmed."""
+    support_draft(world)
+    grant = world["region"].grants.get(fiscal_year=2032)
+    type(grant).objects.filter(pk=grant.pk).update(amount=1_000)
+    world["support"] = support_services.support_decision_confirm(
+        user=world["users"]["ministry"], decision=world["support"], expected_version=world["support"].version
+    )
+
+
+def support_confirm_form(world) -> str:
+    """The summary page's 「確定する」 form, submitted as the browser would."""
+    client = world["clients"]["ministry"]
+    page_url = reverse("ministry:support_decision", args=[world["evaluation"].pk])
+    confirm_url = reverse("ministry:support_confirm", args=[world["evaluation"].pk])
+    response = client.get(page_url)
+    assert response.status_code == 200, response.status_code
+    data, _ = fill(post_form(response.content.decode(), page_url, confirm_url), None)
+    response = client.post(confirm_url, data)
+    assert response.status_code == 400, f"{confirm_url} accepted it ({response.status_code})"
+    return page_text(response)
+
+
+def extra_support_amendment(world):
+    """A second increase of FY2031 attributed to the confirmed decision, through the one amendment path."""
+    grant = world["region"].grants.get(fiscal_year=2031)
+    grant_services.grant_amend(
+        user=world["users"]["ministry"],
+        grant=grant,
+        new_amount=grant.amount + 1_000_000,
+        reason="重点支援の追加",
+        support_decision=SupportDecision.objects.get(pk=world["support"].pk),
+    )
+
+
 MATRIX: dict[str, dict[str, Attempt | NotAWritePath]] = {
     "money.range": {
         "form": Attempt(
@@ -474,6 +534,21 @@ MATRIX: dict[str, dict[str, Attempt | NotAWritePath]] = {
             EVALUATED,
         ),
     },
+}
+
+
+MATRIX["support.amendments_match_decision"] = {
+    # confirming amends every year or none: FY2032 over its envelope must not leave FY2031 amended
+    "form": Attempt(support_confirm_form, SUPPORT_OVERRUN, support_draft),
+    "import": NotAWritePath(
+        "no import data set writes support decisions or grant amendments; the grants import never changes a "
+        "registered amount (GrantResource.protected_on_update)"
+    ),
+    "admin": NotAWritePath(
+        "support decisions and grant amendments are read-only in the admin (ReadOnlyAdminMixin): confirming "
+        "happens only on the ministry's pages"
+    ),
+    "service": Attempt(service(extra_support_amendment), SUPPORT_CONFIRMED, support_confirmed),
 }
 
 

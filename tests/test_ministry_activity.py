@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from regions.models import CALL_TIME_ZONE, Call, Proposal, ProposalStatus, ReviewAssignment
+from regions.services import reviews as review_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -146,6 +147,24 @@ def test_an_unreadable_filter_value_is_ignored_and_said_so(client, officer, worl
     assert "審査を提出" in page
 
 
+def test_a_period_that_ends_before_it_starts_is_ignored_and_said_so_naming_both_dates(client, officer, world):
+    call = world["call"]
+    Call.history.update(history_date=datetime.datetime(2027, 4, 10, 12, 0, tzinfo=CALL_TIME_ZONE))
+    client.force_login(officer)
+    response = client.get(URL + "?kind=call&since=2027-05-01&until=令和9年4月1日")
+    assert response.status_code == 200
+    page = response.content.decode()
+    notice = page.split('role="status"', 1)[1].split("</div>", 1)[0]
+    assert "開始日（2027-05-01）が終了日（2027-04-01）より後です。期間の条件を無視して表示しています。" in notice
+    # the contradictory period is dropped, the other filters still apply: the call's rows, nothing else
+    rows = rows_of(client, "?kind=call&since=2027-05-01&until=2027-04-01")
+    assert rows and rows == rows_of(client, "?kind=call")
+    assert any(call.title in row for row in rows)
+    assert "認識できない値" not in notice
+    # a period in order is no notice
+    assert 'role="status"' not in client.get(URL + "?kind=call&since=2027-04-01&until=2027-05-01").content.decode()
+
+
 def test_the_log_is_paginated(client, officer, world):
     for number in range(55):
         factories.CallFactory(title=f"追加の公募{number}")
@@ -153,6 +172,53 @@ def test_the_log_is_paginated(client, officer, world):
     assert len(rows_of(client)) == 50
     assert len(rows_of(client, "?page=2")) > 0
     assert "?page=2" in client.get(URL).content.decode()
+
+
+def lift_requested(proposal, reason="申告は誤りでした。共同研究の相手は別の機関です。"):
+    """A reviewer of ``proposal`` who declared a conflict and asks the ministry to lift it."""
+    assignment = factories.ReviewAssignmentFactory(
+        proposal=proposal, conflicted=True, conflict_declared_at=timezone.now(), conflict_note="共同研究を実施中"
+    )
+    return review_services.conflict_lift_request(user=assignment.reviewer, assignment=assignment, reason=reason)
+
+
+def test_conflict_lift_requests_are_logged_request_approval_and_rejection_linking_the_reading_page(
+    client, officer, world
+):
+    proposal = world["proposal"]
+    approved = lift_requested(proposal)
+    review_services.conflict_lift_decide(user=officer, lift=approved, approve=True)
+    rejected = lift_requested(proposal, reason="利害関係はありません")
+    review_services.conflict_lift_decide(user=officer, lift=rejected, approve=False, comment="共同研究の記録があります")
+    client.force_login(officer)
+
+    rows = rows_of(client, "?kind=conflict_lift")
+    assert len(rows) == 4
+    assert all("利害関係申告の取消し申請" in row and proposal.title in row for row in rows)
+    reading = reverse("ministry:review_read", args=[world["call"].code]) + f"#sheet-{proposal.pk}"
+    assert all(f'href="{reading}"' in row for row in rows)
+    (rejection,) = rows_of(client, "?kind=conflict_lift&action=lift_rejected")
+    assert "取消しを却下" in rejection and str(officer) in rejection and "共同研究の記録があります" in rejection
+    assert f"審査委員：{rejected.assignment.reviewer}" in rejection
+    (approval,) = rows_of(client, "?action=lift_approved")
+    assert "取消しを承認" in approval
+    requests = rows_of(client, "?action=lift_requested")
+    assert len(requests) == 2 and all("取消しを申請" in row for row in requests)
+    assert str(approved.assignment.reviewer) in "".join(requests)
+    # filtered by the call and the region of the request's proposal, like every other row
+    assert len(rows_of(client, f"?kind=conflict_lift&call={world['call'].code}")) == 4
+    assert rows_of(client, f"?kind=conflict_lift&region={world['other'].region.slug}") == []
+    # the scored review of the same proposal stays untold
+    page = client.get(URL).content.decode()
+    assert "独創性に乏しいと考える" not in page and "総評：実施体制に不安がある" not in page
+
+
+def test_a_deleted_lift_request_keeps_its_steps_without_a_link(client, officer, world):
+    lift = lift_requested(world["proposal"])
+    lift.assignment.delete()  # the request goes with its assignment; its logged step stays
+    client.force_login(officer)
+    (row,) = rows_of(client, "?kind=conflict_lift")
+    assert "取消しを申請" in row and "（削除された申請）" in row and "<a " not in row.split("</th>")[0]
 
 
 def grow(count):
@@ -170,6 +236,8 @@ def grow(count):
         saved_by(grant, user, amount=400_000_000)
         evaluation = factories.EvaluationFactory(region=proposal.region)
         saved_by(evaluation, user, is_published=False)
+        lift = lift_requested(proposal)
+        review_services.conflict_lift_decide(user=user, lift=lift, approve=False, comment="記録があります")
         Proposal.workflow.apply(proposal, ProposalStatus.SELECTED, user=user, reason="採択")
 
 

@@ -160,6 +160,33 @@ class GrantAmendment(models.Model):
     def __str__(self):
         return f"{self.grant}: {self.previous_amount:,} → {self.new_amount:,}"
 
+    def clean(self):
+        """An amendment made by a support decision is that decision's one increase of its region's grant in
+        one of its fiscal years, by its annual amount, made while it is being confirmed (check_integrity:
+        ``support.amendments_match_decision``)."""
+        if self.support_decision_id is None or self.pk is not None or self.grant_id is None:
+            return
+        decision = self.support_decision
+        grant = self.grant
+        if decision.status != SupportStatus.DRAFT:
+            error = _("この重点支援の決定は既に確定しています。確定した決定による交付決定の変更は追加できません。")
+        elif grant.region_id != decision.evaluation.region_id or grant.fiscal_year not in decision.fiscal_years:
+            error = _("重点支援の決定の対象（%(region)s、%(years)s）ではない交付決定は変更できません。") % {
+                "region": decision.evaluation.region,
+                "years": decision.years_label,
+            }
+        elif self.new_amount - self.previous_amount != decision.annual_amount:
+            error = _("重点支援の決定による増額は、決定の追加交付額 %(amount)s と同じ額にしてください。") % {
+                "amount": format_yen(decision.annual_amount)
+            }
+        elif GrantAmendment.objects.filter(support_decision_id=decision.pk, grant_id=grant.pk).exists():
+            error = _("%(year)sの交付決定は、この重点支援の決定で既に増額されています。") % {
+                "year": fiscal_year_label(grant.fiscal_year)
+            }
+        else:
+            return
+        raise ValidationError({"support_decision": error})
+
 
 class EvaluationKind(models.TextChoices):
     INTERIM = "interim", _("中間評価")
