@@ -250,11 +250,11 @@ class LiftLogSource:
     def entries_of(self, history_ids) -> dict:
         """The page's log rows, each with its request (None once the request is gone), two queries."""
         logs = list(TransitionLog.objects.filter(id__in=history_ids).select_related("actor"))
-        requests = ConflictLiftRequest.objects.select_related(
+        lift_requests = ConflictLiftRequest.objects.select_related(
             "assignment__proposal__call", "assignment__reviewer"
         ).in_bulk({int(log.object_id) for log in logs if log.object_id.isdigit()})
         for log in logs:
-            log.request = requests.get(int(log.object_id)) if log.object_id.isdigit() else None
+            log.request = lift_requests.get(int(log.object_id)) if log.object_id.isdigit() else None
         return {log.pk: log for log in logs}
 
 
