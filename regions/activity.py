@@ -346,35 +346,20 @@ def activity_entries(rows) -> list[ActivityEntry]:
     for row in rows:
         key = (row["act_kind"], row["history_id"])
         record = records[key]
+        shown = {
+            "kind": row["act_kind"],
+            "action": row["act_action"],
+            "when": row["act_date"],
+            "record": record,
+            "call": calls.get(row["act_call"]),
+            "region": regions.get(row["act_region"]),
+        }
         if row["act_kind"] == ActivityKind.CONFLICT_LIFT:  # a TransitionLog row: the step and its reason
-            entries.append(
-                ActivityEntry(
-                    kind=row["act_kind"],
-                    action=row["act_action"],
-                    when=row["act_date"],
-                    who=record.actor,
-                    record=record,
-                    call=calls.get(row["act_call"]),
-                    region=regions.get(row["act_region"]),
-                    reason=record.reason,
-                    lift_request=record.request,
-                )
-            )
+            entries.append(ActivityEntry(**shown, who=record.actor, reason=record.reason, lift_request=record.request))
             continue
         before = previous[key]
         changes = record_changes(record, before) if before is not None and row["act_action"] != "deleted" else []
-        entries.append(
-            ActivityEntry(
-                kind=row["act_kind"],
-                action=row["act_action"],
-                when=row["act_date"],
-                who=record.history_user,
-                record=record,
-                call=calls.get(row["act_call"]),
-                region=regions.get(row["act_region"]),
-                changes=changes,
-            )
-        )
+        entries.append(ActivityEntry(**shown, who=record.history_user, changes=changes))
     _attach_reasons(entries)
     return entries
 
