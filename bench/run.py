@@ -10,7 +10,7 @@ same gunicorn in the same run — measured again for half the time right before 
 so that drift during the run moves both figures — as a Markdown table on the terminal and in
 ``bench/results/`` (gitignored). It reports; it never fails on a time.
 
-The pages come in groups (``--groups``, default all):
+The pages come in groups (``--groups``, default all; listed in ``bench/pages.py``):
 
 * ``public`` — the public pages as an anonymous visitor sees them, page cache on (repeat visits);
 * ``signed-in`` — the pages each role works in (ministry, headquarters, administrator: the busiest
@@ -36,127 +36,26 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
-import hmac
-import http.client
 import json
 import os
-import re
 import secrets
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script (bench/run.py): the project's packages
+
+from bench.client import get, login, wait_until_up  # noqa: E402
+from bench.pages import BARE, COLD_GROUPS, GROUPS, Page, pages, servers  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "report.lua"
-BARE = "/bench/bare"
-
-GROUPS = ("public", "signed-in", "cold", "search")
-COLD_GROUPS = frozenset({"cold", "search"})  # served by the gunicorn with the page and aggregate caches off
-SEARCH_WORDS = ("光", "医療", "センサ", "ナノ材料")  # Japanese search words of 1, 2, 3 and 4 characters
-REVIEW_CALL = "synthetic-selection"  # the call of generate_data (demo/synthetic/plan.py)
-ROLES = ("ministry", "headquarters", "administrator")
-
-
-@dataclass(frozen=True)
-class Page:
-    label: str
-    path: str
-    group: str = "public"
-    role: str | None = None  # signed in as this role (bench/accounts.py), else anonymous
-
-
-def q(word: str) -> str:
-    return quote(word, safe="")
-
-
-# The baseline, the health check and the public pages the issue names (home, cluster list with a
-# facet, cluster detail, project search, funding flow, a CSV download, an API list) plus the other
-# main public pages.
-PUBLIC = (
-    Page("bare Django view", BARE),
-    Page("health check", "/healthz"),
-    Page("home", "/"),
-    Page("cluster list", "/clusters/"),
-    Page("cluster list, one facet", "/clusters/?cluster_type=global"),
-    Page("cluster detail", "/clusters/syn-r0001/"),
-    Page("project search", f"/projects/?q={q('センサ')}"),
-    Page("project detail", "/projects/SYN-0001-00001/"),
-    Page("results list", "/results/"),
-    Page("organisations", "/organizations/"),
-    Page("funding flow", "/funding/"),
-    Page("site search", f"/search/?q={q('センサ')}"),
-    Page("CSV download (clusters, one facet)", "/clusters/?cluster_type=global&format=csv"),
-    Page("API projects", "/api/v1/projects"),
-)
-
-
-def _signed_in(role: str, prefix: str, pages: tuple[tuple[str, str], ...]) -> tuple[Page, ...]:
-    return tuple(Page(f"{prefix}: {label}", path, "signed-in", role) for label, path in pages)
-
-
-SIGNED_IN = (
-    *_signed_in(
-        "ministry",
-        "ministry",
-        (
-            ("dashboard", "/ministry/"),
-            ("proposals", "/ministry/proposals/"),
-            ("grants", "/ministry/grants/"),
-            ("review table", f"/ministry/calls/{REVIEW_CALL}/reviews/"),
-            ("report queue", "/workspace/ministry/"),
-        ),
-    ),
-    *_signed_in(
-        "headquarters",
-        "HQ",
-        (
-            ("dashboard", "/workspace/"),
-            ("projects", "/workspace/projects/"),
-            ("budgets", "/workspace/budgets/"),
-            ("reports", "/workspace/reports/"),
-            ("results", "/workspace/outcomes/"),
-        ),
-    ),
-    *_signed_in(
-        "administrator",
-        "admin",
-        (
-            ("results changelist", "/admin/projects/outcome/"),
-            ("results search 「センサ」", f"/admin/projects/outcome/?q={q('センサ')}"),
-            ("budgets changelist", "/admin/projects/projectbudget/"),
-            ("budgets search 「センサ」", f"/admin/projects/projectbudget/?q={q('センサ')}"),
-            ("projects changelist", "/admin/projects/jointresearchproject/"),
-            ("projects search 「センサ」", f"/admin/projects/jointresearchproject/?q={q('センサ')}"),
-            ("participations changelist", "/admin/projects/participation/"),
-            ("expenditures changelist", "/admin/projects/expenditure/"),
-        ),
-    ),
-)
-
-# Every public page but the baseline, the health check and the searches (their own group), rendered.
-COLD = tuple(
-    Page(f"cold {page.label}", page.path, "cold")
-    for page in PUBLIC
-    if page.path not in (BARE, "/healthz") and "search" not in page.label
-)
-
-SEARCH = tuple(
-    Page(f"cold {kind} search 「{word}」", f"{path}?q={q(word)}", "search")
-    for word in SEARCH_WORDS
-    for kind, path in (("site", "/search/"), ("project", "/projects/"))
-)
-
-PAGES = (*PUBLIC, *SIGNED_IN, *COLD, *SEARCH)
 
 
 @dataclass
@@ -234,122 +133,6 @@ def manage(env: dict, *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)  # noqa: S603
 
 
-def request(
-    base: str, method: str, path: str, *, cookies: dict | None = None, form: dict | None = None
-) -> tuple[int, http.client.HTTPMessage, bytes, float]:
-    """Status, headers, body and milliseconds until the whole body arrived. Redirects are not
-    followed (a signed-in page answering 302 to the login is reported as such); cookies the
-    answer sets are kept in ``cookies`` (their Secure flag is ignored: this is the loopback)."""
-    parts = urlsplit(base)
-    headers = {}
-    body = None
-    if cookies:
-        headers["Cookie"] = cookie_header(cookies)
-    if form is not None:
-        body = urlencode(form).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
-    started = time.perf_counter()
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        content = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-    finally:
-        connection.close()
-    if cookies is not None:
-        for value in response.headers.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            jar.load(value)
-            for name, morsel in jar.items():
-                if morsel.value == "" or morsel["max-age"] == "0":
-                    cookies.pop(name, None)
-                else:
-                    cookies[name] = morsel.value
-    return response.status, response.headers, content, elapsed
-
-
-def cookie_header(cookies: dict) -> str:
-    return "; ".join(f"{name}={value}" for name, value in cookies.items())
-
-
-def get(url: str, cookie: str | None = None) -> tuple[int, dict, float]:
-    """Status, headers and milliseconds until the whole body arrived (no redirects followed)."""
-    parts = urlsplit(url)
-    cookies = dict(item.split("=", 1) for item in cookie.split("; ")) if cookie else None
-    path = urlunsplit(("", "", parts.path, parts.query, ""))
-    status, headers, _content, ms = request(f"{parts.scheme}://{parts.netloc}", "GET", path, cookies=cookies)
-    return status, dict(headers.items()), ms
-
-
-CSRF_FIELD = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def csrf_token(content: bytes) -> str:
-    """The CSRF token of the (first) form on a page."""
-    found = CSRF_FIELD.search(content)
-    if not found:
-        raise SystemExit("no CSRF token on the sign-in page")
-    return found.group(1).decode()
-
-
-def totp(key_hex: str, at: float | None = None) -> str:
-    """The six-digit code an authenticator app shows for ``key_hex`` (RFC 6238: SHA-1, 30 s, as django-otp)."""
-    counter = int((time.time() if at is None else at) // 30)
-    digest = hmac.new(bytes.fromhex(key_hex), struct.pack(">Q", counter), hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
-    return f"{number % 1_000_000:06d}"
-
-
-def _location_path(headers) -> str:
-    parts = urlsplit(headers.get("Location", ""))
-    return urlunsplit(("", "", parts.path, parts.query, ""))
-
-
-def login(base: str, username: str, password: str, totp_key: str | None, landing: str) -> str:
-    """Sign in through the portal's login form (and the two-factor code step when the role needs it)
-    the way a browser does; the session's Cookie header. One attempt only: a wrong password or code
-    stops the run instead of counting towards django-axes' lockout."""
-    cookies: dict = {}
-    login_path = "/accounts/login/"
-    status, _headers, content, _ms = request(base, "GET", f"{login_path}?next={q(landing)}", cookies=cookies)
-    if status != 200:
-        raise SystemExit(f"the login page answered HTTP {status}")
-    form = {"csrfmiddlewaretoken": csrf_token(content), "username": username, "password": password, "next": landing}
-    status, headers, _content, _ms = request(base, "POST", login_path, cookies=cookies, form=form)
-    if status != 302:
-        raise SystemExit(f"signing in as {username} failed (HTTP {status}, the login form was shown again)")
-    step = _location_path(headers)
-    if "/two-factor/verify/" in step:
-        if not totp_key:
-            raise SystemExit(f"{username} owes a code step but has no authenticator")
-        status, _headers, content, _ms = request(base, "GET", step, cookies=cookies)
-        form = {"csrfmiddlewaretoken": csrf_token(content), "code": totp(totp_key), "next": landing}
-        status, headers, _content, _ms = request(base, "POST", step, cookies=cookies, form=form)
-        if status != 302:
-            raise SystemExit(f"the code step of {username} failed (HTTP {status})")
-    status, _headers, _content, _ms = request(base, "GET", landing, cookies=cookies)
-    if status != 200:
-        raise SystemExit(f"{username} signed in but {landing} answered HTTP {status}")
-    return cookie_header(cookies)
-
-
-def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        try:
-            status, _headers, _ms = get(base + "/healthz")
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit("gunicorn did not answer /healthz in time")
-
-
 def run_wrk(wrk: str, url: str, *, threads: int, connections: int, duration: int, cookie: str | None = None) -> dict:
     header = ["-H", f"Cookie: {cookie}"] if cookie else []
     result = subprocess.run(  # noqa: S603
@@ -369,27 +152,6 @@ def figures(row: Row, data: dict) -> None:
     row.rps = data["requests"] / seconds if seconds else 0.0
     row.p50_ms, row.p95_ms, row.p99_ms = (data[key] / 1000 for key in ("p50", "p95", "p99"))
     row.errors = data["socket_errors"] + data["non_2xx"]
-
-
-def pages(words: list[str] | None, groups=GROUPS) -> list[Page]:
-    """The pages to load: those of ``groups`` (all by default) whose label or path contains one of
-    ``words`` (all when none), always with the bare view first."""
-    return [
-        page
-        for page in PAGES
-        if page.path == BARE
-        or (page.group in groups and (not words or any(w in page.label or w in page.path for w in words)))
-    ]
-
-
-def servers(chosen: list[Page]) -> tuple[list[Page], list[Page]]:
-    """The pages for the gunicorn with the caches on and for the one with them off, each list
-    starting with the bare view (measured on each server); a list without other pages is empty."""
-    bare, others = chosen[0], chosen[1:]
-    warm = [page for page in others if page.group not in COLD_GROUPS]
-    cold = [page for page in others if page.group in COLD_GROUPS]
-    cold_bare = Page(f"{bare.label} (caches off)", BARE, "cold")
-    return ([bare, *warm] if warm or not cold else []), ([cold_bare, *cold] if cold else [])
 
 
 def accounts(env: dict, password: str) -> dict:

@@ -3,7 +3,8 @@
 Natural keys: coordinator = code; coordination activity = coordinator code + date + title.
 """
 
-from cluster_portal.tabular.resources import PortalResource, code_column, column, key_column
+from cluster_portal.tabular.columns import code_column, column, key_column
+from cluster_portal.tabular.resources import PortalResource
 from coordinators.models import CoordinationActivity, Coordinator
 from projects.models import JointResearchProject
 from regions.columns import organization_columns, organizations_column

@@ -15,7 +15,6 @@ from cluster_portal.admin import (
 )
 from cluster_portal.fiscal import fiscal_year_label, format_yen
 from cluster_portal.tabular.admin import DataIOAdminMixin
-from projects import services
 from projects.models import (
     Expenditure,
     JointResearchProject,
@@ -28,6 +27,7 @@ from projects.models import (
     RegionYearFigures,
     ReportAttachment,
 )
+from projects.services import execution as execution_services
 from regions.models import Event, Grant
 
 # ---------------------------------------------------------------- inlines
@@ -140,11 +140,11 @@ class ProjectBudgetAdmin(LargeChangelistMixin, DataIOAdminMixin, SelectRelatedAd
     autocomplete_fields = ("project", "grant")
     ordering = ("project__code", "grant__fiscal_year")
     inlines = (ExpenditureInline,)
-    readonly_fields = ("executed",)  # derived: the sum of the entries (projects.services)
+    readonly_fields = ("executed",)  # derived: the sum of the entries (projects.services.execution)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        services.budget_recompute_executed(budget_pk=form.instance.pk)
+        execution_services.budget_recompute_executed(budget_pk=form.instance.pk)
 
     @admin.display(description=_("年度"), ordering="grant__fiscal_year")
     def fiscal_year_display(self, obj):
@@ -193,7 +193,7 @@ class ExpenditureAdmin(LargeChangelistMixin, DataIOAdminMixin, SimpleHistoryAdmi
         previous_budget_id = form.initial.get("budget") if change else None
         super().save_model(request, obj, form, change)
         for budget_pk in {obj.budget_id, previous_budget_id} - {None}:
-            services.budget_recompute_executed(budget_pk=budget_pk)
+            execution_services.budget_recompute_executed(budget_pk=budget_pk)
 
     def has_delete_permission(self, request, obj=None):
         return False  # entries are corrected, never deleted: 執行額 and history stay complete

@@ -27,7 +27,8 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 from import_export.results import RowResult
 
-from cluster_portal.tabular.resources import PortalField, PortalResource, code_column, column, key_column
+from cluster_portal.tabular.columns import PortalField, code_column, column, key_column
+from cluster_portal.tabular.resources import PortalResource
 from cluster_portal.tabular.widgets import FiscalYearWidget, KeyForeignKeyWidget, KeyManyToManyWidget
 from projects.models import Expenditure, JointResearchProject, Outcome, Participation, ProjectBudget
 from regions.columns import organization_columns
@@ -473,7 +474,7 @@ class ExpenditureResource(PortalResource):
 
     def recompute_executed(self, dataset, result) -> None:
         """Each changed budget's 執行額 = the sum of its entries, by the workspace's rule; errors go on the last row."""
-        from projects.services import _recompute_executed
+        from projects.services.execution import _recompute_executed
 
         budgets = ProjectBudget.objects.select_for_update(of=("self",)).select_related("grant", "project")
         for budget in budgets.filter(pk__in=list(self.changed_budgets)).order_by("pk"):

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from import_export import widgets
 
-from cluster_portal.tabular.resources import PortalField, column
+from cluster_portal.tabular.columns import PortalField, column
 from cluster_portal.tabular.widgets import ChoiceWidget, KeyManyToManyWidget, is_blank, ja
 from cluster_portal.text import normalize
 from regions.models import Organization, OrganizationKind

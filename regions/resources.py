@@ -7,7 +7,8 @@ and events in ``projects.resources``.
 
 from django.utils.text import slugify
 
-from cluster_portal.tabular.resources import PortalResource, column, key_column
+from cluster_portal.tabular.columns import column, key_column
+from cluster_portal.tabular.resources import PortalResource
 from cluster_portal.tabular.widgets import KeyForeignKeyWidget, KeyManyToManyWidget
 from regions.columns import organization_columns
 from regions.models import (

@@ -93,7 +93,7 @@ def test_markdown_table_lists_every_page_with_its_ratio_and_failed_pages():
 
 
 def test_pages_option_keeps_the_bare_view_and_the_pages_asked_for():
-    from bench.run import BARE, PAGES, pages
+    from bench.pages import BARE, PAGES, pages
 
     assert pages(None) == list(PAGES)
     chosen = pages(["funding", "/api/"], ["public"])
@@ -101,7 +101,7 @@ def test_pages_option_keeps_the_bare_view_and_the_pages_asked_for():
 
 
 def test_groups_hold_each_roles_pages_the_cold_pages_and_japanese_search_of_one_to_four_characters():
-    from bench.run import BARE, GROUPS, pages, servers
+    from bench.pages import BARE, GROUPS, pages, servers
 
     chosen = pages(None, GROUPS)
     by_group = {group: [page for page in chosen if page.group == group] for group in GROUPS}
@@ -144,13 +144,13 @@ def test_cold_option_and_group_names(monkeypatch):
 
 
 def test_totp_matches_the_rfc_6238_test_vector():
-    from bench.run import totp
+    from bench.client import totp
 
     assert totp("3132333435363738393031323334353637383930", at=59) == "287082"
 
 
 def test_csrf_token_is_read_from_the_real_login_page(client):
-    from bench.run import csrf_token
+    from bench.client import csrf_token
 
     response = client.get("/accounts/login/")
 
@@ -162,7 +162,7 @@ def test_csrf_token_is_read_from_the_real_login_page(client):
 def test_login_helper_signs_in_through_the_form_and_the_code_step(live_server):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from bench.run import get, login
+    from bench.client import get, login
     from tests import factories
 
     password = "bench-test-password-1"

@@ -14,8 +14,10 @@ from django.test.utils import CaptureQueriesContext, override_settings
 
 from cluster_portal import cache as portal_cache
 from cluster_portal import derived
-from projects import services as project_services
 from projects.models import ProjectBudget
+from projects.services import budgets as budget_services
+from projects.services import outcomes as outcome_services
+from projects.services import projects as project_services
 from public import stats
 from regions.services.grants import grant_amend
 from tests import factories
@@ -106,7 +108,7 @@ def test_changed_budget_appears_on_next_request_of_home_cluster_detail_and_fundi
     before = pages(client, region)
     assert before["detail_allocated"] == before["funding_allocated"] == 100_000_000
 
-    project_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=250_000_000)
+    budget_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=250_000_000)
 
     after = pages(client, region)
     assert after["detail_allocated"] == 250_000_000
@@ -133,7 +135,7 @@ def test_new_outcome_appears_on_next_request_of_home_and_funding(client, hq_user
     factories.ProjectBudgetFactory(project=project, grant=grant)
     before = pages(client, region)
 
-    project_services.outcome_create(
+    outcome_services.outcome_create(
         user=hq_user,
         project=project,
         data={
@@ -220,7 +222,7 @@ def test_bump_happens_after_commit_and_once_per_transaction():
     with transaction.atomic():
         grant.note = "更新"
         grant.save()
-        project_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=90_000_000)
+        budget_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=90_000_000)
         assert portal_cache.data_generation() == generation  # not before the commit
     assert portal_cache.data_generation() == generation + 1
 
@@ -232,7 +234,7 @@ def test_rolled_back_write_neither_invalidates_nor_corrupts_the_cached_pages(cli
     generation = portal_cache.data_generation()
 
     with pytest.raises(RuntimeError), transaction.atomic():
-        project_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=300_000_000)
+        budget_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=300_000_000)
         raise RuntimeError("abandon the edit")
 
     assert portal_cache.data_generation() == generation
@@ -249,7 +251,7 @@ def test_write_after_a_rolled_back_savepoint_still_invalidates(client):
         with pytest.raises(RuntimeError), transaction.atomic():
             grant.save()  # schedules a bump inside the savepoint ...
             raise RuntimeError("... which is rolled back with it")
-        project_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=150_000_000)
+        budget_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=150_000_000)
     assert portal_cache.data_generation() == generation + 1
     assert pages(client, region)["funding_allocated"] == 150_000_000
 
@@ -262,7 +264,7 @@ def test_service_refused_inside_its_transaction_bumps_nothing(client):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        project_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=900_000_000)
+        budget_services.budget_allocate(project=project, fiscal_year=FISCAL_YEAR, allocated=900_000_000)
     assert portal_cache.data_generation() == generation
     assert pages(client, region)["funding_allocated"] == 100_000_000
 

@@ -9,7 +9,8 @@ from django.db.models import ProtectedError
 from django.utils import translation
 
 from projects.models import ProjectBudget
-from projects.services import budget_allocate, expenditure_create
+from projects.services.budgets import budget_allocate
+from projects.services.execution import expenditure_create
 from regions.models import Grant
 from tests import factories
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cluster_portal.text import parse_tsv
 from projects.models import Expenditure, ExpenseCategory, Receipt
-from projects.services import ExpenditureLine, expenditures_record_batch
+from projects.services.execution import ExpenditureLine, expenditures_record_batch
 from tests import factories
 from workspace.forms import BULK_ROWS, pasted_rows_data
 

@@ -71,10 +71,10 @@ def test_a_project_edit_shows_once_with_before_and_after_on_the_project_page(cli
 
 
 def test_a_project_state_change_is_listed_once_with_its_reason(hq_user, region):
-    from projects import services
+    from projects.services import projects as project_services
 
     project = factories.ProjectFactory(region=region)
-    services.project_change_status(user=hq_user, project_pk=project.pk, target="suspended", reason="装置の故障")
+    project_services.project_change_status(user=hq_user, project_pk=project.pk, target="suspended", reason="装置の故障")
     timeline = history_timeline(project)
     state_changes = [change for entry in timeline for change in entry.changes if change.label == "状態"]
     assert state_changes == [("状態", "実施中", "中断")]  # the log's entry only, not the field change again
@@ -83,19 +83,19 @@ def test_a_project_state_change_is_listed_once_with_its_reason(hq_user, region):
 
 
 def test_a_publication_is_listed_once(hq_user, region):
-    from projects import services
+    from projects.services import projects as project_services
 
     outcome = factories.OutcomeFactory(project=factories.ProjectFactory(region=region), unpublished=True)
-    services.publication_set(user=hq_user, obj=outcome, publish=True, reason="確認済み")
+    project_services.publication_set(user=hq_user, obj=outcome, publish=True, reason="確認済み")
     timeline = history_timeline(outcome)
     assert [entry.kind for entry in timeline] == ["transition", "created"]
     assert timeline[0].changes == [("状態", "非公開", "公開")]
 
 
 def test_participants_added_removed_and_given_another_role_each_show_once(client, hq_user, region):
-    from projects import services
     from projects.models import ParticipationRole
-    from projects.services import ParticipantInput
+    from projects.services import projects as project_services
+    from projects.services.projects import ParticipantInput
 
     project = factories.ProjectFactory(region=region)
     university = factories.OrganizationFactory(name="浜松大学")
@@ -103,7 +103,7 @@ def test_participants_added_removed_and_given_another_role_each_show_once(client
     other = factories.OrganizationFactory(name="県工業技術研究所")
     data = {"code": project.code, "title": project.title, "theme": project.theme}
     data |= {"start_date": project.start_date, "end_date": project.end_date}
-    update = lambda participants: services.project_update(  # noqa: E731
+    update = lambda participants: project_services.project_update(  # noqa: E731
         user=hq_user,
         project_pk=project.pk,
         expected_version=type(project).objects.get(pk=project.pk).version,

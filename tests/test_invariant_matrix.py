@@ -30,7 +30,10 @@ from cluster_portal.fields import YEN_MAX
 from cluster_portal.tabular.services import data_export, data_import
 from coordinators import services as coordinator_services
 from coordinators.models import Coordinator
-from projects import services as project_services
+from projects.services import budgets as budget_services
+from projects.services import execution as execution_services
+from projects.services import outcomes as outcome_services
+from projects.services import reports as report_services
 from regions.models import CallStatus, Recommendation, SupportDecision
 from regions.services import evaluations as evaluation_services
 from regions.services import grants as grant_services
@@ -205,7 +208,9 @@ def expenditure(**data):
             "description": "",
             **data,
         }
-        project_services.expenditure_create(user=world["users"]["headquarters"], budget_pk=entry.budget_id, data=values)
+        execution_services.expenditure_create(
+            user=world["users"]["headquarters"], budget_pk=entry.budget_id, data=values
+        )
 
     return call
 
@@ -349,7 +354,7 @@ MATRIX: dict[str, dict[str, Attempt | NotAWritePath]] = {
         "admin": Attempt(admin("budget", lambda world: {"allocated": "400000000"}), WITHIN_GRANT),
         "service": Attempt(
             service(
-                lambda world: project_services.budget_allocate(
+                lambda world: budget_services.budget_allocate(
                     project=world["project"],
                     fiscal_year=2008,
                     allocated=400_000_000,
@@ -454,7 +459,7 @@ MATRIX: dict[str, dict[str, Attempt | NotAWritePath]] = {
         "admin": Attempt(admin("report", lambda world: {"fiscal_year": "2100"}), REPORT_PERIOD),
         "service": Attempt(
             service(
-                lambda world: project_services.report_create(
+                lambda world: report_services.report_create(
                     user=world["users"]["headquarters"],
                     project=world["project"],
                     data={"fiscal_year": 2100, "half": "H1", "narrative": "進捗"},
@@ -475,7 +480,7 @@ MATRIX: dict[str, dict[str, Attempt | NotAWritePath]] = {
         "admin": Attempt(admin("outcome", lambda world: {"occurred_on": "2099-01-01"}), FUTURE),
         "service": Attempt(
             service(
-                lambda world: project_services.outcome_create(
+                lambda world: outcome_services.outcome_create(
                     user=world["users"]["headquarters"],
                     project=world["project"],
                     data={"kind": "paper", "title": "未来の論文", "occurred_on": datetime.date(2099, 1, 1)},
@@ -574,7 +579,7 @@ EDIT_RULES: dict[str, dict[str, Attempt | NotAWritePath]] = {
         "admin": Attempt(admin("budget", lambda world: {"allocated": "1000000"}), CUT, explained_overrun),
         "service": Attempt(
             service(
-                lambda world: project_services.budget_allocate(
+                lambda world: budget_services.budget_allocate(
                     project=world["project"],
                     fiscal_year=2008,
                     allocated=1_000_000,

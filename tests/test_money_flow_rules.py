@@ -10,8 +10,9 @@ from django.utils import timezone, translation
 
 from cluster_portal.fields import YEN_MAX
 from coordinators import services as coordinator_services
-from projects import services as project_services
 from projects.models import Outcome, OutcomeKind, ProgressReport
+from projects.services import outcomes as outcome_services
+from projects.services import reports as report_services
 from regions.models import CallStatus, Decision, Evaluation, Grant
 from regions.services import evaluations as evaluation_services
 from regions.services import grants as grant_services
@@ -138,7 +139,7 @@ def project_fy2011(region):
 @pytest.mark.parametrize("fiscal_year", [1999, 2010, 2012, 2100])
 def test_progress_report_outside_the_project_period_is_refused(hq_user, project_fy2011, fiscal_year):
     with pytest.raises(ValidationError) as excinfo:
-        project_services.report_create(
+        report_services.report_create(
             user=hq_user,
             project=project_fy2011,
             data={"fiscal_year": fiscal_year, "half": "H1", "narrative": "進捗"},
@@ -149,7 +150,7 @@ def test_progress_report_outside_the_project_period_is_refused(hq_user, project_
 
 
 def test_progress_report_within_the_project_period_is_saved(hq_user, project_fy2011):
-    report = project_services.report_create(
+    report = report_services.report_create(
         user=hq_user,
         project=project_fy2011,
         data={"fiscal_year": 2011, "half": "H1", "narrative": "進捗"},
@@ -160,7 +161,7 @@ def test_progress_report_within_the_project_period_is_saved(hq_user, project_fy2
 
 def test_outcome_dated_in_the_future_is_refused(hq_user, project_fy2011):
     with pytest.raises(ValidationError) as excinfo:
-        project_services.outcome_create(
+        outcome_services.outcome_create(
             user=hq_user,
             project=project_fy2011,
             data={

@@ -16,8 +16,12 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from cluster_portal import integrity
 from cluster_portal.tabular.services import data_import
-from projects import services as project_services
 from projects.models import Expenditure, JointResearchProject, Outcome, ProgressReport, ProjectBudget
+from projects.services import budgets as budget_services
+from projects.services import execution as execution_services
+from projects.services import outcomes as outcome_services
+from projects.services import projects as project_services
+from projects.services import reports as report_services
 from regions.services import grants as grant_services
 from tests import factories
 
@@ -48,7 +52,7 @@ class MoneyFlow(RuleBasedStateMachine):
     @rule(index=st.integers(0, 1), allocated=AMOUNTS, reason=st.sampled_from(["", "為替差損", "年度末の減額"]))
     def allocate(self, index, allocated, reason):
         self.attempt(
-            lambda: project_services.budget_allocate(
+            lambda: budget_services.budget_allocate(
                 project=self.projects[index], fiscal_year=FISCAL_YEAR, allocated=allocated, overrun_reason=reason
             )
         )
@@ -65,7 +69,7 @@ class MoneyFlow(RuleBasedStateMachine):
             "description": "試験",
         }
         self.attempt(
-            lambda: project_services.expenditure_create(
+            lambda: execution_services.expenditure_create(
                 user=self.hq, budget_pk=budget.pk, data=data, overrun_reason=reason
             )
         )
@@ -78,7 +82,7 @@ class MoneyFlow(RuleBasedStateMachine):
         entry = entries[pick % len(entries)]
         data = {"category": entry.category, "amount": amount, "spent_on": entry.spent_on, "description": "訂正"}
         self.attempt(
-            lambda: project_services.expenditure_update(
+            lambda: execution_services.expenditure_update(
                 user=self.hq,
                 expenditure_pk=entry.pk,
                 expected_version=entry.version,
@@ -128,7 +132,7 @@ class MoneyFlow(RuleBasedStateMachine):
             return
         report = reports[pick % len(reports)]
         self.attempt(
-            lambda: project_services.report_update(
+            lambda: report_services.report_update(
                 user=self.hq,
                 report_pk=report.pk,
                 expected_version=report.version,
@@ -140,7 +144,7 @@ class MoneyFlow(RuleBasedStateMachine):
     @rule(index=st.integers(0, 1), fiscal_year=st.integers(min_value=2005, max_value=2016))
     def report(self, index, fiscal_year):
         self.attempt(
-            lambda: project_services.report_create(
+            lambda: report_services.report_create(
                 user=self.hq,
                 project=self.projects[index],
                 data={"fiscal_year": fiscal_year, "half": "H1", "narrative": "進捗"},
@@ -158,7 +162,7 @@ class MoneyFlow(RuleBasedStateMachine):
         """Results count in the per region × fiscal-year rollups (``rollups.match_base_tables``)."""
         occurred_on = datetime.date(FISCAL_YEAR, 4, 1) + datetime.timedelta(days=day)
         self.attempt(
-            lambda: project_services.outcome_create(
+            lambda: outcome_services.outcome_create(
                 user=self.hq,
                 project=self.projects[index],
                 data={"kind": kind, "title": "成果", "occurred_on": occurred_on, "is_published": published},
@@ -174,7 +178,7 @@ class MoneyFlow(RuleBasedStateMachine):
         outcome = outcomes[pick % len(outcomes)]
         occurred_on = datetime.date(FISCAL_YEAR, 4, 1) + datetime.timedelta(days=day)
         self.attempt(
-            lambda: project_services.outcome_update(
+            lambda: outcome_services.outcome_update(
                 user=self.hq,
                 outcome_pk=outcome.pk,
                 expected_version=outcome.version,

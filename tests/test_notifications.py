@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import DeliveryStatus, Notification
-from projects import services as project_services
 from projects.models import ReportStatus
+from projects.services import reports as report_services
 from regions.services import grants as grant_services
 from regions.services import proposals as proposal_services
 from regions.services import reviews as review_services
@@ -162,16 +162,16 @@ def test_report_submitted_returned_and_accepted(ministry_user, hq_user, django_c
     project = factories.ProjectFactory(region=hq_user.headquarters.region)
     report = factories.ProgressReportFactory(project=project)
     with django_capture_on_commit_callbacks(execute=True):
-        project_services.report_submit(user=hq_user, report_pk=report.pk)
+        report_services.report_submit(user=hq_user, report_pk=report.pk)
     assert_delivered(ministry_user, "report_submitted", reverse("workspace:report_review", args=[report.pk]))
     with django_capture_on_commit_callbacks(execute=True):
-        project_services.report_review(user=ministry_user, report_pk=report.pk, accept=False, comment="数値の根拠を")
+        report_services.report_review(user=ministry_user, report_pk=report.pk, accept=False, comment="数値の根拠を")
     assert_delivered(hq_user, "report_returned", reverse("workspace:report_detail", args=[report.pk]))
     assert "数値の根拠を" in sent_to(hq_user.email)[0].body
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        project_services.report_submit(user=hq_user, report_pk=report.pk)
-        project_services.report_review(user=ministry_user, report_pk=report.pk, accept=True)
+        report_services.report_submit(user=hq_user, report_pk=report.pk)
+        report_services.report_review(user=ministry_user, report_pk=report.pk, accept=True)
     assert [m.subject for m in sent_to(hq_user.email)] == [f"【受理】進捗報告「{project.code} {project.title}」"]
 
 
@@ -216,7 +216,7 @@ def test_english_user_gets_english_mail(ministry_user, hq_user, django_capture_o
     report.status = ReportStatus.SUBMITTED
     report.save()
     with django_capture_on_commit_callbacks(execute=True):
-        project_services.report_review(user=ministry_user, report_pk=report.pk, accept=False, comment="再確認")
+        report_services.report_review(user=ministry_user, report_pk=report.pk, accept=False, comment="再確認")
     message = sent_to(hq_user.email)[0]
     assert message.subject.startswith("[Returned] Progress report")
     assert "returned" in message.body and "再確認" in message.body
@@ -234,7 +234,7 @@ def test_muted_kind_is_listed_but_not_mailed_and_essential_kinds_cannot_be_muted
         report.status = ReportStatus.SUBMITTED
         report.save()
         with django_capture_on_commit_callbacks(execute=True):
-            project_services.report_review(user=ministry_user, report_pk=report.pk, accept=accept, comment="確認")
+            report_services.report_review(user=ministry_user, report_pk=report.pk, accept=accept, comment="確認")
         report.refresh_from_db()
     # accepted is muted (listed, not mailed); returned is essential (mailed anyway)
     assert [m.subject.split("】")[0] for m in sent_to(hq_user.email)] == ["【差し戻し"]

@@ -18,8 +18,8 @@ from django.urls import reverse
 from cluster_portal import pdf
 from coordinators.annual_report import annual_report
 from dataio.models import DataJob, JobKind, JobStatus
-from projects import services as project_services
 from projects.models import ExpenseCategory, OutcomeKind, ParticipationRole, ProjectBudget
+from projects.services import execution as execution_services
 from regions.models import ProposalStatus
 from tests import factories
 
@@ -69,7 +69,7 @@ def report_world(region, other_region):
         budget = factories.ProjectBudgetFactory(project=project, grant=grant, allocated=100_000_000 + index * 23_456)
         for category, amount in spending[index]:
             factories.ExpenditureFactory(budget=budget, category=category, amount=amount)
-        project_services.budget_recompute_executed(budget_pk=budget.pk)
+        execution_services.budget_recompute_executed(budget_pk=budget.pk)
         projects.append(project)
     factories.OutcomeFactory(
         project=projects[0],

@@ -12,9 +12,12 @@ from django.urls import reverse
 
 from cluster_portal import derived, integrity
 from cluster_portal.tabular.services import data_import
-from projects import services as project_services
 from projects.models import JointResearchProject, Outcome, OutcomeKind, ProjectBudget, RegionYearFigures
 from projects.rollups import compute_figures, refresh_region_years
+from projects.services import budgets as budget_services
+from projects.services import execution as execution_services
+from projects.services import outcomes as outcome_services
+from projects.services import projects as project_services
 from public import stats
 from regions.models import Grant, Region
 from regions.services import grants as grant_services
@@ -66,26 +69,26 @@ def test_a_grant_and_its_amendment_show_in_the_rollup(funded, ministry_user):
 
 def test_allocation_and_execution_through_the_services_show_in_the_rollup(funded, hq_user):
     project = funded["project"]
-    budget = project_services.budget_allocate(project=project, fiscal_year=YEAR, allocated=100_000_000)
+    budget = budget_services.budget_allocate(project=project, fiscal_year=YEAR, allocated=100_000_000)
     assert figures(funded["region"]).allocated == 100_000_000
 
-    project_services.expenditure_create(
+    execution_services.expenditure_create(
         user=hq_user,
         budget_pk=budget.pk,
         data={"category": "equipment", "amount": 2_000_000, "spent_on": datetime.date(2008, 6, 1)},
     )
-    project_services.expenditures_record_batch(
+    execution_services.expenditures_record_batch(
         user=hq_user,
         batch="rollup-batch-1",
         lines=[
-            project_services.ExpenditureLine(
+            execution_services.ExpenditureLine(
                 row=n, budget_pk=budget.pk, category="travel", amount=100_000, spent_on=datetime.date(2008, 7, n)
             )
             for n in (1, 2, 3)
         ],
     )
     entry = budget.expenditures.order_by("pk").first()
-    project_services.expenditure_update(
+    execution_services.expenditure_update(
         user=hq_user,
         expenditure_pk=entry.pk,
         expected_version=entry.version,
@@ -99,7 +102,7 @@ def test_allocation_and_execution_through_the_services_show_in_the_rollup(funded
 
 def test_results_created_edited_moved_and_withdrawn_follow_in_the_rollup(funded, hq_user):
     project = funded["project"]
-    outcome = project_services.outcome_create(
+    outcome = outcome_services.outcome_create(
         user=hq_user,
         project=project,
         data={
@@ -111,7 +114,7 @@ def test_results_created_edited_moved_and_withdrawn_follow_in_the_rollup(funded,
     )
     assert figures(funded["region"]).results_paper == 1
 
-    outcome = project_services.outcome_update(
+    outcome = outcome_services.outcome_update(
         user=hq_user,
         outcome_pk=outcome.pk,
         expected_version=outcome.version,

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Value
 
-from cluster_portal.tabular.resources import header_key
+from cluster_portal.tabular.columns import header_key
 from cluster_portal.tabular.widgets import ChoiceWidget, IntegerValueWidget
 from cluster_portal.text import WHITESPACE_RUN, Normalized, normalize, normalize_query
 from projects.models import JointResearchProject

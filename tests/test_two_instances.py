@@ -7,7 +7,7 @@ free local ports, both pointed at the test database and at one Redis database, t
 2. a budget saved through A appears at once on B's cached public pages (the data generation counter
    lives in the shared Redis, cluster_portal/cache.py);
 3. two simultaneous allocations through A and B that together exceed the grant: exactly one succeeds
-   and the database sum stays within the grant (the grant row is locked, projects/services.py).
+   and the database sum stays within the grant (the grant row is locked, projects/services/budgets.py).
 
 Runs on PostgreSQL only (marker ``postgres``) and is skipped when Redis is not reachable.
 """

@@ -7,7 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from projects.models import Expenditure, ExpenseCategory, ProjectBudget
-from projects.services import budget_allocate
+from projects.services.budgets import budget_allocate
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,5 @@
 """Forms of the headquarters workspace. They only parse and check input; the
-services in ``projects.services`` (and coordinators/regions services) write."""
+services in ``projects.services.*`` (and coordinators/regions services) write."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -178,7 +178,7 @@ class BaseParticipantFormSet(forms.BaseFormSet):
             raise ValidationError(_("代表大学は1機関だけ指定してください。"))
 
     def participants(self):
-        from projects.services import ParticipantInput
+        from projects.services.projects import ParticipantInput
 
         rows = []
         for form in self.forms:
@@ -405,7 +405,7 @@ class BaseBulkExpenditureFormSet(forms.BaseFormSet):
         return found
 
     def lines(self):
-        from projects.services import ExpenditureLine
+        from projects.services.execution import ExpenditureLine
 
         return [
             ExpenditureLine(
@@ -494,7 +494,7 @@ class MilestoneForm(PortalModelForm):
 
 class BaseMilestoneFormSet(forms.BaseFormSet):
     def milestones(self):
-        from projects.services import MilestoneInput
+        from projects.services.reports import MilestoneInput
 
         return [
             MilestoneInput(

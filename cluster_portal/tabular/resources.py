@@ -20,111 +20,26 @@
 """
 
 import copy
-from collections.abc import Sequence
 from functools import partial
 
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from import_export import fields, resources
+from import_export import resources
 from import_export import widgets as library_widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from cluster_portal.concurrency import bump_version
 from cluster_portal.fiscal import _round_half_up as round_half_up
 from cluster_portal.models import TimeStampedModel, own_region_id, sees_everything
+from cluster_portal.tabular.columns import header_key
 from cluster_portal.tabular.constraints import check_constraints
 from cluster_portal.tabular.errors import Issue
+from cluster_portal.tabular.preview import ChangedColumns
 from cluster_portal.tabular.widgets import (
-    BooleanValueWidget,
-    ChoiceWidget,
-    DateValueWidget,
-    FiscalYearWidget,
-    IntegerValueWidget,
-    KeyForeignKeyWidget,
-    KeyManyToManyWidget,
-    TextWidget,
-    YenWidget,
-    en,
     ja,
 )
-from cluster_portal.text import normalize
-
-
-class PortalField(fields.Field):
-    """A resource field with the names its column may carry and whether a file must have it."""
-
-    def __init__(self, *, aliases=(), required=False, blank_is_new=False, **kwargs):
-        super().__init__(**kwargs)
-        self.aliases = tuple(aliases)
-        self.required = required
-        #: a key column whose blank cell means "a new row" (the model's default issues the code)
-        self.blank_is_new = blank_is_new
-
-
-def header_key(text) -> str:
-    """A column header compared loosely: normalised, case-folded, without spaces and underscores."""
-    return normalize(text).casefold().replace(" ", "").replace("_", "")
-
-
-def column(model, name, widget=None, *, attribute=None, header=None, readonly=False, required=None):
-    """A field for model field ``name``: Japanese header from its verbose name, the English label as an alias.
-
-    The widget follows the model field's type unless given: integer yen for
-    BigIntegerFields, dates, booleans, choices by code or label, text.
-    """
-    model_field = model._meta.get_field(name)
-    if widget is None:
-        if getattr(model_field, "choices", None):
-            widget = ChoiceWidget(model_field.choices)
-        elif isinstance(model_field, models.BigIntegerField):
-            widget = YenWidget()
-        elif isinstance(model_field, (models.IntegerField,)):
-            widget = FiscalYearWidget() if "fiscal_year" in name else IntegerValueWidget()
-        elif isinstance(model_field, models.DateField):
-            widget = DateValueWidget()
-        elif isinstance(model_field, models.BooleanField):
-            widget = BooleanValueWidget()
-        else:
-            widget = TextWidget()
-    if required is None:
-        required = not readonly and not model_field.blank and model_field.default is models.NOT_PROVIDED
-    return PortalField(
-        attribute=attribute or name,
-        column_name=header or ja(model_field.verbose_name),
-        widget=widget,
-        readonly=readonly,
-        aliases=(name, en(model_field.verbose_name)),
-        required=required,
-    )
-
-
-def code_column(model, name="code"):
-    """The public code the portal issued for a row, as the row's natural key.
-
-    The column must be present; its cell is blank for a new row (the model's
-    default issues the code) and carries the issued code to update a row, so a
-    row stays the same row whatever else is edited in the spreadsheet.
-    """
-    field = column(model, name, readonly=False, required=True)
-    field.blank_is_new = True
-    return field
-
-
-def choice_column(model, name, choices, **kwargs):
-    return column(model, name, ChoiceWidget(choices), **kwargs)
-
-
-def key_column(model, name, related_model, key, *, header=None, select_related=(), **kwargs):
-    """A foreign key written and read as the related row's natural key (code or slug)."""
-    return column(
-        model, name, KeyForeignKeyWidget(related_model, key, select_related=select_related), header=header, **kwargs
-    )
-
-
-def m2m_column(model, name, related_model, key, **kwargs):
-    return column(model, name, KeyManyToManyWidget(related_model, key), **kwargs)
 
 
 class NaturalKeyInstanceLoader(BaseInstanceLoader):
@@ -137,114 +52,6 @@ class NaturalKeyInstanceLoader(BaseInstanceLoader):
     def get_instance(self, row):
         key = self.resource.row_key(row)
         return None if key is None else self.instances.get(key)
-
-
-PREVIEW_TEXT_MAX = 100
-
-
-def preview_text(field, value) -> str:
-    """A value as the preview shows it, after reading: 「1,234」 → 1234, 「R2.4.1」 → 2020-04-01,
-    「人件費」 → 人件費（personnel）, booleans as はい/いいえ."""
-    if value is None or value == "":
-        return ""
-    widget = field.widget
-    if isinstance(widget, BooleanValueWidget):
-        return _("はい") if value else _("いいえ")
-    if isinstance(widget, ChoiceWidget):
-        label = widget.label_of(value)
-        return label if label == value else f"{label}（{value}）"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    text = str(value)
-    return text if len(text) <= PREVIEW_TEXT_MAX else text[: PREVIEW_TEXT_MAX - 1] + "…"
-
-
-class PreviewValue(tuple):
-    """``(column, before, after)`` as the preview shows them (``before`` is "" for a new row)."""
-
-    __slots__ = ()
-
-    def __new__(cls, column, before, after):
-        return super().__new__(cls, (column, before, after))
-
-    @property
-    def column(self) -> str:
-        return self[0]
-
-
-class LazyPreview(Sequence):
-    """A new row's preview values, worked out when first read: a 10,000-row import shows a few
-    hundred rows (``report_to_dict``'s ``max_rows``), so the rest are never formatted."""
-
-    __slots__ = ("_compute", "_values")
-
-    def __init__(self, compute):
-        self._compute = compute
-        self._values = None
-
-    def _list(self) -> list:
-        if self._values is None:
-            self._values = self._compute()
-            self._compute = None
-        return self._values
-
-    def __getitem__(self, index):
-        return self._list()[index]
-
-    def __len__(self):
-        return len(self._list())
-
-    def __eq__(self, other):
-        return self._list() == (list(other) if isinstance(other, Sequence) else other)
-
-    def __repr__(self):
-        return repr(self._list())
-
-
-class ChangedColumns:
-    """Stands in for the library's HTML diff: what a row will hold once imported, as read from the file.
-
-    ``as_html()`` gives :class:`PreviewValue` triples: for a new row every column with a value,
-    for an updated row each column it changes (before and after), so staff check what the
-    import understood (「1,234」 is 1234, 「R2.4.1」 is 2020-04-01) before confirming.
-    A new row's values are read from the instance only when shown (:class:`LazyPreview`),
-    unless a column is many-to-many (read from the database, which a preview rolls back)."""
-
-    def __init__(self, resource, instance, new):
-        self.resource = resource
-        self.new = new
-        self.left = [] if new else self._values(instance)  # a new row has no "before"
-        self.right = []
-        self.instance = None
-
-    def _values(self, instance):
-        if instance is None:
-            return []
-        return [field.export(instance) for field in self.resource.diff_fields()]
-
-    def compare_with(self, resource, instance):
-        if self.new and instance is not None and not self.resource.diff_reads_database():
-            self.instance = instance  # read when shown (the instance's own values, set by this row)
-        else:
-            self.right = self._values(instance)
-
-    def as_html(self):
-        fields = self.resource.diff_fields()
-        if self.new:
-            instance, right = self.instance, self.right
-
-            def values():
-                after = right if instance is None else self._values(instance)
-                shown = ((field, preview_text(field, value)) for field, value in zip(fields, after, strict=False))
-                return [(field.column_name, "", text) for field, text in shown if text != ""]
-
-            self.instance = None
-            return LazyPreview(values)
-        return [
-            PreviewValue(field.column_name, preview_text(field, before), preview_text(field, after))
-            for field, before, after in zip(fields, self.left, self.right, strict=False)
-            if before != after
-        ]
 
 
 def _shallow_original(instance, memo=None):

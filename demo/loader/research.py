@@ -41,7 +41,8 @@ from projects.models import (
     ProjectStatus,
     ReportStatus,
 )
-from projects.services import budget_allocate, budget_recompute_executed
+from projects.services.budgets import budget_allocate
+from projects.services.execution import budget_recompute_executed
 from regions.models import Grant, Organization, OrganizationKind, Region
 
 PATENT_ASPECTS = ("製造方法", "測定装置", "制御方法", "組成物", "解析システム")

@@ -11,8 +11,8 @@ from cluster_portal.guards import ministry_required
 from cluster_portal.web import run_once
 from coordinators.models import Coordinator
 from ministry.forms import ReviewForm
-from projects import services
 from projects.models import JointResearchProject, Outcome, ProgressReport, ReportStatus
+from projects.services import reports as report_services
 from regions.models import Event
 
 PUBLISHED_ROWS = 30
@@ -57,7 +57,9 @@ def report_review(request, pk):
         accept = form.cleaned_data["decision"] == ReviewForm.ACCEPT
 
         def review() -> str:
-            services.report_review(user=user, report_pk=report.pk, accept=accept, comment=form.cleaned_data["comment"])
+            report_services.report_review(
+                user=user, report_pk=report.pk, accept=accept, comment=form.cleaned_data["comment"]
+            )
             return reverse("workspace:ministry")
 
         response = run_once(

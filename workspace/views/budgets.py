@@ -31,8 +31,9 @@ from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
 from cluster_portal.text import parse_tsv
 from cluster_portal.web import add_service_errors, conflict_response, run_once
-from projects import services
 from projects.models import Expenditure, ExpenseCategory, JointResearchProject, ProjectBudget, Receipt
+from projects.services import budgets as budget_services
+from projects.services import execution as execution_services
 from regions.models import Grant
 from workspace.forms import (
     BULK_MAX_ROWS,
@@ -229,7 +230,7 @@ def budget_copy_forward(request):
         if form.is_valid():
 
             def copy() -> str:
-                services.budgets_copy_forward(
+                budget_services.budgets_copy_forward(
                     user=user,
                     source_year=form.cleaned_data["source_year"],
                     target_year=form.cleaned_data["target_year"],
@@ -251,7 +252,7 @@ def budget_copy_forward(request):
         form = CopyForwardForm(request.GET, preview=True, **form_kwargs)
         if form.is_valid():
             try:
-                preview = services.budgets_copy_forward(
+                preview = budget_services.budgets_copy_forward(
                     user=user,
                     source_year=form.cleaned_data["source_year"],
                     target_year=form.cleaned_data["target_year"],
@@ -302,7 +303,7 @@ def budget_create(request, project_pk):
             lambda: reverse(
                 "workspace:budget_detail",
                 args=[
-                    services.budget_allocate(
+                    budget_services.budget_allocate(
                         project=project,
                         fiscal_year=form.cleaned_data["fiscal_year"],
                         allocated=form.cleaned_data["allocated"],
@@ -337,7 +338,7 @@ def budget_edit(request, pk):
             lambda: reverse(
                 "workspace:budget_detail",
                 args=[
-                    services.budget_allocate(
+                    budget_services.budget_allocate(
                         project=budget.project,
                         fiscal_year=budget.grant.fiscal_year,
                         allocated=form.cleaned_data["allocated"],
@@ -407,10 +408,10 @@ def expenditure_create(request, budget_pk):
     if request.method == "POST" and form.is_valid():
 
         def create() -> str:
-            services.expenditure_create(
+            execution_services.expenditure_create(
                 user=user,
                 budget_pk=budget.pk,
-                data={name: form.cleaned_data[name] for name in services.EXPENDITURE_FIELDS},
+                data={name: form.cleaned_data[name] for name in execution_services.EXPENDITURE_FIELDS},
                 overrun_reason=form.cleaned_data["overrun_reason"],
             )
             return reverse("workspace:budget_detail", args=[budget.pk])
@@ -431,11 +432,11 @@ def expenditure_edit(request, pk):
     if request.method == "POST" and form.is_valid():
 
         def update() -> str:
-            services.expenditure_update(
+            execution_services.expenditure_update(
                 user=user,
                 expenditure_pk=expenditure.pk,
                 expected_version=form.cleaned_data["version"],
-                data={name: form.cleaned_data[name] for name in services.EXPENDITURE_FIELDS},
+                data={name: form.cleaned_data[name] for name in execution_services.EXPENDITURE_FIELDS},
                 overrun_reason=form.cleaned_data["overrun_reason"],
             )
             return reverse("workspace:budget_detail", args=[expenditure.budget_id])
@@ -448,7 +449,7 @@ def expenditure_edit(request, pk):
                 request,
                 form,
                 back_url=reverse("workspace:expenditure_edit", args=[expenditure.pk]),
-                fields=services.EXPENDITURE_FIELDS,
+                fields=execution_services.EXPENDITURE_FIELDS,
             ),
             success_message=_("執行を更新しました。"),
         )
@@ -489,7 +490,7 @@ def _bulk_rows(value) -> int:
 def expenditure_bulk(request):
     """Many execution entries at once: a grid of empty rows (a formset; ``?rows=`` for more), optionally
     filled from a block pasted from Excel (by the script, or on the server through 「Excelから貼り付け」),
-    checked as one batch and recorded all or nothing by ``services.expenditures_record_batch``."""
+    checked as one batch and recorded all or nothing by ``execution_services.expenditures_record_batch``."""
     user = request.user
     grants = region_grants(user)
     years = [grant.fiscal_year for grant in grants]
@@ -531,7 +532,7 @@ def expenditure_bulk(request):
                 lines = formset.lines()
 
                 def record() -> str:
-                    services.expenditures_record_batch(user=user, batch=form.token, lines=lines)
+                    execution_services.expenditures_record_batch(user=user, batch=form.token, lines=lines)
                     return reverse("workspace:budget_overview")
 
                 response = run_once(
@@ -574,7 +575,7 @@ def receipt_upload(request, pk):
     if form.is_valid():
 
         def attach() -> str:
-            services.receipt_attach(user=user, expenditure_pk=expenditure.pk, file=form.cleaned_data["file"])
+            execution_services.receipt_attach(user=user, expenditure_pk=expenditure.pk, file=form.cleaned_data["file"])
             return reverse("workspace:expenditure_edit", args=[expenditure.pk])
 
         response = run_once(request, form, attach, success_message=_("領収書を添付しました。"))
@@ -609,7 +610,7 @@ def receipt_delete(request, pk):
     if form.is_valid():
 
         def delete() -> str:
-            services.receipt_delete(user=user, receipt_pk=receipt.pk)
+            execution_services.receipt_delete(user=user, receipt_pk=receipt.pk)
             return reverse("workspace:expenditure_edit", args=[receipt.expenditure_id])
 
         response = run_once(request, form, delete, success_message=_("領収書を削除しました。"))

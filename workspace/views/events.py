@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
 from cluster_portal.web import conflict_response, run_once
-from projects import services as event_services
 from projects.models import JointResearchProject
+from projects.services import events as event_services
 from regions.models import Event
 from workspace.forms import EventForm, PublicationForm
 

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from cluster_portal.guards import headquarters_required
 from cluster_portal.history import history_timeline
 from cluster_portal.web import conflict_response, filtered, run_once
-from projects import services
 from projects.models import JointResearchProject, Outcome, OutcomeKind
+from projects.services import outcomes as outcome_services
 from workspace.filters import OutcomeFilter
 from workspace.forms import OutcomeForm, PatentGrantForm, PublicationForm
 from workspace.views.base import organization_names
@@ -47,7 +47,7 @@ def outcome_create(request, project_pk):
 
         def create() -> str:
             data = {name: value for name, value in form.cleaned_data.items() if name not in ("version", "form_token")}
-            outcome = services.outcome_create(user=user, project=project, data=data)
+            outcome = outcome_services.outcome_create(user=user, project=project, data=data)
             return reverse("workspace:outcome_detail", args=[outcome.pk])
 
         response = run_once(request, form, create, success_message=_("成果を登録しました。"))
@@ -65,7 +65,7 @@ def outcome_edit(request, pk):
 
         def update() -> str:
             data = {name: value for name, value in form.cleaned_data.items() if name not in ("version", "form_token")}
-            services.outcome_update(
+            outcome_services.outcome_update(
                 user=user, outcome_pk=outcome.pk, expected_version=form.cleaned_data["version"], data=data
             )
             return reverse("workspace:outcome_detail", args=[outcome.pk])
@@ -113,7 +113,7 @@ def outcome_grant(request, pk):
     if request.method == "POST" and form.is_valid():
 
         def grant() -> str:
-            services.outcome_grant_patent(
+            outcome_services.outcome_grant_patent(
                 user=user,
                 outcome_pk=outcome.pk,
                 expected_version=form.cleaned_data["version"],

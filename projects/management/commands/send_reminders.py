@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications import outbox
-from projects.services import reports_due
+from projects.services.reports import reports_due
 from regions.services.reminders import calls_closing, review_deadlines
 
 
