@@ -180,11 +180,13 @@ def cached(name: str, *, per_language: bool = False):
     return decorator
 
 
-def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page: int):
+def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page: int, *, count: int | None = None):
     """A paginator page of a public list whose row count and rows come from the cache.
 
     ``queryset_factory(*args)`` builds the (published-only) queryset; ``args`` must have a stable
     ``repr``. Returns a ``django.core.paginator.Page`` like ``cluster_portal.paging.get_page()``.
+    ``count``: the number of rows when the caller knows it already (the results browser adds up its
+    counts by kind), so no ``COUNT(*)`` of the queryset is run.
     """
     from django.core.paginator import Page, Paginator
 
@@ -192,6 +194,8 @@ def cached_page(name: str, queryset_factory, args: tuple, page_number, per_page:
 
     def compute(*factory_args, number):
         paginator = Paginator(queryset_factory(*factory_args), per_page)
+        if count is not None:
+            paginator.count = count  # the cached_property, already known
         page = paginator.get_page(number)
         return paginator.count, page.number, list(page.object_list)
 

@@ -124,6 +124,17 @@ def assign_fields(obj: models.Model, data: dict, fields) -> None:
 PUBLIC_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: safe to read aloud and retype
 
 
+def scalar_aggregate(queryset, aggregate, output_field):
+    """``aggregate`` (``Count("*")``, ``Sum("amount")``) over ``queryset`` as a scalar subquery, usually
+    correlated with ``OuterRef`` (NULL when no row matches: wrap a count in ``Coalesce(…, 0)``).
+
+    Instead of annotating ``Sum("related__field")`` over a join and ``GROUP BY``: the database computes
+    the subquery only for the rows it returns, so a page of 100 rows ordered on an index reads the
+    related rows of those 100, not of every row before the ``LIMIT``."""
+    grouped = queryset.order_by().values(_group=models.Value(1)).annotate(_value=aggregate).values("_value")
+    return models.Subquery(grouped, output_field=output_field)
+
+
 def public_code(prefix: str) -> str:
     """A random, stable public identifier such as "R-7KQ2M9XW4D" for rows without a natural code.
 

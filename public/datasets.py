@@ -10,11 +10,12 @@ dump is a fixed number of queries however many rows it has.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import BigIntegerField, Count, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from cluster_portal.fiscal import fiscal_year_of
+from cluster_portal.models import scalar_aggregate
 from cluster_portal.tabular.widgets import ja
 from projects.models import JointResearchProject, Outcome, Participation, ProjectBudget
 from regions.models import Event, Grant, Organization, Prefecture, Region
@@ -95,12 +96,18 @@ def public_organizations() -> QuerySet:
 # --- querysets -----------------------------------------------------------------------------------
 
 
+def _sum_of(queryset, field):
+    """The sum of ``field`` over ``queryset`` (correlated with the row), NULL when it has no row: per row
+    returned, so a page of the API reads only its own rows' grants or budgets."""
+    return scalar_aggregate(queryset, Sum(field), BigIntegerField())
+
+
 def cluster_queryset():
     return (
         Region.objects.published()
         .select_related("program", "core_institution", "designated_by")
         .prefetch_related(Prefetch("prefectures", queryset=Prefecture.objects.order_by("code")))
-        .annotate(granted_total=Sum("grants__amount"))
+        .annotate(granted_total=_sum_of(Grant.objects.filter(region=OuterRef("pk")), "amount"))
         .order_by("slug")
     )
 
@@ -110,8 +117,8 @@ def project_queryset():
         JointResearchProject.objects.published()
         .select_related("region", "host_organization")
         .annotate(
-            allocated_total=Sum("budgets__allocated"),
-            executed_total=Sum("budgets__executed"),
+            allocated_total=_sum_of(ProjectBudget.objects.filter(project=OuterRef("pk")), "allocated"),
+            executed_total=_sum_of(ProjectBudget.objects.filter(project=OuterRef("pk")), "executed"),
         )
         .order_by("code")
     )

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 
 from cluster_portal.cache import cached
 from projects.models import RESULT_COLUMNS, JointResearchProject, Outcome, RegionYearFigures
@@ -100,6 +100,35 @@ def _funding_by_year(rollups) -> tuple[list[FundingRow], FundingRow, dict[str, i
     return *funding_table(granted, budgets), _results(totals)
 
 
+def published_result_counts(*, kind: str = "", fiscal_year: int | None = None, region_slug: str = "") -> dict[str, int]:
+    """Published results by kind (as ``counts_by_kind``), narrowed to a kind, a fiscal year and a cluster,
+    summed from the rollups instead of counting 100,000 results (the results browser's counts when it is
+    not narrowed by organisation or text)."""
+    rollups = RegionYearFigures.objects.published()
+    if fiscal_year is not None:
+        rollups = rollups.filter(fiscal_year=fiscal_year)
+    if region_slug:
+        rollups = rollups.filter(region__slug=region_slug)
+    columns = (
+        {RESULT_COLUMNS[kind]: Sum(RESULT_COLUMNS[kind])} if kind else {c: Sum(c) for c in RESULT_COLUMNS.values()}
+    )
+    return _results(rollups.aggregate(**columns))
+
+
+def _has_results() -> Q:
+    """Rollup rows counting at least one result."""
+    condition = Q()
+    for column in RESULT_COLUMNS.values():
+        condition |= Q(**{f"{column}__gt": 0})
+    return condition
+
+
+def published_result_years() -> list[int]:
+    """The fiscal years with a published result, newest first (from the rollups)."""
+    years = RegionYearFigures.objects.published().filter(_has_results()).values_list("fiscal_year", flat=True)
+    return sorted(set(years), reverse=True)
+
+
 @cached("region-funding")
 def public_region_funding(region_id) -> tuple[list[FundingRow], FundingRow, dict[str, int]]:
     """A published region's funding table (per fiscal year and total) and result counts by kind, for the
@@ -184,19 +213,20 @@ class FundingFlow:
 
 @cached("fiscal-year-span")
 def fiscal_year_span() -> tuple[int, int] | None:
-    """First and last fiscal year with a published grant or result, or None when nothing is published."""
+    """First and last fiscal year with a published grant or result, or None when nothing is published.
+
+    Read from the rollups (a row counts the region's grants and its published results of the year), not
+    from the first and last of 100,000 result dates."""
     from django.db.models import Max, Min
 
-    from cluster_portal.fiscal import fiscal_year_of
-    from regions.models import Grant
-
-    span = Grant.objects.published().aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
-    dates = Outcome.objects.published().aggregate(first=Min("occurred_on"), last=Max("occurred_on"))
-    years = [year for year in (span["first"], span["last"]) if year is not None]
-    years += [fiscal_year_of(day) for day in (dates["first"], dates["last"]) if day is not None]
-    if not years:
+    span = (
+        RegionYearFigures.objects.published()
+        .filter(Q(grants__gt=0) | _has_results())
+        .aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    )
+    if span["first"] is None:
         return None
-    return min(years), max(years)
+    return span["first"], span["last"]
 
 
 def _date_range(start_year: int, end_year: int):

@@ -181,3 +181,25 @@ def region_comparison(start_year: int, end_year: int) -> list[RegionFunding]:
             )
         )
     return [row for row in rows if row.granted or row.allocated or row.results_total]
+
+
+def fiscal_year_span() -> tuple[int, int] | None:
+    """First and last fiscal year with a published grant or result, from the grants and result dates."""
+    from django.db.models import Max, Min
+
+    from cluster_portal.fiscal import fiscal_year_of
+    from regions.models import Grant
+
+    span = Grant.objects.published().aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    dates = Outcome.objects.published().aggregate(first=Min("occurred_on"), last=Max("occurred_on"))
+    years = [year for year in (span["first"], span["last"]) if year is not None]
+    years += [fiscal_year_of(day) for day in (dates["first"], dates["last"]) if day is not None]
+    if not years:
+        return None
+    return min(years), max(years)
+
+
+def result_years() -> list[int]:
+    """The fiscal years of the published results' dates, newest first."""
+    dates = Outcome.objects.published().dates("occurred_on", "month")
+    return sorted({day.year if day.month >= 4 else day.year - 1 for day in dates}, reverse=True)

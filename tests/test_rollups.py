@@ -19,6 +19,7 @@ from projects.services import execution as execution_services
 from projects.services import outcomes as outcome_services
 from projects.services import projects as project_services
 from public import stats
+from public.views import browse
 from regions.models import Grant, Region
 from regions.services import grants as grant_services
 from tests import factories, rollup_reference
@@ -305,8 +306,9 @@ def test_refresh_is_idempotent_and_exact(funded):
 
 def assert_readers_agree_with_the_base_tables():
     rollups_match()
-    span = stats.fiscal_year_span()
+    span = stats.fiscal_year_span.uncached()
     assert span is not None
+    assert span == rollup_reference.fiscal_year_span()
     first, last = span
     ranges = {(first, last), (first, first), (last, last), (first + 1, last - 1), (first - 5, last + 5)}
     regions = [None, *Region.objects.published().values_list("pk", flat=True)]
@@ -322,6 +324,15 @@ def assert_readers_agree_with_the_base_tables():
             ) == rollup_reference.public_funding_by_year(start, end, region_id)
     for region_id in regions[1:]:
         assert stats.public_region_funding.uncached(region_id) == rollup_reference.public_region_funding(region_id)
+    # The results browser: its fiscal years, and its counts by kind narrowed by kind, year and cluster
+    # (``result_rows`` counts the base table, as it still does when an organisation or text narrows it).
+    assert browse.result_years.uncached() == rollup_reference.result_years()
+    slugs = ["", *Region.objects.published().values_list("slug", flat=True)]
+    for year in ("", first, last, last + 1):
+        for slug in slugs:
+            for kind in ("", OutcomeKind.PAPER, OutcomeKind.PATENT_APPLICATION):
+                expected = browse.result_rows(kind, year, slug, "", "").order_by().counts_by_kind()
+                assert browse.result_kind_counts.uncached(kind, year, slug, "", "") == expected, (year, slug, kind)
 
 
 def test_readers_agree_with_the_base_tables_on_factories(funded, other_region):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, scalar_aggregate
 from cluster_portal.text import SearchableQuerySetMixin
 from cluster_portal.workflow import Transition, Workflow
 from regions.models import Organization, Region
@@ -65,8 +65,7 @@ class ProjectQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
 
 def _count_of(queryset):
     """``COUNT(*)`` of ``queryset`` as a scalar subquery (0 when there is no row)."""
-    counted = queryset.order_by().values(_group=models.Value(1)).annotate(n=models.Count("*")).values("n")
-    return Coalesce(models.Subquery(counted, output_field=models.IntegerField()), 0)
+    return Coalesce(scalar_aggregate(queryset, models.Count("*"), models.IntegerField()), 0)
 
 
 class JointResearchProject(TimeStampedModel):

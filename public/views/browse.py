@@ -12,7 +12,7 @@ from public import structured
 from public.datasets import DATASETS, public_organizations
 from public.export import csv_response, wants_codes
 from public.filters import EventFilter, OrganizationFilter, ResultFilter, project_ids_q
-from public.stats import data_last_updated
+from public.stats import data_last_updated, published_result_counts, published_result_years
 from regions.models import Event, Organization, Region
 
 PER_PAGE = 25
@@ -132,15 +132,17 @@ def result_rows(kind: str, year, cluster: str, organization: str, text: str):
 
 
 @cached("public-result-counts")
-def result_kind_counts(*args) -> dict[str, int]:
-    """``counts_by_kind`` of ``result_rows(*args)``: the counts beside the results browser (cached)."""
-    return result_rows(*args).order_by().counts_by_kind()
+def result_kind_counts(kind: str, year, cluster: str, organization: str, text: str) -> dict[str, int]:
+    """``counts_by_kind`` of ``result_rows(…)``: the counts beside the results browser (cached). Narrowed
+    by kind, fiscal year and cluster only, they are summed from the rollups (``published_result_counts``)."""
+    if not organization and not text:
+        return published_result_counts(kind=kind, fiscal_year=year or None, region_slug=cluster)
+    return result_rows(kind, year, cluster, organization, text).order_by().counts_by_kind()
 
 
 @cached("public-result-years")
 def result_years() -> list[int]:
-    dates = Outcome.objects.published().dates("occurred_on", "month")
-    return sorted({day.year if day.month >= 4 else day.year - 1 for day in dates}, reverse=True)
+    return published_result_years()
 
 
 @public_page
@@ -157,7 +159,9 @@ def result_list(request):
     counts = result_kind_counts(*args)
     context = {
         "form": filterset.form,
-        "page": cached_page("public-results", result_rows, args, request.GET.get("page"), PER_PAGE),
+        "page": cached_page(
+            "public-results", result_rows, args, request.GET.get("page"), PER_PAGE, count=sum(counts.values())
+        ),
         "kind_counts": [(code, label, counts.get(code, 0)) for code, label in OutcomeKind.choices],
         "organization": Organization.objects.filter(slug=data["organization"]).first()
         if data.get("organization")
