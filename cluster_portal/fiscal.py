@@ -4,6 +4,7 @@ dates (西暦 and 和暦: 「令和2年度」「R2」「令和2年4月1日」「
 Money is always integer yen in the database; these helpers only format it.
 """
 
+import contextlib
 import datetime
 import re
 import unicodedata
@@ -197,6 +198,7 @@ def parse_fiscal_year(value) -> int:
     raise NotationError(FISCAL_YEAR_EXAMPLE, "invalid")
 
 
+_PLAIN_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 _ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _TIME_TAIL = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[T ]\d{1,2}:\d{2}\S*$")  # 「2008-04-01 00:00:00」 of a CSV
 _KANJI_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
@@ -237,6 +239,9 @@ def parse_date(value) -> datetime.date:
         return value.date()
     if isinstance(value, datetime.date):
         return value
+    if isinstance(value, str) and _PLAIN_ISO_DATE.match(value):  # 「2008-04-01」, as exports write it
+        with contextlib.suppress(ValueError):  # no such day: the message below names it
+            return datetime.date.fromisoformat(value)
     text = _clean_text(_TIME_TAIL.sub(r"\1", unicodedata.normalize("NFKC", str(value)).strip()))
     for pattern in (_ISO_DATE, _KANJI_DATE, _COMPACT_DATE):
         if match := pattern.match(text):

@@ -30,6 +30,7 @@ from import_export import resources
 from import_export import widgets as library_widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
+from cluster_portal.bulk_history import bulk_create_with_history
 from cluster_portal.concurrency import bump_version
 from cluster_portal.fiscal import _round_half_up as round_half_up
 from cluster_portal.models import TimeStampedModel, own_region_id, sees_everything
@@ -471,11 +472,9 @@ class PortalResource(resources.ModelResource):
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if not self._has_history() or not self.create_instances or (dry_run and not using_transactions):
             return super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
-        from simple_history.utils import bulk_create_with_history
-
         try:
             bulk_create_with_history(
-                self.create_instances, self._meta.model, batch_size=batch_size, default_user=self._history_user()
+                self.create_instances, self._meta.model, batch_size=batch_size, user=self._history_user()
             )
         except Exception as error:
             self.handle_import_error(result, error, raise_errors)

@@ -17,8 +17,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.db import models
-from simple_history.utils import bulk_create_with_history
 
+from cluster_portal.bulk_history import bulk_create_with_history
 from cluster_portal.concurrency import bump_version
 
 # Fixed seed: the same demo database on every machine and every run.

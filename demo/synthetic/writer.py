@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import models
-from simple_history.utils import bulk_create_with_history
 
+from cluster_portal.bulk_history import bulk_create_with_history
 from demo.synthetic.plan import CHANGE_REASON, DEFAULT_BATCH_SIZE
 from projects.models import (
     ProjectBudget,
@@ -69,7 +69,7 @@ class BulkWriter:
     def _insert(self, model, objs) -> None:
         started = time.monotonic()
         if getattr(model._meta, "simple_history_manager_attribute", None):
-            bulk_create_with_history(objs, model, batch_size=self.batch_size, default_change_reason=CHANGE_REASON)
+            bulk_create_with_history(objs, model, batch_size=self.batch_size, change_reason=CHANGE_REASON)
         else:
             model._default_manager.bulk_create(objs, batch_size=self.batch_size)
         self.created[model._meta.label] += len(objs)

@@ -1,10 +1,12 @@
 """Public lists and pages: organisations, results browser, events."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from cluster_portal.cache import cached, cached_page, public_page
+from cluster_portal.models import scalar_aggregate
 from cluster_portal.paging import paginate
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation
@@ -28,13 +30,13 @@ def _page(request, queryset):
 def organization_rows(kind: str, text: str):
     """Public organisations of one kind (or all) matching ``text``, with their published project counts."""
     organizations = OrganizationFilter.apply(public_organizations(), {"kind": kind, "q": text})
-    published_projects = JointResearchProject.objects.published()
+    published_projects = JointResearchProject.objects.published().values("pk")
+    # Counted per row shown (a correlated subquery), not by grouping every organisation's participations.
+    projects = Participation.objects.filter(organization=OuterRef("pk"), project__in=published_projects)
     return (
         organizations.select_related("prefecture")
         .annotate(
-            project_count=Count(
-                "participations", filter=Q(participations__project__in=published_projects), distinct=True
-            )
+            project_count=Coalesce(scalar_aggregate(projects, Count("project", distinct=True), IntegerField()), 0)
         )
         .order_by("kind", "name", "pk")
     )
@@ -59,16 +61,20 @@ def organization_list(request):
             "organizations",
             codes=wants_codes(request),
         )
+    kind_counts = organization_kind_counts()
+    kind = data.get("kind", "")
+    known = None if data.get("q") else (kind_counts.get(kind, 0) if kind else sum(kind_counts.values()))
     context = {
         "form": filterset.form,
         "page": cached_page(
             "public-organizations",
             organization_rows,
-            (data.get("kind", ""), data.get("q", "")),
+            (kind, data.get("q", "")),
             request.GET.get("page"),
             PER_PAGE,
+            count=known,  # not searched: the count of its kind beside the list, no COUNT of the join
         ),
-        "kind_counts": organization_kind_counts(),
+        "kind_counts": kind_counts,
         "is_filtered": filterset.is_filtered(),
         "last_updated": data_last_updated(),
     }

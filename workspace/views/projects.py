@@ -15,7 +15,7 @@ from cluster_portal.guards import headquarters_or_ministry_required, headquarter
 from cluster_portal.history import history_timeline
 from cluster_portal.web import conflict_response, filtered, run_once
 from coordinators.models import CoordinationActivity
-from projects import permissions, services
+from projects import permissions
 from projects.models import (
     JointResearchProject,
     Outcome,
@@ -25,6 +25,7 @@ from projects.models import (
     ProjectStatus,
     ReportStatus,
 )
+from projects.services import projects as project_services
 from regions.models import Event, Grant, Organization, OrganizationKind
 from workspace.filters import ProjectFilter
 from workspace.forms import ParticipantFormSet, ProjectForm, PublicationForm, StatusChangeForm, participant_initial
@@ -144,13 +145,17 @@ def _render_project_form(request, form, formset, project=None, status=200):
 def project_create(request):
     form, formset = _project_forms(request)
     if request.method == "POST" and form.is_valid() & formset.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.PROJECT_FIELDS}
+        data = {name: form.cleaned_data[name] for name in project_services.PROJECT_FIELDS}
         response = run_once(
             request,
             form,
             lambda: reverse(
                 "workspace:project_detail",
-                args=[services.project_create(user=request.user, data=data, participants=formset.participants()).pk],
+                args=[
+                    project_services.project_create(
+                        user=request.user, data=data, participants=formset.participants()
+                    ).pk
+                ],
             ),
             success_message=_("プロジェクトを登録しました。"),
             fallback_url="workspace:project_list",
@@ -165,14 +170,14 @@ def project_edit(request, pk):
     project = get_object_or_404(JointResearchProject.objects.editable_by(request.user).for_detail(), pk=pk)
     form, formset = _project_forms(request, project)
     if request.method == "POST" and form.is_valid() & formset.is_valid():
-        data = {name: form.cleaned_data[name] for name in services.PROJECT_FIELDS}
+        data = {name: form.cleaned_data[name] for name in project_services.PROJECT_FIELDS}
         response = run_once(
             request,
             form,
             lambda: reverse(
                 "workspace:project_detail",
                 args=[
-                    services.project_update(
+                    project_services.project_update(
                         user=request.user,
                         project_pk=project.pk,
                         expected_version=form.cleaned_data["version"],
@@ -185,7 +190,7 @@ def project_edit(request, pk):
                 request,
                 form,
                 back_url=reverse("workspace:project_edit", args=[project.pk]),
-                fields=services.PROJECT_FIELDS,
+                fields=project_services.PROJECT_FIELDS,
             ),
             success_message=_("プロジェクトを更新しました。"),
             fallback_url=reverse("workspace:project_detail", args=[project.pk]),
@@ -230,7 +235,7 @@ def project_status(request, pk):
             request,
             form,
             lambda: workspace_url(
-                services.project_change_status(
+                project_services.project_change_status(
                     user=request.user,
                     project_pk=project.pk,
                     target=form.cleaned_data["target"],
@@ -281,7 +286,7 @@ def publication(request, kind, pk, action):
         back = fallback
 
     def change() -> str:
-        services.publication_set(user=user, obj=obj, publish=publish, reason=form.cleaned_data["reason"])
+        project_services.publication_set(user=user, obj=obj, publish=publish, reason=form.cleaned_data["reason"])
         return back
 
     if form.is_valid():

@@ -17,8 +17,9 @@ from cluster_portal.guards import headquarters_or_ministry_required, headquarter
 from cluster_portal.history import history_timeline
 from cluster_portal.models import TransitionLog
 from cluster_portal.web import conflict_response, filtered, run_once
-from projects import permissions, services
+from projects import permissions
 from projects.models import JointResearchProject, ProgressReport, ReportAttachment, ReportStatus
+from projects.services import reports as report_services
 from workspace.filters import ReportFilter
 from workspace.forms import AttachmentForm, MilestoneFormSet, ReportForm, milestone_initial
 
@@ -60,7 +61,7 @@ def report_create(request, project_pk):
     if data is not None and form.is_valid() & formset.is_valid():
 
         def create() -> str:
-            report = services.report_create(
+            report = report_services.report_create(
                 user=user,
                 project=project,
                 data={name: form.cleaned_data[name] for name in REPORT_DATA},
@@ -87,7 +88,7 @@ def report_edit(request, pk):
     if data is not None and form.is_valid() & formset.is_valid():
 
         def update() -> str:
-            services.report_update(
+            report_services.report_update(
                 user=user,
                 report_pk=report.pk,
                 expected_version=form.cleaned_data["version"],
@@ -149,7 +150,7 @@ def report_submit(request, pk):
     if form.is_valid():
 
         def submit() -> str:
-            services.report_submit(user=user, report_pk=report.pk)
+            report_services.report_submit(user=user, report_pk=report.pk)
             return reverse("workspace:report_detail", args=[report.pk])
 
         response = run_once(request, form, submit, success_message=_("進捗報告を提出しました。"))
@@ -169,7 +170,7 @@ def report_attach(request, pk):
     if form.is_valid():
 
         def attach() -> str:
-            services.report_attach(
+            report_services.report_attach(
                 user=user, report_pk=report.pk, title=form.cleaned_data["title"], file=form.cleaned_data["file"]
             )
             return reverse("workspace:report_detail", args=[report.pk])
