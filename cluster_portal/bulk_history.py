@@ -68,6 +68,8 @@ def bulk_create_with_history(objs, model, *, batch_size: int | None = None, user
         )
 
     step = batch_size or len(objs)
+    if connection.features.max_query_params:  # SQLite: keys and the four values in one statement
+        step = min(step, connection.features.max_query_params - len(values))
     with transaction.atomic(using=database, savepoint=False):
         created = model._default_manager.using(database).bulk_create(objs, batch_size=batch_size)
         keys = [obj.pk for obj in created]
