@@ -45,16 +45,16 @@ def bulk_create_with_history(objs, model, *, batch_size: int | None = None, user
         return []
     quote = connection.ops.quote_name
     history_meta = history_model._meta
-    targets = [quote(history_meta.get_field(field.name).column) for field in history_model.tracked_fields]
-    targets += [quote(history_meta.get_field(name).column) for name in sorted(HISTORY_COLUMNS - {"history_id"})]
-    sources = [quote(field.column) for field in history_model.tracked_fields] + ["%s"] * 4
-    own = {  # in the order of sorted(HISTORY_COLUMNS - {"history_id"})
+    own = {  # simple-history's own columns, the same for every record of the call
         "history_change_reason": change_reason,
         "history_date": history_meta.get_field("history_date").get_db_prep_value(timezone.now(), connection),
         "history_type": "+",
         "history_user": getattr(user, "pk", None),
     }
-    values = [own[name] for name in sorted(own)]
+    targets = [quote(history_meta.get_field(field.name).column) for field in history_model.tracked_fields]
+    targets += [quote(history_meta.get_field(name).column) for name in own]
+    sources = [quote(field.column) for field in history_model.tracked_fields] + ["%s"] * len(own)
+    values = list(own.values())
     table, history_table, key = (
         quote(name) for name in (model._meta.db_table, history_meta.db_table, model._meta.pk.column)
     )

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 
@@ -133,6 +134,13 @@ def scalar_aggregate(queryset, aggregate, output_field):
     related rows of those 100, not of every row before the ``LIMIT``."""
     grouped = queryset.order_by().values(_group=models.Value(1)).annotate(_value=aggregate).values("_value")
     return models.Subquery(grouped, output_field=output_field)
+
+
+def scalar_count(queryset, counted=None):
+    """``COUNT(*)`` of ``queryset`` (or ``COUNT(DISTINCT counted)``) as a scalar subquery, 0 when no row
+    matches (``scalar_aggregate``)."""
+    aggregate = models.Count(counted, distinct=True) if counted else models.Count("*")
+    return Coalesce(scalar_aggregate(queryset, aggregate, models.IntegerField()), 0)
 
 
 def public_code(prefix: str) -> str:

@@ -3,12 +3,11 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, scalar_aggregate
+from cluster_portal.models import RegionScopedQuerySet, Role, TimeStampedModel, scalar_count
 from cluster_portal.text import SearchableQuerySetMixin
 from cluster_portal.workflow import Transition, Workflow
 from regions.models import Organization, Region
@@ -55,17 +54,12 @@ class ProjectQuerySet(SearchableQuerySetMixin, RegionScopedQuerySet):
         from projects.models.outcomes import Outcome
 
         return self.annotate(
-            participant_count=_count_of(Participation.objects.filter(project=models.OuterRef("pk"))),
-            outcome_count=_count_of(Outcome.objects.filter(project=models.OuterRef("pk"))),
+            participant_count=scalar_count(Participation.objects.filter(project=models.OuterRef("pk"))),
+            outcome_count=scalar_count(Outcome.objects.filter(project=models.OuterRef("pk"))),
         )
 
     def for_detail(self):
         return self.select_related("region", "region__program", "host_organization")
-
-
-def _count_of(queryset):
-    """``COUNT(*)`` of ``queryset`` as a scalar subquery (0 when there is no row)."""
-    return Coalesce(scalar_aggregate(queryset, models.Count("*"), models.IntegerField()), 0)
 
 
 class JointResearchProject(TimeStampedModel):

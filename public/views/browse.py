@@ -1,12 +1,11 @@
 """Public lists and pages: organisations, results browser, events."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from cluster_portal.cache import cached, cached_page, public_page
-from cluster_portal.models import scalar_aggregate
+from cluster_portal.models import scalar_count
 from cluster_portal.paging import paginate
 from coordinators.models import Coordinator
 from projects.models import JointResearchProject, Outcome, OutcomeKind, Participation
@@ -35,9 +34,7 @@ def organization_rows(kind: str, text: str):
     projects = Participation.objects.filter(organization=OuterRef("pk"), project__in=published_projects)
     return (
         organizations.select_related("prefecture")
-        .annotate(
-            project_count=Coalesce(scalar_aggregate(projects, Count("project", distinct=True), IntegerField()), 0)
-        )
+        .annotate(project_count=scalar_count(projects, "project"))
         .order_by("kind", "name", "pk")
     )
 
